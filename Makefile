@@ -1,0 +1,29 @@
+# The two commands a new machine needs: `make run` and `make test`. Each installs what it needs.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint install
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(BIN)/.installed
+
+## Start the app with the embedded defaults (SQLite and media under ./var, in-process jobs).
+run: install
+	$(BIN)/gitops-coach serve --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check app tests migrations
+	$(BIN)/ruff format --check app tests migrations
+	$(BIN)/mypy
+
+## Lint, type-check and run every test (COACH_TEST_DATABASE_URL selects PostgreSQL).
+test: lint
+	$(BIN)/pytest

@@ -1,0 +1,55 @@
+"""Who is asking: typed dependencies that every route uses for authentication and roles."""
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from app.accounts import service
+from app.db import SessionDep
+from app.errors import Forbidden, NotAuthenticated
+from app.models import Role, User
+
+SESSION_COOKIE = "coach_session"
+
+
+def user_from_request(request: Request, session: Session) -> User | None:
+    """The signed-in user, looked up once per request and kept on `request.state` for templates."""
+    if "user" not in request.state._state:
+        token = request.cookies.get(SESSION_COOKIE)
+        request.state.user = service.user_for_token(session, token) if token else None
+    user: User | None = request.state.user
+    return user
+
+
+def _optional_user(request: Request, session: SessionDep) -> User | None:
+    return user_from_request(request, session)
+
+
+def _required_user(request: Request, session: SessionDep) -> User:
+    user = user_from_request(request, session)
+    if user is None:
+        raise NotAuthenticated("Please sign in to continue.")
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(_optional_user)]
+CurrentUser = Annotated[User, Depends(_required_user)]
+
+
+def require_role(*roles: Role) -> Callable[[User], User]:
+    """A dependency admitting a signed-in user with one of `roles`; admins may do everything."""
+    allowed = {*roles, Role.admin}
+
+    def check(user: CurrentUser) -> User:
+        if user.role not in allowed:
+            raise Forbidden("Your account's role does not allow this page.")
+        return user
+
+    return check
+
+
+ReviewerUser = Annotated[User, Depends(require_role(Role.reviewer))]
+EditorUser = Annotated[User, Depends(require_role(Role.editor))]
+AdminUser = Annotated[User, Depends(require_role(Role.admin))]

@@ -1,0 +1,133 @@
+"""Sign-up, sign-in, sign-out, the account page and the admin's user list. Thin: parse, call, render."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.accounts import service
+from app.accounts.deps import SESSION_COOKIE, AdminUser, CurrentUser, OptionalUser
+from app.config import get_settings
+from app.db import SessionDep
+from app.errors import AppError
+from app.models import Role, User
+from app.web import redirect, render
+
+router = APIRouter()
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site, so the sign-in page cannot be used to bounce users elsewhere."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return "/"
+
+
+def _signed_in(request: Request, response: Response, new: service.NewSession) -> Response:
+    response.set_cookie(
+        SESSION_COOKIE,
+        new.token,
+        expires=new.expires_at,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+def _start(request: Request, session: SessionDep, user: User, target: str, notice: str) -> Response:
+    new = service.start_session(session, user, get_settings(), request.headers.get("user-agent", ""))
+    return _signed_in(request, redirect(target, notice), new)
+
+
+@router.get("/signup", response_class=HTMLResponse)
+def signup_form(request: Request, user: OptionalUser) -> Response:
+    if user is not None:
+        return redirect("/")
+    return render(request, "accounts/signup.html", {"form": {}})
+
+
+@router.post("/signup")
+def signup(
+    request: Request,
+    session: SessionDep,
+    email: Annotated[str, Form()],
+    display_name: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+) -> Response:
+    try:
+        user = service.create_user(session, email=email, password=password, display_name=display_name)
+    except AppError as error:
+        form = {"email": email, "display_name": display_name}
+        return render(
+            request, "accounts/signup.html", {"form": form, "error": error.message}, error.status_code
+        )
+    return _start(request, session, user, "/", "signed-up")
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, user: OptionalUser, next: str | None = None) -> Response:
+    if user is not None:
+        return redirect(_safe_next(next))
+    return render(request, "accounts/login.html", {"next": _safe_next(next), "email": ""})
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    session: SessionDep,
+    email: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    address = request.client.host if request.client else "unknown"
+    try:
+        user = service.authenticate(
+            session, email=email, password=password, address=address, settings=get_settings()
+        )
+    except AppError as error:
+        # Rendered, not raised: the failed attempt must be committed to count towards the limit.
+        context = {"next": _safe_next(next), "email": email, "error": error.message}
+        return render(request, "accounts/login.html", context, error.status_code)
+    return _start(request, session, user, _safe_next(next), "signed-in")
+
+
+@router.post("/logout")
+def logout(request: Request, session: SessionDep) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        service.end_session(session, token)
+    response = redirect("/", "signed-out")
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account(request: Request, user: CurrentUser) -> Response:
+    return render(request, "accounts/account.html")
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    current_password: Annotated[str, Form()],
+    new_password: Annotated[str, Form()],
+) -> Response:
+    try:
+        service.change_password(session, user, current=current_password, new=new_password)
+    except AppError as error:
+        return render(request, "accounts/account.html", {"error": error.message}, error.status_code)
+    return _start(request, session, user, "/account", "password-changed")
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+def users(request: Request, session: SessionDep, admin: AdminUser) -> Response:
+    return render(request, "accounts/users.html", {"users": service.list_users(session), "roles": list(Role)})
+
+
+@router.post("/admin/users/{user_id}/role")
+def set_role(session: SessionDep, admin: AdminUser, user_id: int, role: Annotated[Role, Form()]) -> Response:
+    service.set_role(session, user_id=user_id, role=role)
+    return redirect("/admin/users", "role-changed")

@@ -1,0 +1,65 @@
+"""One typed Settings object, read from `COACH_*` environment variables and injected where needed."""
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_QUESTION_BANK = PACKAGE_DIR.parent / "question_bank"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COACH_", env_file=".env", extra="ignore")
+
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    media_dir: Path | None = None
+    redis_url: str | None = None
+    secret_key: SecretStr | None = None
+    question_bank_dir: Path = DEFAULT_QUESTION_BANK
+    session_days: int = Field(default=14, ge=1)
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=20, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.var_dir / 'coach.db').resolve()}"
+
+    def resolved_media_dir(self) -> Path:
+        return (self.media_dir or self.var_dir / "media").resolve()
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, or one generated on first use and kept in `var/secret_key`,
+        so restarts keep sessions valid without any default secret in the code."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.var_dir / "secret_key"
+        if not path.exists():
+            _create_exclusively(path, secrets.token_urlsafe(48))
+        return path.read_text(encoding="utf-8").strip()
+
+
+def _create_exclusively(path: Path, content: str) -> None:
+    """Write a private file complete or not at all; when processes race, the first one wins."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(content)
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,64 @@
+"""Users, their server-side sessions and the record of sign-in attempts."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, utcnow
+
+
+class Role(enum.StrEnum):
+    candidate = "candidate"
+    reviewer = "reviewer"
+    editor = "editor"
+    admin = "admin"
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, name="role", native_enum=False, create_constraint=True, length=20)
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    sessions: Mapped[list["UserSession"]] = relationship(
+        back_populates="user", lazy="raise", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class UserSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored,
+    so a leaked database cannot be replayed as sessions."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+
+    user: Mapped[User] = relationship(back_populates="sessions", lazy="raise")
+
+
+class LoginAttempt(Base):
+    """Failed sign-ins, counted per account and per address to slow password guessing."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_email_at", "email", "attempted_at"),
+        Index("ix_login_attempts_address_at", "address", "attempted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    address: Mapped[str] = mapped_column(String(64))
+    attempted_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,114 @@
+"""Reading and checking the question bank directory: `competencies.yaml` and `questions/*.yaml`."""
+
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from app.questions.schemas import CATEGORIES, COMPETENCY_IDS, CompetencyFile, QuestionFile
+
+COMPETENCY_FILE = "competencies.yaml"
+QUESTION_DIR = "questions"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one file, named precisely enough to fix it."""
+
+    file: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.field}: {self.message}"
+
+
+@dataclass
+class BankFiles:
+    competencies: CompetencyFile | None
+    questions: list[QuestionFile] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _read_yaml(path: Path, problems: list[Problem]) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(path.name, "(file)", f"cannot read: {exc}"))
+    except yaml.YAMLError as exc:
+        problems.append(Problem(path.name, "(file)", f"not valid YAML: {exc}".replace("\n", " ")))
+    return None
+
+
+def _validation_problems(name: str, exc: ValidationError) -> list[Problem]:
+    return [
+        Problem(name, ".".join(str(part) for part in error["loc"]) or "(file)", error["msg"])
+        for error in exc.errors()
+    ]
+
+
+def parse_question(name: str, raw: Any) -> tuple[QuestionFile | None, list[Problem]]:
+    """Validate one question's data; the editor UI calls this too, so both report alike."""
+    try:
+        return QuestionFile.model_validate(raw), []
+    except ValidationError as exc:
+        return None, _validation_problems(name, exc)
+
+
+def load_bank(directory: Path) -> BankFiles:
+    """Read every file of the bank, collecting all problems rather than stopping at the first."""
+    problems: list[Problem] = []
+    competencies = None
+    raw = (
+        _read_yaml(directory / COMPETENCY_FILE, problems) if (directory / COMPETENCY_FILE).exists() else None
+    )
+    if raw is None and not problems:
+        problems.append(Problem(COMPETENCY_FILE, "(file)", "missing"))
+    elif raw is not None:
+        try:
+            competencies = CompetencyFile.model_validate(raw)
+        except ValidationError as exc:
+            problems.extend(_validation_problems(COMPETENCY_FILE, exc))
+    questions: list[QuestionFile] = []
+    for path in sorted((directory / QUESTION_DIR).glob("*.yaml")):
+        name = f"{QUESTION_DIR}/{path.name}"
+        question, found = parse_question(name, _read_yaml(path, problems))
+        problems.extend(found)
+        if question is None:
+            continue
+        if question.id != path.stem:
+            problems.append(Problem(name, "id", f"id {question.id!r} must match the file name"))
+        questions.append(question)
+    problems.extend(_duplicate_ids(questions))
+    return BankFiles(competencies, questions, problems)
+
+
+def _duplicate_ids(questions: list[QuestionFile]) -> list[Problem]:
+    counts = Counter(q.id for q in questions)
+    return [
+        Problem(f"{QUESTION_DIR}/{qid}.yaml", "id", f"id {qid!r} is used by {n} questions")
+        for qid, n in counts.items()
+        if n > 1
+    ]
+
+
+def coverage_summary(questions: list[QuestionFile]) -> str:
+    by_category = Counter(q.category for q in questions)
+    covered = {c.id for q in questions for c in q.competencies}
+    missing = [c for c in COMPETENCY_IDS if c not in covered]
+    parts = [f"{len(questions)} questions"] + [f"{c}: {by_category[c]}" for c in CATEGORIES]
+    if missing:
+        parts.append("competencies not covered: " + ", ".join(missing))
+    return "; ".join(parts)
+
+
+if __name__ == "__main__":
+    bank = load_bank(Path(sys.argv[1] if len(sys.argv) > 1 else "question_bank"))
+    for problem in bank.problems:
+        print(problem)
+    print(coverage_summary(bank.questions))
+    sys.exit(1 if bank.problems else 0)

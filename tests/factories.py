@@ -1,0 +1,48 @@
+"""Plain factory functions and browser-like helpers used by the tests."""
+
+import itertools
+import re
+
+from fastapi.testclient import TestClient
+from httpx import Response
+from sqlalchemy.orm import Session
+
+from app.accounts.service import hash_password
+from app.models import Role, User
+
+PASSWORD = "correct horse battery"
+_PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: argon2 is slow on purpose
+_serial = itertools.count(1)
+
+
+def create_user(
+    session: Session, role: Role = Role.candidate, email: str | None = None, name: str | None = None
+) -> User:
+    n = next(_serial)
+    user = User(
+        email=email or f"user{n}@example.com",
+        display_name=name or f"User {n}",
+        password_hash=_PASSWORD_HASH,
+        role=role,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def csrf_token(client: TestClient, path: str = "/") -> str:
+    page = client.get(path)
+    match = re.search(r'<meta name="csrf-token" content="([0-9a-f]+)">', page.text)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def post_form(client: TestClient, path: str, data: dict[str, str] | None = None) -> Response:
+    """Submit a form the way the browser would: with the page's CSRF token."""
+    return client.post(path, data={"csrf_token": csrf_token(client), **(data or {})}, follow_redirects=False)
+
+
+def sign_in(client: TestClient, user: User, password: str = PASSWORD) -> Response:
+    response = post_form(client, "/login", {"email": user.email, "password": password})
+    assert response.status_code == 303, response.text
+    return response

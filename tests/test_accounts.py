@@ -1,0 +1,185 @@
+"""Sign-up, sign-in, sessions, throttling, password and role changes, as a user meets them."""
+
+import contextlib
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts import service
+from app.models import Role, User, UserSession
+from tests.factories import PASSWORD, create_user, post_form, sign_in
+
+
+def test_new_user_signs_up_is_signed_in_and_can_sign_out(client: TestClient, db: Session) -> None:
+    response = post_form(
+        client,
+        "/signup",
+        {"email": " Ada@Example.COM ", "display_name": "Ada", "password": "a long passphrase"},
+    )
+    assert response.status_code == 303
+    home = client.get(response.headers["location"])
+    assert "Welcome, Ada" in home.text
+    assert "Your account is ready" in home.text
+    user = db.scalars(select(User).where(User.email == "ada@example.com")).one()
+    assert user.role == Role.candidate
+    assert user.password_hash.startswith("$argon2id$")
+
+    signed_out = client.get(post_form(client, "/logout").headers["location"])
+    assert "You are signed out" in signed_out.text
+    assert client.get("/account", follow_redirects=False).headers["location"] == "/login?next=/account"
+
+
+def test_sign_up_explains_bad_input_and_keeps_what_was_typed(client: TestClient, db: Session) -> None:
+    create_user(db, email="taken@example.com")
+    taken = post_form(
+        client,
+        "/signup",
+        {"email": "taken@example.com", "display_name": "Bo", "password": "long enough pass"},
+    )
+    assert taken.status_code == 409
+    assert "already exists" in taken.text
+    short = post_form(
+        client, "/signup", {"email": "new@example.com", "display_name": "Bo", "password": "short"}
+    )
+    assert short.status_code == 422
+    assert "at least 10 characters" in short.text
+    assert 'value="new@example.com"' in short.text
+    bad_email = post_form(
+        client, "/signup", {"email": "not-an-email", "display_name": "Bo", "password": "long enough pass"}
+    )
+    assert "valid email address" in bad_email.text
+
+
+def test_wrong_password_is_refused_without_saying_which_part_was_wrong(
+    client: TestClient, db: Session
+) -> None:
+    user = create_user(db)
+    for email, password in [(user.email, "wrong password!"), ("nobody@example.com", PASSWORD)]:
+        response = post_form(client, "/login", {"email": email, "password": password})
+        assert response.status_code == 422
+        assert "Email or password is wrong." in response.text
+
+
+def test_too_many_failures_lock_the_account_even_for_the_right_password(
+    client: TestClient, db: Session, settings
+) -> None:  # type: ignore[no-untyped-def]
+    user = create_user(db)
+    for _ in range(settings.login_max_failures_per_account):
+        post_form(client, "/login", {"email": user.email, "password": "wrong password!"})
+    response = post_form(client, "/login", {"email": user.email, "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Too many failed sign-in attempts for this account" in response.text
+
+
+def test_one_address_guessing_many_accounts_is_throttled(db: Session, settings) -> None:  # type: ignore[no-untyped-def]
+    for n in range(settings.login_max_failures_per_address):
+        with contextlib.suppress(service.InvalidInput):
+            service.authenticate(
+                db, email=f"guess{n}@example.com", password="x", address="203.0.113.9", settings=settings
+            )
+    user = create_user(db)
+    try:
+        service.authenticate(
+            db, email=user.email, password=PASSWORD, address="203.0.113.9", settings=settings
+        )
+    except service.TooManyRequests as error:
+        assert "network address" in error.message
+    else:
+        raise AssertionError("the address was not throttled")
+    assert (
+        service.authenticate(
+            db, email=user.email, password=PASSWORD, address="198.51.100.1", settings=settings
+        )
+        == user
+    )
+
+
+def test_sign_in_returns_to_the_requested_page_but_never_off_site(client: TestClient, db: Session) -> None:
+    user = create_user(db)
+    response = post_form(client, "/login", {"email": user.email, "password": PASSWORD, "next": "/account"})
+    assert response.headers["location"].startswith("/account?")
+    post_form(client, "/logout")
+    for evil in ["//evil.example/", "https://evil.example/", "/\\evil.example"]:
+        response = post_form(client, "/login", {"email": user.email, "password": PASSWORD, "next": evil})
+        assert response.headers["location"].startswith("/?"), evil
+        post_form(client, "/logout")
+
+
+def test_session_cookie_is_httponly_lax_and_secure_over_https(app, db: Session) -> None:  # type: ignore[no-untyped-def]
+    user = create_user(db)
+    for base_url, secure in [("http://testserver", False), ("https://testserver", True)]:
+        with TestClient(app, base_url=base_url) as client:
+            cookie = sign_in(client, user).headers["set-cookie"]
+            assert "coach_session=" in cookie
+            assert "HttpOnly" in cookie
+            assert "SameSite=lax" in cookie or "SameSite=Lax" in cookie
+            assert ("Secure" in cookie) is secure
+
+
+def test_logout_ends_the_session_on_the_server(client: TestClient, db: Session) -> None:
+    user = create_user(db)
+    sign_in(client, user)
+    stolen = client.cookies.get("coach_session")
+    post_form(client, "/logout")
+    client.cookies.set("coach_session", stolen)
+    assert client.get("/account", follow_redirects=False).status_code == 303
+
+
+def test_password_change_signs_out_other_browsers(app, db: Session) -> None:  # type: ignore[no-untyped-def]
+    user = create_user(db)
+    with TestClient(app) as laptop, TestClient(app) as phone:
+        sign_in(laptop, user)
+        sign_in(phone, user)
+        wrong = post_form(
+            laptop,
+            "/account/password",
+            {"current_password": "not it at all", "new_password": "brand new passphrase"},
+        )
+        assert "current password is wrong" in wrong.text
+        changed = post_form(
+            laptop,
+            "/account/password",
+            {"current_password": PASSWORD, "new_password": "brand new passphrase"},
+        )
+        assert "Password changed" in laptop.get(changed.headers["location"]).text
+        assert phone.get("/account", follow_redirects=False).status_code == 303
+    assert (
+        db.scalar(select(UserSession).where(UserSession.user_id == user.id)) is not None
+    )  # the laptop's new one
+
+
+def test_admin_changes_a_role_and_it_applies_at_once(app, db: Session) -> None:  # type: ignore[no-untyped-def]
+    admin = create_user(db, Role.admin)
+    candidate = create_user(db)
+    with TestClient(app) as admin_browser, TestClient(app) as candidate_browser:
+        sign_in(admin_browser, admin)
+        sign_in(candidate_browser, candidate)
+        assert "Users" not in candidate_browser.get("/").text
+        response = post_form(admin_browser, f"/admin/users/{candidate.id}/role", {"role": "editor"})
+        assert "Role changed" in admin_browser.get(response.headers["location"]).text
+        assert candidate_browser.get("/account", follow_redirects=False).status_code == 303
+    db.refresh(candidate)
+    assert candidate.role == Role.editor
+
+
+def test_the_last_admin_cannot_be_demoted(client: TestClient, db: Session) -> None:
+    admin = create_user(db, Role.admin)
+    sign_in(client, admin)
+    response = post_form(client, f"/admin/users/{admin.id}/role", {"role": "candidate"})
+    assert response.status_code == 403
+    assert "only admin" in response.text
+
+
+def test_user_text_is_escaped_in_pages(client: TestClient, db: Session) -> None:
+    user = create_user(db, name='<script>alert("x")</script>')
+    sign_in(client, user)
+    page = client.get("/").text
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;" in page
+
+
+def test_navigation_follows_the_role(client: TestClient, db: Session) -> None:
+    assert 'href="/admin/users"' not in client.get("/").text
+    sign_in(client, create_user(db, Role.admin))
+    assert 'href="/admin/users"' in client.get("/").text

@@ -1,0 +1,130 @@
+"""The `gitops-coach` command as an operator uses it."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from app.cli import cli
+from app.models import Role, User
+from tests.factories import create_user
+
+runner = CliRunner()
+COACH = str(Path(sys.executable).with_name("gitops-coach"))
+
+
+def test_users_create_reads_the_password_from_stdin_never_an_argument(db: Session) -> None:
+    result = runner.invoke(
+        cli, ["users", "create", "--email", "Ed@Example.com", "--role", "editor"], input="a fine passphrase\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "created ed@example.com (editor)" in result.output
+    assert db.scalars(select(User).where(User.email == "ed@example.com")).one().role == Role.editor
+    refused = runner.invoke(
+        cli, ["users", "create", "--email", "x@example.com", "--password", "a fine passphrase"]
+    )
+    assert refused.exit_code == 2
+    assert "No such option" in refused.output
+
+
+def test_users_create_explains_a_weak_password_or_a_taken_email(db: Session) -> None:
+    weak = runner.invoke(cli, ["users", "create", "--email", "w@example.com"], input="short\n")
+    assert weak.exit_code == 1
+    assert "at least 10 characters" in weak.output
+    create_user(db, email="taken@example.com")
+    taken = runner.invoke(
+        cli, ["users", "create", "--email", "taken@example.com"], input="a fine passphrase\n"
+    )
+    assert taken.exit_code == 1
+    assert "already exists" in taken.output
+
+
+def test_users_set_role(db: Session) -> None:
+    user = create_user(db)
+    result = runner.invoke(cli, ["users", "set-role", "--email", user.email, "--role", "reviewer"])
+    assert result.exit_code == 0, result.output
+    db.refresh(user)
+    assert user.role == Role.reviewer
+    missing = runner.invoke(cli, ["users", "set-role", "--email", "ghost@example.com", "--role", "admin"])
+    assert missing.exit_code == 1
+    assert "No user with the email" in missing.output
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[str]:
+    """`gitops-coach serve` started as a new user would, in an empty folder with no settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COACH_")}
+    port = _free_port()
+    process = subprocess.Popen(
+        [COACH, "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                httpx.get(f"{base}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.communicate()[0]
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_serve_starts_on_an_empty_folder_and_a_new_user_signs_up_in_and_out(
+    served: str, tmp_path: Path
+) -> None:
+    assert httpx.get(f"{served}/healthz").json() == {"status": "ok", "database": "reachable"}
+    assert (tmp_path / "var" / "coach.db").exists()
+    assert (tmp_path / "var" / "secret_key").stat().st_mode & 0o077 == 0
+    with httpx.Client(base_url=served) as browser:
+        token = re.search(r'name="csrf-token" content="(\w+)"', browser.get("/signup").text).group(1)  # type: ignore[union-attr]
+        form = {
+            "csrf_token": token,
+            "email": "new@example.com",
+            "display_name": "Newcomer",
+            "password": "a long passphrase",
+        }
+        assert "Welcome, Newcomer" in browser.post("/signup", data=form, follow_redirects=True).text
+        assert (
+            "You are signed out"
+            in browser.post("/logout", data={"csrf_token": token}, follow_redirects=True).text
+        )
+        form = {"csrf_token": token, "email": "new@example.com", "password": "a long passphrase"}
+        assert "Welcome back" in browser.post("/login", data=form, follow_redirects=True).text
+
+
+def test_db_downgrade_and_upgrade_commands(tmp_path: Path) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("COACH_")},
+        "COACH_VAR_DIR": str(tmp_path),
+    }
+    for args in (["db", "upgrade"], ["db", "downgrade", "base"], ["db", "upgrade", "head"]):
+        result = subprocess.run(
+            [COACH, *args], env=env, capture_output=True, text=True, timeout=60, check=False
+        )
+        assert result.returncode == 0, result.stderr
+    assert "Running upgrade  -> 0001" in result.stderr

@@ -1,0 +1,44 @@
+"""The same migrations build and tear down the schema on SQLite and PostgreSQL."""
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from app import migrate
+from app.db import build_engine, get_engine
+from app.models import Base
+from tests.conftest import DATABASE_URL
+
+
+@contextmanager
+def empty_database(tmp_path: Path) -> Iterator[str]:
+    """A new empty database of the kind under test: a SQLite file, or a fresh PostgreSQL schema."""
+    if not DATABASE_URL.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    schema = f"migration_check_{secrets.token_hex(4)}"
+    with get_engine().begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{DATABASE_URL}{'&' if '?' in DATABASE_URL else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with get_engine().begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+def test_empty_database_upgrades_to_head_matching_the_models_and_downgrades_to_base(tmp_path: Path) -> None:
+    with empty_database(tmp_path) as url:
+        engine = build_engine(url)
+        migrate.upgrade(url)
+        assert set(inspect(engine).get_table_names()) == {*Base.metadata.tables, "alembic_version"}
+        with engine.connect() as connection:
+            drift = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        assert drift == [], "the models have changes that no migration makes"
+        migrate.downgrade(url, "base")
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+        engine.dispose()
