@@ -2,25 +2,31 @@
 
 import logging
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
+from sqlalchemy.orm import Session
 
 from app import migrate
 from app.accounts import service as accounts
-from app.config import get_settings
+from app.config import DEFAULT_QUESTION_BANK, get_settings
 from app.db import get_sessionmaker
 from app.errors import AppError
 from app.models import Role
+from app.questions import service as questions
+from app.questions.bank_files import BankFiles, coverage_summary, load_bank
 
 cli = typer.Typer(
     help="GitOps Interview Coach", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False
 )
 db_cli = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 users_cli = typer.Typer(help="User accounts.", no_args_is_help=True)
+questions_cli = typer.Typer(help="The question bank as code.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(users_cli, name="users")
+cli.add_typer(questions_cli, name="questions")
 
 
 def _configure_logging() -> None:
@@ -44,6 +50,9 @@ def serve(
     _configure_logging()
     settings = get_settings()
     migrate.upgrade(settings.resolved_database_url())
+    with get_sessionmaker().begin() as session:
+        if questions.bank_is_empty(session):
+            _load_bank(session, settings.question_bank_dir)
     consumer = None
     if workers > 0:
         from app.jobs.registry import create_consumer
@@ -114,6 +123,58 @@ def users_set_role(email: Annotated[str, typer.Option()], role: Annotated[Role, 
     except AppError as error:
         raise _fail(error.message) from None
     typer.echo(f"{email.strip().lower()} is now {role.value}")
+
+
+def _read_bank(directory: Path) -> BankFiles:
+    bank = load_bank(directory)
+    for problem in bank.problems:
+        typer.echo(f"{directory}/{problem}", err=True)
+    if bank.problems:
+        raise _fail(f"{len(bank.problems)} problem(s) in {directory}")
+    return bank
+
+
+def _load_bank(session: Session, directory: Path) -> None:
+    report = questions.sync_bank(session, _read_bank(directory))
+    typer.echo(f"loaded the question bank from {directory}: {len(report.added)} questions")
+
+
+BankDir = Annotated[Path, typer.Argument(help="The bank folder (competencies.yaml and questions/).")]
+
+
+@questions_cli.command("validate")
+def questions_validate(directory: BankDir = DEFAULT_QUESTION_BANK) -> None:
+    """Check every file of the bank; print each problem with its file and field."""
+    bank = _read_bank(directory)
+    typer.echo(f"ok: {coverage_summary(bank.questions)}")
+
+
+@questions_cli.command("sync")
+def questions_sync(
+    directory: BankDir,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the diff, change nothing.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite edits made in the editor.")] = False,
+) -> None:
+    """Make the database's bank match the files and print what changed (and any drift)."""
+    bank = _read_bank(directory)
+    with get_sessionmaker()() as session:
+        report = questions.sync_bank(session, bank, force=force)
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    for line in report.lines():
+        typer.echo(line)
+    if dry_run:
+        typer.echo("dry run: nothing was changed")
+
+
+@questions_cli.command("export")
+def questions_export(directory: BankDir) -> None:
+    """Write the database's bank to files; syncing them back changes nothing."""
+    with get_sessionmaker().begin() as session:
+        count = questions.export_bank(session, directory)
+    typer.echo(f"exported {count} questions to {directory}")
 
 
 def main() -> None:

@@ -29,6 +29,13 @@ NOTICES = {
     "signed-out": "You are signed out.",
     "password-changed": "Password changed. Your other sessions were signed out.",
     "role-changed": "Role changed. That user's sessions were signed out.",
+    "question-created": "Draft created. Publish it when it is ready for candidates.",
+    "question-saved": "Saved as a new version.",
+    "question-unchanged": "Nothing changed, so no new version was made.",
+    "question-published": "Published: candidates can now practise this question.",
+    "question-draft": "Back to draft: candidates no longer see this question.",
+    "question-retired": "Retired: hidden from new sessions, kept in history.",
+    "question-restored": "Restored.",
 }
 
 
@@ -41,6 +48,8 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("Home", "/", None),
+    NavItem("Questions", "/questions", None),
+    NavItem("Question bank", "/editor/questions", [Role.editor, Role.admin]),
     NavItem("Users", "/admin/users", [Role.admin]),
     NavItem("Account", "/account", None),
 ]

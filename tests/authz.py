@@ -18,6 +18,8 @@ class Rule:
 
     outcomes: dict[str, int | str]
     form: dict[str, str] = field(default_factory=dict)
+    json: dict[str, str] | None = None  # sent as JSON, with the CSRF token in the header
+    query: str = ""
 
     def __post_init__(self) -> None:
         assert set(self.outcomes) == set(ACTORS), f"every actor needs an outcome: {self.outcomes}"
@@ -25,6 +27,12 @@ class Rule:
 
 def rule(default: int | str, form: dict[str, str] | None = None, **overrides: int | str) -> Rule:
     return Rule({actor: overrides.get(actor, default) for actor in ACTORS}, form or {})
+
+
+def with_input(
+    base: Rule, form: dict[str, str] | None = None, json: dict[str, str] | None = None, query: str = ""
+) -> Rule:
+    return Rule(base.outcomes, form or base.form, json, query)
 
 
 def public(status: int = 200, **kw: Any) -> Rule:

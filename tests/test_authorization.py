@@ -4,10 +4,14 @@ so no new route can skip its authorization decision."""
 from dataclasses import dataclass
 
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.models import Role, User
+from app.config import DEFAULT_QUESTION_BANK
+from app.models import QuestionStatus, Role, User
+from app.questions import service
+from app.questions.editor_form import form_from_content
 from tests.authz import (
     ACTORS,
     LOGIN,
@@ -19,10 +23,14 @@ from tests.authz import (
     rule,
     signed_in_action,
     signed_in_page,
+    with_input,
 )
 from tests.factories import PASSWORD, create_user, csrf_token, sign_in
 
 NEW_PASSWORD = "another long passphrase"
+QUESTION = yaml.safe_load((DEFAULT_QUESTION_BANK / "questions" / "sync-interval.yaml").read_text())
+NEW_QUESTION_FORM = form_from_content({**QUESTION, "id": "matrix-new-question"})
+EDITED_QUESTION_FORM = form_from_content({**QUESTION, "title": "Edited by the matrix test"})
 
 # (method, path) -> rule. Path parameters are filled from the World below.
 MATRIX: dict[tuple[str, str], Rule] = {
@@ -42,6 +50,21 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/admin/users"): role_page(),
     ("POST", "/admin/users/{user_id}/role"): role_action(form={"role": "reviewer"}),
+    # question bank: editors (and admins) only
+    ("GET", "/editor/questions"): role_page("editor"),
+    ("GET", "/editor/questions/new"): role_page("editor"),
+    ("POST", "/editor/questions"): role_action("editor", form=NEW_QUESTION_FORM),
+    ("GET", "/editor/questions/{slug}"): role_page("editor"),
+    ("POST", "/editor/questions/{slug}"): role_action("editor", form=EDITED_QUESTION_FORM),
+    ("POST", "/editor/questions/{slug}/status"): role_action("editor", form={"status": "draft"}),
+    ("POST", "/editor/questions/{slug}/retire"): role_action("editor"),
+    ("POST", "/editor/questions/{slug}/restore"): role_action("editor"),
+    ("GET", "/editor/questions/{slug}/versions"): role_page("editor"),
+    ("GET", "/editor/questions/{slug}/diff"): with_input(role_page("editor"), query="from=1&to=1"),
+    ("POST", "/editor/preview"): with_input(role_action("editor", status=200), json={"text": "*hi*"}),
+    # question browser: every signed-in user
+    ("GET", "/questions"): signed_in_page(),
+    ("GET", "/questions/{slug}"): signed_in_page(),
 }
 
 
@@ -53,6 +76,7 @@ class World:
         candidate = self.users["candidate"]
         return text.format(
             user_id=candidate.id,
+            slug=QUESTION["id"],
             path="app.css",
             candidate_email=candidate.email,
             new_email=f"new-{actor}@example.com",
@@ -68,7 +92,11 @@ def world(db: Session) -> World:
         "editor": Role.editor,
         "admin": Role.admin,
     }
-    return World({actor: create_user(db, role) for actor, role in roles.items()})
+    users = {actor: create_user(db, role) for actor, role in roles.items()}
+    question = service.create_question(db, QUESTION, users["editor"])
+    service.set_status(db, question.slug, QuestionStatus.published)
+    db.flush()
+    return World(users)
 
 
 def test_every_route_has_a_row_in_the_matrix(app) -> None:  # type: ignore[no-untyped-def]
@@ -85,9 +113,14 @@ def test_route_answers_each_actor_as_the_matrix_says(
     expected_rule = MATRIX[(method, path)]
     if actor != "anonymous":
         sign_in(client, world.users[actor])
-    url = world.fill(path, actor)
+    url = world.fill(path, actor) + (f"?{expected_rule.query}" if expected_rule.query else "")
     if method == "GET":
         response = client.get(url, follow_redirects=False)
+    elif expected_rule.json is not None:
+        headers = {"X-CSRF-Token": csrf_token(client)}
+        response = client.request(
+            method, url, json=expected_rule.json, headers=headers, follow_redirects=False
+        )
     else:
         form = {key: world.fill(value, actor) for key, value in expected_rule.form.items()}
         response = client.request(

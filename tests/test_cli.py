@@ -109,6 +109,7 @@ def test_serve_starts_on_an_empty_folder_and_a_new_user_signs_up_in_and_out(
             "password": "a long passphrase",
         }
         assert "Welcome, Newcomer" in browser.post("/signup", data=form, follow_redirects=True).text
+        assert 'href="/questions/gitops-vs-cicd"' in browser.get("/questions").text  # the bank was loaded
         assert (
             "You are signed out"
             in browser.post("/logout", data={"csrf_token": token}, follow_redirects=True).text

@@ -1,6 +1,5 @@
 """Reading and checking the question bank directory: `competencies.yaml` and `questions/*.yaml`."""
 
-import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,19 +33,32 @@ class BankFiles:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _read_yaml(path: Path, problems: list[Problem]) -> Any:
+_UNREADABLE = object()
+
+
+def _read_yaml(path: Path, name: str, problems: list[Problem]) -> Any:
+    """The file's data, or _UNREADABLE with the reason added to `problems`."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(path.name, "(file)", f"cannot read: {exc}"))
+        problems.append(Problem(name, "(file)", f"cannot read: {exc}"))
+        return _UNREADABLE
     except yaml.YAMLError as exc:
-        problems.append(Problem(path.name, "(file)", f"not valid YAML: {exc}".replace("\n", " ")))
-    return None
+        problems.append(Problem(name, "(file)", f"not valid YAML: {exc}".replace("\n", " ")))
+        return _UNREADABLE
+    if not isinstance(raw, dict):
+        problems.append(Problem(name, "(file)", "must be a YAML mapping of field names to values"))
+        return _UNREADABLE
+    return raw
 
 
 def _validation_problems(name: str, exc: ValidationError) -> list[Problem]:
     return [
-        Problem(name, ".".join(str(part) for part in error["loc"]) or "(file)", error["msg"])
+        Problem(
+            name,
+            ".".join(str(part) for part in error["loc"]) or "(file)",
+            error["msg"].removeprefix("Value error, "),
+        )
         for error in exc.errors()
     ]
 
@@ -63,12 +75,9 @@ def load_bank(directory: Path) -> BankFiles:
     """Read every file of the bank, collecting all problems rather than stopping at the first."""
     problems: list[Problem] = []
     competencies = None
-    raw = (
-        _read_yaml(directory / COMPETENCY_FILE, problems) if (directory / COMPETENCY_FILE).exists() else None
-    )
-    if raw is None and not problems:
+    if not (directory / COMPETENCY_FILE).exists():
         problems.append(Problem(COMPETENCY_FILE, "(file)", "missing"))
-    elif raw is not None:
+    elif (raw := _read_yaml(directory / COMPETENCY_FILE, COMPETENCY_FILE, problems)) is not _UNREADABLE:
         try:
             competencies = CompetencyFile.model_validate(raw)
         except ValidationError as exc:
@@ -76,7 +85,10 @@ def load_bank(directory: Path) -> BankFiles:
     questions: list[QuestionFile] = []
     for path in sorted((directory / QUESTION_DIR).glob("*.yaml")):
         name = f"{QUESTION_DIR}/{path.name}"
-        question, found = parse_question(name, _read_yaml(path, problems))
+        raw = _read_yaml(path, name, problems)
+        if raw is _UNREADABLE:
+            continue
+        question, found = parse_question(name, raw)
         problems.extend(found)
         if question is None:
             continue
@@ -104,11 +116,3 @@ def coverage_summary(questions: list[QuestionFile]) -> str:
     if missing:
         parts.append("competencies not covered: " + ", ".join(missing))
     return "; ".join(parts)
-
-
-if __name__ == "__main__":
-    bank = load_bank(Path(sys.argv[1] if len(sys.argv) > 1 else "question_bank"))
-    for problem in bank.problems:
-        print(problem)
-    print(coverage_summary(bank.questions))
-    sys.exit(1 if bank.problems else 0)

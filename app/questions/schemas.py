@@ -107,7 +107,7 @@ class QuestionFile(_Strict):
         words = len(answer.split())
         low, high = MODEL_ANSWER_WORDS
         if not low <= words <= high:
-            raise ValueError(f"model answer has {words} words; it must have {low}-{high}")
+            raise ValueError(f"model answer has {words} words; it must have {low}-{high} words")
         return answer
 
     @model_validator(mode="after")

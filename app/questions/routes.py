@@ -1,0 +1,194 @@
+"""Question bank pages: the editor's workbench and the candidates' browser. Thin: parse, call, render."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.accounts.deps import CurrentUser, EditorUser
+from app.db import SessionDep
+from app.markdown import render_markdown
+from app.models import Question, QuestionStatus
+from app.questions import service
+from app.questions.editor_form import NEW_QUESTION, errors_by_field, form_from_content, question_from_form
+from app.questions.schemas import CATEGORIES, COMPETENCY_IDS
+from app.web import redirect, render
+
+router = APIRouter()
+DIFFICULTIES = ("junior", "mid", "senior")
+STATUSES = ("draft", "published", "retired")
+PREVIEW_LIMIT = 20_000
+
+
+def _choices() -> dict[str, Any]:
+    return {
+        "categories": CATEGORIES,
+        "difficulties": DIFFICULTIES,
+        "competency_ids": COMPETENCY_IDS,
+        "statuses": STATUSES,
+    }
+
+
+# --- editor -----------------------------------------------------------------------------------
+
+
+@router.get("/editor/questions", response_class=HTMLResponse)
+def editor_list(
+    request: Request,
+    session: SessionDep,
+    editor: EditorUser,
+    q: str = "",
+    category: str = "",
+    difficulty: str = "",
+    competency: str = "",
+    status: Annotated[str, Query(pattern="^(|draft|published|retired)$")] = "",
+) -> Response:
+    wanted = service.QuestionFilter(q, category, difficulty, competency, status)
+    questions = service.list_questions(session, wanted)
+    return render(
+        request, "questions/editor_list.html", {"questions": questions, "wanted": wanted} | _choices()
+    )
+
+
+def _editor_form(
+    request: Request,
+    form: dict[str, str],
+    question: Question | None,
+    problems: list[Any],
+    status_code: int = 200,
+) -> Response:
+    errors = errors_by_field(problems)
+    context = {
+        "form": form,
+        "question": question,
+        "errors": errors,
+        "general_errors": errors.get("(file)", []),
+    }
+    return render(request, "questions/editor_form.html", context | _choices(), status_code)
+
+
+@router.get("/editor/questions/new", response_class=HTMLResponse)
+def editor_new(request: Request, editor: EditorUser) -> Response:
+    return _editor_form(request, dict(NEW_QUESTION), None, [])
+
+
+@router.post("/editor/questions")
+async def editor_create(request: Request, session: SessionDep, editor: EditorUser) -> Response:
+    form = await _form_fields(request)
+    try:
+        question = service.create_question(session, question_from_form(form), editor)
+    except service.QuestionInvalid as invalid:
+        return _editor_form(request, form, None, invalid.problems, 422)
+    return redirect(f"/editor/questions/{question.slug}", "question-created")
+
+
+@router.get("/editor/questions/{slug}", response_class=HTMLResponse)
+def editor_edit(request: Request, session: SessionDep, editor: EditorUser, slug: str) -> Response:
+    question = service.get_question(session, slug)
+    assert question.current_version is not None
+    return _editor_form(request, form_from_content(question.current_version.content), question, [])
+
+
+@router.post("/editor/questions/{slug}")
+async def editor_save(request: Request, session: SessionDep, editor: EditorUser, slug: str) -> Response:
+    form = await _form_fields(request)
+    form["id"] = slug
+    try:
+        version = service.save_question(session, slug, question_from_form(form), editor)
+    except service.QuestionInvalid as invalid:
+        return _editor_form(request, form, service.get_question(session, slug), invalid.problems, 422)
+    return redirect(f"/editor/questions/{slug}", "question-saved" if version else "question-unchanged")
+
+
+async def _form_fields(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str) and key != "csrf_token"}
+
+
+@router.post("/editor/questions/{slug}/status")
+def editor_set_status(
+    session: SessionDep, editor: EditorUser, slug: str, status: Annotated[QuestionStatus, Form()]
+) -> Response:
+    service.set_status(session, slug, status)
+    return redirect(f"/editor/questions/{slug}", f"question-{status.value}")
+
+
+@router.post("/editor/questions/{slug}/retire")
+def editor_retire(session: SessionDep, editor: EditorUser, slug: str) -> Response:
+    service.retire(session, slug)
+    return redirect(f"/editor/questions/{slug}", "question-retired")
+
+
+@router.post("/editor/questions/{slug}/restore")
+def editor_restore(session: SessionDep, editor: EditorUser, slug: str) -> Response:
+    service.restore(session, slug)
+    return redirect(f"/editor/questions/{slug}", "question-restored")
+
+
+@router.get("/editor/questions/{slug}/versions", response_class=HTMLResponse)
+def editor_versions(request: Request, session: SessionDep, editor: EditorUser, slug: str) -> Response:
+    question = service.get_question(session, slug)
+    return render(
+        request,
+        "questions/versions.html",
+        {"question": question, "versions": service.versions(session, question)},
+    )
+
+
+@router.get("/editor/questions/{slug}/diff", response_class=HTMLResponse)
+def editor_diff(
+    request: Request,
+    session: SessionDep,
+    editor: EditorUser,
+    slug: str,
+    older: Annotated[int, Query(alias="from", ge=1)],
+    newer: Annotated[int, Query(alias="to", ge=1)],
+) -> Response:
+    question = service.get_question(session, slug)
+    old, new = service.get_version(session, question, older), service.get_version(session, question, newer)
+    return render(
+        request,
+        "questions/diff.html",
+        {"question": question, "old": old, "new": new, "lines": service.diff_versions(old, new)},
+    )
+
+
+@router.post("/editor/preview", response_class=HTMLResponse)
+def editor_preview(
+    editor: EditorUser, text: Annotated[str, Body(embed=True, max_length=PREVIEW_LIMIT)]
+) -> Response:
+    """Live preview of markdown exactly as candidates will see it: rendered, then sanitised."""
+    return HTMLResponse(render_markdown(text))
+
+
+# --- candidates -------------------------------------------------------------------------------
+
+
+@router.get("/questions", response_class=HTMLResponse)
+def browse(
+    request: Request, session: SessionDep, user: CurrentUser, category: str = "", difficulty: str = ""
+) -> Response:
+    questions = service.list_published(session, category, difficulty)
+    by_category = {c: [q for q in questions if q.category == c] for c in CATEGORIES}
+    context = {
+        "by_category": by_category,
+        "category": category,
+        "difficulty": difficulty,
+        "count": len(questions),
+    }
+    return render(request, "questions/browse.html", context | _choices())
+
+
+@router.get("/questions/{slug}", response_class=HTMLResponse)
+def question_page(request: Request, session: SessionDep, user: CurrentUser, slug: str) -> Response:
+    question = service.get_published(session, slug)
+    content = service.current_content(question)
+    competencies = {c.id: c for c in service.list_competencies(session)}
+    context = {
+        "question": question,
+        "content": content,
+        "prompt_html": render_markdown(content.prompt),
+        "competencies": competencies,
+        "model_answer_unlocked": service.model_answer_unlocked(session, user, question),
+    }
+    return render(request, "questions/question.html", context)

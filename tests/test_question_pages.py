@@ -1,0 +1,200 @@
+"""The editor's workbench and the candidates' browser, as their users see them."""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from app.config import DEFAULT_QUESTION_BANK
+from app.markdown import render_markdown
+from app.models import QuestionStatus, Role
+from app.questions import service
+from app.questions.editor_form import form_from_content
+from tests.factories import create_user, csrf_token, post_form, sign_in
+
+QUESTION = yaml.safe_load((DEFAULT_QUESTION_BANK / "questions" / "drift-manual-edit.yaml").read_text())
+
+XSS_CORPUS = [
+    "<script>alert(1)</script>",
+    "[click me](javascript:alert(1))",
+    "[click me](JaVaScRiPt:alert(1))",
+    '<img src=x onerror="alert(1)">',
+    '<a href="#" onclick="alert(1)">x</a>',
+    '<svg onload="alert(1)"><circle r="1"/></svg>',
+    "<svg><script>alert(1)</script></svg>",
+    "![x](javascript:alert(1))",
+    '<iframe src="https://evil.example"></iframe>',
+    "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+]
+
+
+class _MarkupAudit(HTMLParser):
+    """Collects what could run: script-capable tags, event handlers and non-http(s) URLs."""
+
+    UNSAFE_TAGS = {"script", "svg", "iframe", "object", "embed", "style", "math", "img", "form"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.UNSAFE_TAGS:
+            self.found.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.append(f"{tag} {name}=")
+            if name in {"href", "src"} and not re.match(r"(https?:|mailto:|#|/)", value or "", re.IGNORECASE):
+                self.found.append(f"{tag} {name}={value}")
+
+
+def unsafe_markup(html: str) -> list[str]:
+    audit = _MarkupAudit()
+    audit.feed(html)
+    return audit.found
+
+
+def _editor(client: TestClient, db: Session) -> None:
+    sign_in(client, create_user(db, Role.editor))
+
+
+def _published(db: Session, content: dict | None = None) -> str:  # type: ignore[type-arg]
+    question = service.create_question(db, content or QUESTION, create_user(db, Role.editor))
+    service.set_status(db, question.slug, QuestionStatus.published)
+    db.flush()
+    return question.slug
+
+
+def test_editor_sees_each_problem_next_to_its_field_and_keeps_the_input(
+    client: TestClient, db: Session
+) -> None:
+    _editor(client, db)
+    form = form_from_content({**QUESTION, "id": "new-one"})
+    form["model_answer"] = "Too short to be a model answer."
+    form["key_points"] = "- id: [unclosed"
+    response = post_form(client, "/editor/questions", form)
+    assert response.status_code == 422
+    html = response.text
+    assert "The question was not saved" in html
+    model_answer_errors = re.search(r'<ul class="field-error" id="e-model_answer">(.*?)</ul>', html, re.S)
+    assert model_answer_errors and "it must have 150-300 words" in model_answer_errors.group(1)
+    key_point_errors = re.search(r'<ul class="field-error" id="e-key_points">(.*?)</ul>', html, re.S)
+    assert key_point_errors and "not valid YAML" in key_point_errors.group(1)
+    assert "Too short to be a model answer.</textarea>" in html
+    assert 'aria-invalid="true" aria-describedby="e-model_answer"' in html
+
+
+def test_errors_inside_a_list_say_which_item(client: TestClient, db: Session) -> None:
+    _editor(client, db)
+    content = {**QUESTION, "id": "new-two"}
+    content["key_points"] = [
+        *QUESTION["key_points"][:2],
+        {**QUESTION["key_points"][2], "competency": "policy-as-code"},
+    ]
+    response = post_form(client, "/editor/questions", form_from_content(content))
+    assert response.status_code == 422
+    assert "is not one the question assesses" in response.text
+
+
+def test_a_new_question_is_a_draft_until_published(app, client: TestClient, db: Session) -> None:  # type: ignore[no-untyped-def]
+    _editor(client, db)
+    created = post_form(client, "/editor/questions", form_from_content(QUESTION))
+    assert created.headers["location"].startswith("/editor/questions/drift-manual-edit?")
+    assert "Draft created" in client.get(created.headers["location"]).text
+    with TestClient(app) as candidate:
+        sign_in(candidate, create_user(db))
+        assert "drift-manual-edit" not in candidate.get("/questions").text
+        assert candidate.get("/questions/drift-manual-edit").status_code == 404
+        post_form(client, "/editor/questions/drift-manual-edit/status", {"status": "published"})
+        assert 'href="/questions/drift-manual-edit"' in candidate.get("/questions").text
+        page = candidate.get("/questions/drift-manual-edit")
+        assert page.status_code == 200 and QUESTION["title"] in page.text
+        post_form(client, "/editor/questions/drift-manual-edit/retire")
+        assert candidate.get("/questions/drift-manual-edit").status_code == 404
+        post_form(client, "/editor/questions/drift-manual-edit/restore")
+        assert candidate.get("/questions/drift-manual-edit").status_code == 200
+
+
+def test_saving_makes_a_version_the_history_lists_and_diffs(client: TestClient, db: Session) -> None:
+    slug = _published(db)
+    _editor(client, db)
+    form = form_from_content(QUESTION)
+    form["title"] = "When someone kubectl-edits a managed Deployment"
+    saved = post_form(client, f"/editor/questions/{slug}", form)
+    assert "Saved as a new version" in client.get(saved.headers["location"]).text
+    unchanged = post_form(client, f"/editor/questions/{slug}", form)
+    assert "Nothing changed" in client.get(unchanged.headers["location"]).text
+    history = client.get(f"/editor/questions/{slug}/versions").text
+    assert "changes from version 1" in history and "version 3" not in history
+    diff = client.get(f"/editor/questions/{slug}/diff?from=1&to=2").text
+    assert '<span class="diff-remove"><span class="visually-hidden">removed: </span>-title: ' in diff
+    assert "+title: When someone kubectl-edits a managed Deployment" in diff
+    assert client.get(f"/editor/questions/{slug}/diff?from=1&to=9").status_code == 404
+
+
+def test_editor_list_filters(client: TestClient, db: Session) -> None:
+    _published(db)
+    other = yaml.safe_load((DEFAULT_QUESTION_BANK / "questions" / "sealed-secrets-workflow.yaml").read_text())
+    service.create_question(db, other, create_user(db, Role.editor))  # stays a draft
+    db.flush()
+    _editor(client, db)
+
+    def listed(query: str) -> set[str]:
+        return set(re.findall(r"<code>([a-z0-9-]+)</code>", client.get(f"/editor/questions?{query}").text))
+
+    assert listed("") == {"drift-manual-edit", "sealed-secrets-workflow"}
+    assert listed("status=draft") == {"sealed-secrets-workflow"}
+    assert listed("category=principles") == {"drift-manual-edit"}
+    assert listed("competency=secrets-management") == {"sealed-secrets-workflow"}
+    assert listed("q=SEALED") == {"sealed-secrets-workflow"}
+    assert listed("difficulty=senior") == set()
+    assert client.get("/editor/questions?status=bogus").status_code == 422
+
+
+def test_the_model_answer_is_hidden_from_a_candidate_who_has_not_answered(
+    client: TestClient, db: Session
+) -> None:
+    slug = _published(db)
+    sign_in(client, create_user(db))
+    page = client.get(f"/questions/{slug}").text
+    assert "unlocks after you have answered this question once" in page
+    assert QUESTION["model_answer"][:60] not in page
+
+
+def test_staff_see_the_model_answer(client: TestClient, db: Session) -> None:
+    slug = _published(db)
+    sign_in(client, create_user(db, Role.reviewer))
+    page = client.get(f"/questions/{slug}").text
+    assert "unlocks after" not in page
+    assert "Follow-up questions to expect" in page
+
+
+@pytest.mark.parametrize("payload", XSS_CORPUS)
+def test_markdown_payloads_are_neutralised(payload: str) -> None:
+    html = str(render_markdown(f"Before\n\n{payload}\n\nAfter"))
+    assert unsafe_markup(html) == [], html
+    assert "Before" in html and "After" in html
+
+
+def test_payloads_are_neutralised_in_the_preview_and_the_question_page(
+    client: TestClient, db: Session
+) -> None:
+    _editor(client, db)
+    corpus = "\n\n".join(XSS_CORPUS)
+    preview = client.post(
+        "/editor/preview", json={"text": corpus}, headers={"X-CSRF-Token": csrf_token(client)}
+    )
+    assert preview.status_code == 200
+    assert unsafe_markup(preview.text) == [], preview.text
+    slug = _published(db, {**QUESTION, "prompt": f"Explain drift.\n\n{corpus}"})
+    page = client.get(f"/questions/{slug}").text
+    body = page.split('<div class="prompt">', 1)[1].split("</div>", 1)[0]
+    assert "Explain drift." in body
+    assert unsafe_markup(body) == [], body
+
+
+def test_preview_needs_the_csrf_header(client: TestClient, db: Session) -> None:
+    _editor(client, db)
+    assert client.post("/editor/preview", json={"text": "x"}).status_code == 403
