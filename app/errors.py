@@ -35,6 +35,16 @@ class Conflict(AppError):
     title = "Conflict"
 
 
+class PayloadTooLarge(AppError):
+    status_code = 413
+    title = "Too large"
+
+
+class UnsupportedMedia(AppError):
+    status_code = 415
+    title = "Not a recording"
+
+
 class TooManyRequests(AppError):
     status_code = 429
     title = "Too many attempts"

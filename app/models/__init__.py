@@ -2,16 +2,34 @@
 
 from app.models.account import LoginAttempt, Role, User, UserSession
 from app.models.base import Base
+from app.models.interview import (
+    AnswerMode,
+    ConsentRecord,
+    InterviewSession,
+    SessionKind,
+    SessionQuestion,
+    Take,
+    TakeState,
+    UploadChunk,
+)
 from app.models.question import Competency, Question, QuestionStatus, QuestionVersion, VersionOrigin
 
 __all__ = [
+    "AnswerMode",
     "Base",
     "Competency",
+    "ConsentRecord",
+    "InterviewSession",
     "LoginAttempt",
     "Question",
     "QuestionStatus",
     "QuestionVersion",
     "Role",
+    "SessionKind",
+    "SessionQuestion",
+    "Take",
+    "TakeState",
+    "UploadChunk",
     "User",
     "UserSession",
     "VersionOrigin",

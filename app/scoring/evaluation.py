@@ -1,0 +1,52 @@
+"""Agreement between scores and human grades, for the evaluation harness in benchmarks/."""
+
+from collections.abc import Sequence
+
+
+def _ranks(values: Sequence[float]) -> list[float]:
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    ranks = [0.0] * len(values)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2 + 1  # ties share their average rank
+        i = j + 1
+    return ranks
+
+
+def pearson(x: Sequence[float], y: Sequence[float]) -> float:
+    n = len(x)
+    mean_x, mean_y = sum(x) / n, sum(y) / n
+    cov = sum((a - mean_x) * (b - mean_y) for a, b in zip(x, y, strict=True))
+    var_x = sum((a - mean_x) ** 2 for a in x)
+    var_y = sum((b - mean_y) ** 2 for b in y)
+    return cov / (var_x * var_y) ** 0.5 if var_x and var_y else 0.0
+
+
+def spearman(x: Sequence[float], y: Sequence[float]) -> float:
+    return pearson(_ranks(x), _ranks(y))
+
+
+def quadratic_weighted_kappa(a: Sequence[int], b: Sequence[int], low: int = 1, high: int = 5) -> float:
+    """Cohen's kappa with quadratic weights: 1 is perfect agreement, 0 what chance gives."""
+    k = high - low + 1
+    observed = [[0.0] * k for _ in range(k)]
+    for x, y in zip(a, b, strict=True):
+        observed[x - low][y - low] += 1
+    n = len(a)
+    row = [sum(r) for r in observed]
+    col = [sum(observed[i][j] for i in range(k)) for j in range(k)]
+    numerator = denominator = 0.0
+    for i in range(k):
+        for j in range(k):
+            weight = (i - j) ** 2 / (k - 1) ** 2
+            numerator += weight * observed[i][j]
+            denominator += weight * row[i] * col[j] / n
+    return 1 - numerator / denominator if denominator else 1.0
+
+
+def within_one(a: Sequence[float], b: Sequence[float]) -> float:
+    return sum(abs(x - y) <= 1 for x, y in zip(a, b, strict=True)) / len(a)

@@ -1,0 +1,415 @@
+"""The offline rubric scorer: deterministic, no network, milliseconds per answer.
+
+It reads a spoken answer the way a careful interviewer skims one: which key points it makes and
+in what words, whether it states a misconception (and not merely mentions one to reject it),
+whether it explains or only names things, and whether it answers this question at all. Every
+point it credits is backed by a verbatim quote."""
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from app.questions.schemas import KeyPoint, QuestionFile, RedFlag
+from app.scoring.assemble import assemble_report
+from app.scoring.injection import injection_spans
+from app.scoring.schemas import (
+    CriterionScore,
+    Flag,
+    ScoreReport,
+    ScoringInput,
+)
+from app.scoring.text import (
+    FUNCTION_WORDS,
+    AnalysedText,
+    Token,
+    analyse,
+    find_phrase,
+    function_word_ratio,
+    phrase_stems,
+)
+
+SCORER_VERSION = "rubric-1.0"
+
+# How much one matched cue says about a key point: a specific phrase more than a single word.
+SPECIFIC_CUE_WEIGHT = 0.55
+SHORT_CUE_WEIGHT = 0.35
+LIST_LIKE_DISCOUNT = 0.4  # a cue inside a bare list of terms shows less than one in a sentence
+COVERED_AT = 0.45
+EVIDENCE_AT = 0.2
+RED_FLAG_GAP = 3  # words allowed between a red flag's words ("prune is true, argo will revert")
+NEGATION_WINDOW = 10
+REJECTION_WINDOW = 8  # "<phrase> ... is not gitops", within the same clause
+CLAUSE_BREAKS = frozenset({"and", "but", "so", "then", "because", "while", "whereas"})
+NEGATORS = frozenset(
+    """not never no dont doesnt didnt isnt arent wasnt shouldnt wouldnt wont cant cannot avoid avoided
+    without instead rather against stop nor neither nobody mistake myth misconception wrong
+    antipattern tempting temptation""".split()
+)
+REJECTIONS_AFTER = frozenset(
+    """wrong bad worse dangerous risky unsafe antipattern anti mistake myth terrible not never harmful
+    pointless useless destroys destroy breaks break loses wipes doesnt isnt wont cant shouldnt""".split()
+)
+BELIEF_VERBS = frozenset("assume assumes believe believes think thinks expect expects".split())
+BELIEVERS = frozenset("people teams folks some many others everyone candidates developers engineers".split())
+EXPLAINERS = frozenset(
+    "because so which means mean when if then otherwise since instead but unless until whereas why".split()
+)
+SIMILARITY_TERMS = 6
+RED_FLAG_CEILING = 2.0  # one misconception stated: at most a 2, as a senior interviewer would
+RED_FLAGS_CEILING = 1.5
+SHORT_ANSWER_WORDS = 25
+RAMBLING_WORDS = 180
+RAMBLING_DENSITY = 8.0  # domain terms per 100 words; focused answers have 9-45
+OFF_TOPIC_RELEVANCE = 0.5  # this question's similarity relative to the closest question
+
+
+@dataclass(frozen=True)
+class _Cue:
+    stems: tuple[str, ...]
+    weight: float
+
+
+@dataclass(frozen=True)
+class _CompiledPoint:
+    point: KeyPoint
+    cues: list[_Cue]
+    terms: dict[str, float]  # content stems of the point sentence, with their idf
+
+
+@dataclass(frozen=True)
+class _CompiledFlag:
+    flag: RedFlag
+    cues: list[tuple[str, ...]]
+
+
+@dataclass
+class _CompiledQuestion:
+    question: QuestionFile
+    points: list[_CompiledPoint]
+    flags: list[_CompiledFlag]
+
+
+@dataclass
+class PointMatch:
+    strength: float
+    evidence: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Features:
+    """What the scorer measured; the evaluation harness prints these to explain a score."""
+
+    words: int
+    points: dict[str, PointMatch]
+    red_flags: dict[str, list[str]]
+    injection: list[str]
+    relevance: float  # similarity to this question relative to the closest question in the bank
+    list_like: bool
+    explainers_per_100: float
+    domain_terms: int
+
+    @property
+    def term_density(self) -> float:
+        """Distinct domain terms per 100 words: lists are dense, rambling is thin."""
+        return 100 * self.domain_terms / max(1, self.words)
+
+    @cached_property
+    def coverage(self) -> float:
+        return sum(p.strength for p in self.points.values()) / max(1, len(self.points))
+
+
+def _content_stems(text: str) -> list[str]:
+    return [t.stem for t in analyse(text).tokens if t.norm not in FUNCTION_WORDS and len(t.norm) > 2]
+
+
+class RubricScorer:
+    name = "rubric"
+    version = SCORER_VERSION
+
+    def __init__(self, bank: Sequence[QuestionFile]) -> None:
+        self._bank = {q.id: q for q in bank}
+        point_docs = [
+            set(_content_stems(f"{p.point} {' '.join(p.cues)}")) for q in bank for p in q.key_points
+        ]
+        self._point_idf = _idf(point_docs)
+        question_docs = {q.id: Counter(_content_stems(_question_document(q))) for q in bank}
+        self._question_idf = _idf([set(doc) for doc in question_docs.values()])
+        self._question_vectors = {qid: _tfidf(doc, self._question_idf) for qid, doc in question_docs.items()}
+        self._compiled: dict[tuple[str, str], _CompiledQuestion] = {}
+
+    # --- public -----------------------------------------------------------------------------
+
+    def score(self, answer: ScoringInput) -> ScoreReport:
+        features = self.features(answer)
+        return _report(answer, features)
+
+    def features(self, answer: ScoringInput) -> Features:
+        question = self._compile(answer.question)
+        text = analyse(answer.text)
+        injected = injection_spans(answer.text)
+        scored = [t for t in text.tokens if not any(a <= t.start < b for a, b in injected)]
+        usable = AnalysedText(text.text, scored, text.sentences)
+        points = {p.point.id: self._match_point(usable, p) for p in question.points}
+        return Features(
+            words=len(answer.text.split()),
+            points=points,
+            red_flags={f.flag.id: quotes for f in question.flags if (quotes := _red_flag_quotes(usable, f))},
+            injection=[answer.text[a:b] for a, b in injected],
+            relevance=self._relevance(usable, answer.question.id),
+            list_like=_list_like(answer.text, usable.tokens),
+            explainers_per_100=100 * sum(t.norm in EXPLAINERS for t in scored) / max(1, len(scored)),
+            domain_terms=len(
+                {s for p in question.points for cue in p.cues for s in cue.stems} & {t.stem for t in scored}
+            ),
+        )
+
+    # --- matching ---------------------------------------------------------------------------
+
+    def _compile(self, question: QuestionFile) -> _CompiledQuestion:
+        key = (question.id, question.model_dump_json())
+        if key not in self._compiled:
+            points = [
+                _CompiledPoint(
+                    point,
+                    [_Cue(s, _cue_weight(s)) for s in {phrase_stems(c) for c in point.cues}],
+                    {
+                        s: self._point_idf.get(s, 1.0)
+                        for s in set(_content_stems(f"{point.point} {' '.join(point.cues)}"))
+                    },
+                )
+                for point in question.key_points
+            ]
+            flags = [
+                _CompiledFlag(flag, sorted({phrase_stems(c) for c in flag.cues}))
+                for flag in question.red_flags
+            ]
+            self._compiled[key] = _CompiledQuestion(question, points, flags)
+        return self._compiled[key]
+
+    def _match_point(self, text: AnalysedText, point: _CompiledPoint) -> PointMatch:
+        missing = 1.0
+        evidence: list[tuple[float, str]] = []
+        for cue in point.cues:
+            found = next(find_phrase(text.tokens, cue.stems), None)
+            if found is None:
+                continue
+            weight = cue.weight * (LIST_LIKE_DISCOUNT if _sentence_list_like(text, found[0]) else 1.0)
+            missing *= 1 - weight
+            evidence.append((weight, text.quote(*found)))
+        similarity, sentence = _best_sentence_similarity(text, point.terms)
+        if similarity > 0:
+            missing *= 1 - 0.6 * similarity
+            if not evidence and similarity >= 0.35:
+                evidence.append((similarity, sentence))
+        quotes = list(dict.fromkeys(q for _, q in sorted(evidence, key=lambda e: -e[0])))
+        return PointMatch(round(1 - missing, 3), quotes[:2])
+
+    def _relevance(self, text: AnalysedText, question_id: str) -> float:
+        """Cosine similarity to this question divided by the best similarity to any question."""
+        stems = Counter(t.stem for t in text.tokens if t.norm not in FUNCTION_WORDS and len(t.norm) > 2)
+        answer = _tfidf(stems, self._question_idf)
+        if not answer or question_id not in self._question_vectors:
+            return 1.0
+        similarities = {qid: _cosine(answer, vector) for qid, vector in self._question_vectors.items()}
+        best = max(similarities.values())
+        return similarities[question_id] / best if best > 0 else 1.0
+
+
+def _cue_weight(stems: tuple[str, ...]) -> float:
+    return SPECIFIC_CUE_WEIGHT if len(stems) > 1 or len(stems[0]) >= 7 else SHORT_CUE_WEIGHT
+
+
+def _question_document(question: QuestionFile) -> str:
+    parts = [question.title, question.prompt, question.model_answer, " ".join(question.glossary)]
+    parts += [f"{p.point} {' '.join(p.cues)}" for p in question.key_points]
+    return " ".join(parts)
+
+
+def _idf(documents: list[set[str]]) -> dict[str, float]:
+    counts = Counter(term for doc in documents for term in doc)
+    return {term: math.log((1 + len(documents)) / (1 + n)) + 1 for term, n in counts.items()}
+
+
+def _tfidf(counts: Counter[str], idf: dict[str, float]) -> dict[str, float]:
+    return {term: (1 + math.log(n)) * idf[term] for term, n in counts.items() if term in idf}
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    dot = sum(value * b.get(term, 0.0) for term, value in a.items())
+    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
+    return dot / norm if norm else 0.0
+
+
+def _sentence_tokens(text: AnalysedText, index: int) -> list[Token]:
+    sentence = text.tokens[index].sentence
+    return [t for t in text.tokens if t.sentence == sentence]
+
+
+def _sentence_list_like(text: AnalysedText, index: int) -> bool:
+    tokens = _sentence_tokens(text, index)
+    return len(tokens) >= 5 and function_word_ratio(tokens) < 0.2
+
+
+def _best_sentence_similarity(text: AnalysedText, terms: dict[str, float]) -> tuple[float, str]:
+    # A point sentence names more than any one spoken sentence will: matching its most
+    # distinctive few terms is full similarity.
+    total = sum(sorted(terms.values(), reverse=True)[:SIMILARITY_TERMS])
+    if not total or not text.tokens:
+        return 0.0, ""
+    best, best_index = 0.0, 0
+    by_sentence: dict[int, list[int]] = {}
+    for i, token in enumerate(text.tokens):
+        by_sentence.setdefault(token.sentence, []).append(i)
+    for indices in by_sentence.values():
+        present = {text.tokens[i].stem for i in indices}
+        similarity = min(1.0, sum(w for term, w in terms.items() if term in present) / total)
+        if similarity > best:
+            best, best_index = similarity, indices[0]
+    if best == 0:
+        return 0.0, ""
+    indices = by_sentence[text.tokens[best_index].sentence]
+    return round(best, 3), text.quote(indices[0], min(indices[-1], indices[0] + 29))
+
+
+def _red_flag_quotes(text: AnalysedText, flag: _CompiledFlag) -> list[str]:
+    quotes = []
+    for cue in flag.cues:
+        for first, last in find_phrase(text.tokens, cue, max_gap=RED_FLAG_GAP if len(cue) > 1 else 0):
+            if not _negated(text.tokens, first, last):
+                quotes.append(text.quote(first, last))
+    return list(dict.fromkeys(quotes))[:2]
+
+
+def _negated(tokens: list[Token], first: int, last: int) -> bool:
+    """Whether the phrase is rejected rather than stated ("never force push", "X is wrong")."""
+    sentence = tokens[first].sentence
+    before = [t for t in tokens[max(0, first - NEGATION_WINDOW) : first] if t.sentence == sentence]
+    after = []
+    for token in tokens[last + 1 : last + 1 + REJECTION_WINDOW]:
+        if token.sentence != sentence or token.norm in CLAUSE_BREAKS:
+            break
+        after.append(token)
+    inside = tokens[first + 1 : last]
+    return (
+        any(t.norm in NEGATORS for t in before + inside)
+        or any(t.norm in REJECTIONS_AFTER for t in after)
+        or _reported_belief(before)
+    )
+
+
+def _reported_belief(before: list[Token]) -> bool:
+    """ "people assume X", "a common myth is X": X is described, not claimed ("I think X" is)."""
+    words = [t.norm for t in before]
+    return any(word in BELIEF_VERBS and i > 0 and words[i - 1] in BELIEVERS for i, word in enumerate(words))
+
+
+_SEGMENTS = re.compile(r"[,.;:!?\n]+|\band\b", re.IGNORECASE)
+
+
+def _list_like(raw: str, tokens: list[Token]) -> bool:
+    """A bare list of terms: mostly short fragments between commas or "and"s, or no grammar."""
+    segments = [s.split() for s in _SEGMENTS.split(raw) if s.strip()]
+    if len(segments) >= 6:
+        short = sum(1 for s in segments if len(s) <= 4) / len(segments)
+        mean_words = sum(len(s) for s in segments) / len(segments)
+        if short >= 0.75 and mean_words <= 3.5:  # terse experts still speak in longer fragments
+            return True
+    return len(tokens) >= 8 and function_word_ratio(tokens) < 0.15
+
+
+# --- from features to a report ------------------------------------------------------------------
+
+
+def _criterion_value(strengths: list[float]) -> float:
+    coverage = sum(strengths) / len(strengths)
+    return 1 + 4 * min(1.0, max(0.0, (coverage - 0.05) / 0.75))
+
+
+def _report(answer: ScoringInput, features: Features) -> ScoreReport:
+    question = answer.question
+    flags = _flags(features)
+    values: dict[str, float | None] = {}
+    criteria = []
+    for competency in question.competencies:
+        points = [p for p in question.key_points if p.competency == competency.id]
+        matches = [features.points[p.id] for p in points]
+        has_evidence = any(m.strength >= EVIDENCE_AT for m in matches)
+        value = _criterion_value([m.strength for m in matches]) if has_evidence else None
+        value = _apply_caps(value, features, flags)
+        values[competency.id] = value
+        criteria.append(_criterion(competency.id, points, matches, value, features, flags))
+    overall = sum(c.weight * (values[c.id] or 1.0) for c in question.competencies)
+    overall = _apply_caps(overall, features, flags) or 1.0
+    covered = {
+        p.id: m.evidence for p in question.key_points if (m := features.points[p.id]).strength >= COVERED_AT
+    }
+    return assemble_report(
+        answer,
+        scorer="rubric",
+        scorer_version=SCORER_VERSION,
+        overall=overall,
+        criteria=criteria,
+        covered=covered,
+        red_flags=features.red_flags,
+        flags=flags,
+    )
+
+
+def _flags(features: Features) -> list[Flag]:
+    flags: list[Flag] = []
+    if features.injection:
+        flags.append("possible-prompt-injection")
+    if features.list_like:
+        flags.append("keyword-list")
+    if features.relevance < OFF_TOPIC_RELEVANCE:
+        flags.append("off-topic")
+    if features.words < SHORT_ANSWER_WORDS:
+        flags.append("too-short")
+    if features.words >= RAMBLING_WORDS and features.term_density < RAMBLING_DENSITY:
+        flags.append("rambling")
+    return flags
+
+
+def _apply_caps(value: float | None, features: Features, flags: list[Flag]) -> float | None:
+    """Ceilings a senior interviewer would apply whatever else the answer contains."""
+    if value is None:
+        return None
+    if "possible-prompt-injection" in flags:
+        return 1.0
+    ceiling = 5.0
+    if "keyword-list" in flags or "off-topic" in flags:
+        ceiling = 1.5
+    elif "rambling" in flags:
+        ceiling = 2.0
+    if features.red_flags:
+        ceiling = min(ceiling, RED_FLAG_CEILING if len(features.red_flags) == 1 else RED_FLAGS_CEILING)
+    return min(value, ceiling)
+
+
+def _criterion(
+    competency: str,
+    points: list[KeyPoint],
+    matches: list[PointMatch],
+    value: float | None,
+    features: Features,
+    flags: list[Flag],
+) -> CriterionScore:
+    if value is None:
+        return CriterionScore(
+            competency=competency, score=None, rationale="The answer gives no evidence for this competency."
+        )
+    covered = [p for p, m in zip(points, matches, strict=True) if m.strength >= COVERED_AT]
+    rationale = f"Covers {len(covered)} of {len(points)} key points for this competency"
+    if "possible-prompt-injection" in flags:
+        rationale = "Not credited: the answer contains text addressed to the grader"
+    elif features.red_flags:
+        rationale += ", but states a misconception"
+    elif "keyword-list" in flags:
+        rationale += ", but only names terms without explaining them"
+    evidence = list(dict.fromkeys(q for m in matches for q in m.evidence[:1]))[:3]
+    return CriterionScore(
+        competency=competency, score=round(value), rationale=rationale + ".", evidence=evidence
+    )

@@ -1,0 +1,178 @@
+"""Spoken-answer text analysis: tokens that keep their place in the original (so evidence is
+always quoted verbatim), sentences, light stemming and phrase matching that tolerates the ways
+speech recognition spaces words ("self heal", "selfheal", "self-heal")."""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+from app.questions.cues import normalize_spoken
+
+_WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
+_SENTENCE_END = re.compile(r"[.!?;]+(?=\s|$)|\n+")
+FUNCTION_WORDS = frozenset(
+    """a an the and or but so if then than that this these those it its is are was were be been being
+    to of in on at by for with from as into onto about over under after before because since while
+    when where which who whom what why how i you we they he she me us them my our your their
+    do does did done not no never can could would should will shall may might must have has had
+    there here also just only very really all any some each every more most other such same
+    again once both either neither nor too out up down off until unless whether though although
+    lets id im were its thats dont doesnt isnt arent wont cant didnt shouldnt wouldnt um uh okay ok
+    yeah yes like well actually basically""".split()
+)
+
+
+# How speech recognition tends to write the tools' names, mapped to the names themselves.
+WORD_ALIASES = {"customize": "kustomize", "customise": "kustomize", "customization": "kustomization"}
+PAIR_ALIASES = {
+    ("cube", "control"): "kubectl", ("kube", "control"): "kubectl", ("cube", "ctl"): "kubectl",
+    ("kube", "ctl"): "kubectl", ("cube", "cuddle"): "kubectl", ("kube", "cuddle"): "kubectl",
+    ("cube", "seal"): "kubeseal", ("kube", "seal"): "kubeseal",
+}  # fmt: skip
+
+
+def spoken_words(words: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """Words with their spans, speech-recognition spellings of tool names merged and mapped."""
+    out: list[tuple[str, int, int]] = []
+    for word, start, end in words:
+        word = WORD_ALIASES.get(word, word)
+        if out and (out[-1][0], word) in PAIR_ALIASES:
+            out[-1] = (PAIR_ALIASES[(out[-1][0], word)], out[-1][1], end)
+        else:
+            out.append((word, start, end))
+    return out
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A deliberately light stemmer: enough for "reverts"/"reverted"/"reverting" to meet."""
+    if len(word) <= 3:
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    for suffix in ("ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    else:
+        if (word.endswith("es") and word[-3] in "sxz") or word.endswith(("ches", "shes")):
+            word = word[:-2]
+        elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+            word = word[:-1]
+    if word.endswith("e") and len(word) > 3:
+        word = word[:-1]
+    return word
+
+
+@dataclass(frozen=True)
+class Token:
+    norm: str  # normalised word
+    stem: str
+    start: int  # character span in the original text
+    end: int
+    sentence: int
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class AnalysedText:
+    text: str
+    tokens: list[Token]
+    sentences: list[Sentence]
+
+    def quote(self, first: int, last: int, max_words: int = 30) -> str:
+        """A verbatim quote around tokens first..last: their sentence, trimmed to a window."""
+        sentence = self.tokens[first].sentence
+        in_sentence = [i for i, t in enumerate(self.tokens) if t.sentence == sentence]
+        lo, hi = in_sentence[0], in_sentence[-1]
+        if hi - lo + 1 > max_words:
+            spare = max(0, max_words - (last - first + 1))
+            lo = max(lo, first - spare // 2)
+            hi = min(hi, lo + max_words - 1)
+            lo = min(lo, first)
+            hi = max(hi, last)
+        return self.text[self.tokens[lo].start : self.tokens[hi].end]
+
+    def sentence_tokens(self, sentence: int) -> list[Token]:
+        return [t for t in self.tokens if t.sentence == sentence]
+
+
+def analyse(text: str) -> AnalysedText:
+    boundaries = [m.end() for m in _SENTENCE_END.finditer(text)]
+    sentences: list[Sentence] = []
+    start = 0
+    for end in [*boundaries, len(text)]:
+        if text[start:end].strip():
+            sentences.append(Sentence(start, end))
+        start = end
+    tokens: list[Token] = []
+    for index, sentence in enumerate(sentences):
+        words = [
+            (word, match.start(), match.end())
+            for match in _WORD.finditer(text, sentence.start, sentence.end)
+            for word in normalize_spoken(match.group().replace("'", "")).split()
+        ]
+        tokens += [Token(word, stem(word), start, end, index) for word, start, end in spoken_words(words)]
+    return AnalysedText(text, tokens, sentences)
+
+
+def phrase_stems(phrase: str) -> tuple[str, ...]:
+    words = spoken_words([(word, 0, 0) for word in normalize_spoken(phrase).split()])
+    return tuple(stem(word) for word, _, _ in words)
+
+
+def find_phrase(tokens: list[Token], phrase: tuple[str, ...], max_gap: int = 0) -> Iterator[tuple[int, int]]:
+    """Token ranges (first, last) where the phrase occurs within one sentence. Spacing may
+    differ ("self heal" = "selfheal"); with max_gap, up to that many other words may sit
+    between the phrase's words ("prune ... will revert")."""
+    target = "".join(phrase)
+    for i, token in enumerate(tokens):
+        if not target.startswith(token.stem):
+            continue
+        end = _spell(tokens, i, target) if max_gap == 0 else _gapped(tokens, i, phrase, max_gap)
+        if end is not None:
+            yield i, end
+
+
+def _spell(tokens: list[Token], i: int, target: str) -> int | None:
+    built = ""
+    for j in range(i, len(tokens)):
+        if tokens[j].sentence != tokens[i].sentence:
+            return None
+        built += tokens[j].stem
+        if built == target:
+            return j
+        if not target.startswith(built):
+            return None
+    return None
+
+
+def _gapped(tokens: list[Token], i: int, phrase: tuple[str, ...], max_gap: int) -> int | None:
+    j = i
+    if tokens[i].stem != phrase[0]:
+        return _spell(tokens, i, "".join(phrase))
+    for word in phrase[1:]:
+        for k in range(j + 1, min(len(tokens), j + 2 + max_gap)):
+            if tokens[k].sentence != tokens[i].sentence:
+                return None
+            if tokens[k].stem == word:
+                j = k
+                break
+            if tokens[k].norm not in FUNCTION_WORDS:
+                # only small words may sit in a gap: "commit the secret", not "commit only ExternalSecret"
+                return None
+        else:
+            return None
+    return j
+
+
+def function_word_ratio(tokens: list[Token]) -> float:
+    if not tokens:
+        return 0.0
+    return sum(t.norm in FUNCTION_WORDS for t in tokens) / len(tokens)
