@@ -36,6 +36,8 @@ NOTICES = {
     "question-draft": "Back to draft: candidates no longer see this question.",
     "question-retired": "Retired: hidden from new sessions, kept in history.",
     "question-restored": "Restored.",
+    "consent-given": "Thank you. You can delete your recordings at any time from your sessions.",
+    "take-chosen": "Saved: that take is the one that counts.",
 }
 
 
@@ -48,6 +50,8 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("Home", "/", None),
+    NavItem("Practice", "/practice", None),
+    NavItem("My sessions", "/sessions", None),
     NavItem("Questions", "/questions", None),
     NavItem("Question bank", "/editor/questions", [Role.editor, Role.admin]),
     NavItem("Users", "/admin/users", [Role.admin]),

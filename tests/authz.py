@@ -18,8 +18,9 @@ class Rule:
 
     outcomes: dict[str, int | str]
     form: dict[str, str] = field(default_factory=dict)
-    json: dict[str, str] | None = None  # sent as JSON, with the CSRF token in the header
+    json: dict[str, object] | None = None  # sent as JSON, with the CSRF token in the header
     query: str = ""
+    raw: bytes | None = None  # sent as the body, with its SHA-256 in X-Chunk-SHA256
 
     def __post_init__(self) -> None:
         assert set(self.outcomes) == set(ACTORS), f"every actor needs an outcome: {self.outcomes}"
@@ -30,9 +31,23 @@ def rule(default: int | str, form: dict[str, str] | None = None, **overrides: in
 
 
 def with_input(
-    base: Rule, form: dict[str, str] | None = None, json: dict[str, str] | None = None, query: str = ""
+    base: Rule,
+    form: dict[str, str] | None = None,
+    json: dict[str, object] | None = None,
+    query: str = "",
+    raw: bytes | None = None,
 ) -> Rule:
-    return Rule(base.outcomes, form or base.form, json, query)
+    return Rule(base.outcomes, form or base.form, json, query, raw)
+
+
+def owner_page(status: int = 200) -> Rule:
+    """The owner's own resource: everyone else is told it does not exist."""
+    return Rule({a: LOGIN if a == "anonymous" else status if a == "candidate" else 404 for a in ACTORS})
+
+
+def owner_action(status: int = 303, **inputs: object) -> Rule:
+    outcomes = {a: 401 if a == "anonymous" else status if a == "candidate" else 404 for a in ACTORS}
+    return with_input(Rule(outcomes), **inputs)  # type: ignore[arg-type]
 
 
 def public(status: int = 200, **kw: Any) -> Rule:

@@ -2,13 +2,18 @@
 
 import itertools
 import re
+from datetime import UTC, datetime
 
+import yaml
 from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy.orm import Session
 
 from app.accounts.service import hash_password
-from app.models import Role, User
+from app.config import DEFAULT_QUESTION_BANK
+from app.interviews import service as interviews
+from app.models import Question, QuestionStatus, Role, User
+from app.questions import service as questions
 
 PASSWORD = "correct horse battery"
 _PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: argon2 is slow on purpose
@@ -46,3 +51,22 @@ def sign_in(client: TestClient, user: User, password: str = PASSWORD) -> Respons
     response = post_form(client, "/login", {"email": user.email, "password": password})
     assert response.status_code == 303, response.text
     return response
+
+
+def publish_question(session: Session, slug: str, **changes: object) -> Question:
+    """A published question with the shipped content of `slug` (and any changes)."""
+    content = {
+        **yaml.safe_load((DEFAULT_QUESTION_BANK / "questions" / f"{slug}.yaml").read_text()),
+        **changes,
+    }
+    editor = create_user(session, Role.editor)
+    question = questions.create_question(session, content, editor)
+    questions.set_status(session, slug, QuestionStatus.published)
+    session.flush()
+    return question
+
+
+def consenting_candidate(session: Session) -> User:
+    user = create_user(session)
+    interviews.give_consent(session, user, datetime.now(UTC))
+    return user

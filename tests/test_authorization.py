@@ -1,6 +1,7 @@
 """Every route x every kind of user, checked on the server. A route missing here fails the suite,
 so no new route can skip its authorization decision."""
 
+import hashlib
 from dataclasses import dataclass
 
 import pytest
@@ -8,15 +9,20 @@ import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.config import DEFAULT_QUESTION_BANK
-from app.models import QuestionStatus, Role, User
+from app.config import DEFAULT_QUESTION_BANK, get_settings
+from app.interviews import service as interviews
+from app.models import AnswerMode, QuestionStatus, Role, SessionKind, User
+from app.models.base import utcnow
 from app.questions import service
 from app.questions.editor_form import form_from_content
+from app.storage import get_storage
 from tests.authz import (
     ACTORS,
     LOGIN,
     Rule,
     app_routes,
+    owner_action,
+    owner_page,
     public,
     role_action,
     role_page,
@@ -28,6 +34,8 @@ from tests.authz import (
 from tests.factories import PASSWORD, create_user, csrf_token, sign_in
 
 NEW_PASSWORD = "another long passphrase"
+WEBM_START = b"\x1a\x45\xdf\xa3" + bytes(200)  # the EBML magic number, then padding
+API_OWNER_GET = Rule({a: 401 if a == "anonymous" else 200 if a == "candidate" else 404 for a in ACTORS})
 QUESTION = yaml.safe_load((DEFAULT_QUESTION_BANK / "questions" / "sync-interval.yaml").read_text())
 NEW_QUESTION_FORM = form_from_content({**QUESTION, "id": "matrix-new-question"})
 EDITED_QUESTION_FORM = form_from_content({**QUESTION, "title": "Edited by the matrix test"})
@@ -65,18 +73,53 @@ MATRIX: dict[tuple[str, str], Rule] = {
     # question browser: every signed-in user
     ("GET", "/questions"): signed_in_page(),
     ("GET", "/questions/{slug}"): signed_in_page(),
+    # interviews: every signed-in user may practise; sessions and answers belong to their owner
+    ("GET", "/consent"): signed_in_page(),
+    ("POST", "/consent"): signed_in_action(form={"agree": "yes", "next": "/practice"}),
+    ("GET", "/practice"): signed_in_page(),
+    ("POST", "/sessions"): signed_in_action(
+        form={"kind": "single", "mode": "typed", "question": "sync-interval"}
+    ),
+    ("GET", "/sessions"): signed_in_page(),
+    ("GET", "/sessions/{session_id}"): owner_page(),
+    ("GET", "/sessions/{session_id}/check"): owner_page(),
+    ("POST", "/sessions/{session_id}/mode"): owner_action(409, form={"mode": "typed"}),
+    ("GET", "/sessions/{session_id}/questions/{position}"): owner_page(),
+    ("POST", "/sessions/{session_id}/questions/{position}/choose"): owner_action(
+        form={"take_id": "{finished_take_id}"}
+    ),
+    ("POST", "/api/sessions/{session_id}/questions/{position}/takes"): owner_action(200, json={}),
+    ("GET", "/api/takes/{take_id}"): API_OWNER_GET,
+    ("POST", "/api/takes/{take_id}/start"): owner_action(200, json={}),
+    ("POST", "/api/takes/{take_id}/restart"): owner_action(200, json={}),
+    ("PUT", "/api/takes/{take_id}/chunks/{seq}"): owner_action(200, raw=WEBM_START),
+    ("POST", "/api/takes/{take_id}/stop"): owner_action(200, json={}),
+    ("POST", "/api/takes/{take_id}/finish"): owner_action(
+        409, json={"chunks": 1, "media_type": "video/webm"}
+    ),
+    ("POST", "/api/takes/{take_id}/typed"): owner_action(409, json={"text": "typed"}),
+    ("GET", "/media/takes/{take_id}"): owner_page(),
 }
 
 
 @dataclass
 class World:
     users: dict[str, User]
+    session_id: int
+    finished_take_id: int
+    recording_take_id: int
 
-    def fill(self, text: str, actor: str) -> str:
+    def fill(self, text: str, actor: str, path: str = "") -> str:
         candidate = self.users["candidate"]
+        media = path.startswith("/media/")
         return text.format(
             user_id=candidate.id,
             slug=QUESTION["id"],
+            session_id=self.session_id,
+            position=1,
+            take_id=self.finished_take_id if media else self.recording_take_id,
+            finished_take_id=self.finished_take_id,
+            seq=0,
             path="app.css",
             candidate_email=candidate.email,
             new_email=f"new-{actor}@example.com",
@@ -95,8 +138,25 @@ def world(db: Session) -> World:
     users = {actor: create_user(db, role) for actor, role in roles.items()}
     question = service.create_question(db, QUESTION, users["editor"])
     service.set_status(db, question.slug, QuestionStatus.published)
+    for user in users.values():
+        interviews.give_consent(db, user, utcnow())
+    return World(users, *_candidate_session(db, users["candidate"]))
+
+
+def _candidate_session(db: Session, user: User) -> tuple[int, int, int]:
+    """A single-question video session with one finished take and a second one recording."""
+    request = interviews.SessionRequest(SessionKind.single, AnswerMode.video, question=QUESTION["id"])
+    interview = interviews.get_session(db, user, interviews.start_session(db, user, request).id)
+    finished = interviews.begin_take(db, user, interview, 1, utcnow())
+    interviews.start_answer(finished, utcnow())
+    interviews.receive_chunk(
+        db, get_storage(), get_settings(), finished, 0, WEBM_START, hashlib.sha256(WEBM_START).hexdigest()
+    )
+    interviews.finish_upload(get_storage(), finished, 1, "video/webm", utcnow())
+    recording = interviews.begin_take(db, user, interview, 1, utcnow())
+    interviews.start_answer(recording, utcnow())
     db.flush()
-    return World(users)
+    return interview.id, finished.id, recording.id
 
 
 def test_every_route_has_a_row_in_the_matrix(app) -> None:  # type: ignore[no-untyped-def]
@@ -113,16 +173,22 @@ def test_route_answers_each_actor_as_the_matrix_says(
     expected_rule = MATRIX[(method, path)]
     if actor != "anonymous":
         sign_in(client, world.users[actor])
-    url = world.fill(path, actor) + (f"?{expected_rule.query}" if expected_rule.query else "")
+    url = world.fill(path, actor, path) + (f"?{expected_rule.query}" if expected_rule.query else "")
     if method == "GET":
         response = client.get(url, follow_redirects=False)
+    elif expected_rule.raw is not None:
+        checksum = hashlib.sha256(expected_rule.raw).hexdigest()
+        headers = {"X-CSRF-Token": csrf_token(client), "X-Chunk-SHA256": checksum}
+        response = client.request(
+            method, url, content=expected_rule.raw, headers=headers, follow_redirects=False
+        )
     elif expected_rule.json is not None:
         headers = {"X-CSRF-Token": csrf_token(client)}
         response = client.request(
             method, url, json=expected_rule.json, headers=headers, follow_redirects=False
         )
     else:
-        form = {key: world.fill(value, actor) for key, value in expected_rule.form.items()}
+        form = {key: world.fill(value, actor, path) for key, value in expected_rule.form.items()}
         response = client.request(
             method, url, data={"csrf_token": csrf_token(client), **form}, follow_redirects=False
         )

@@ -14,7 +14,19 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Conflict, InvalidInput, NotFound
-from app.models import Competency, Question, QuestionStatus, QuestionVersion, Role, User, VersionOrigin
+from app.models import (
+    Competency,
+    InterviewSession,
+    Question,
+    QuestionStatus,
+    QuestionVersion,
+    Role,
+    SessionQuestion,
+    Take,
+    TakeState,
+    User,
+    VersionOrigin,
+)
 from app.models.base import utcnow
 from app.questions.bank_files import COMPETENCY_FILE, QUESTION_DIR, BankFiles, Problem, parse_question
 from app.questions.schemas import CompetencyFile, QuestionFile
@@ -431,8 +443,24 @@ def bank_is_empty(session: Session) -> bool:
     return session.scalar(select(func.count()).select_from(Question)) == 0
 
 
+ANSWERED = (TakeState.uploaded, TakeState.transcribed, TakeState.analysed, TakeState.scored)
+
+
 def model_answer_unlocked(session: Session, user: User, question: Question) -> bool:
     """Editors, reviewers and admins always see the model answer. A candidate sees it only after
-    answering the question once, so it cannot shape a first attempt; answers arrive with the
-    interview sessions, and until then it stays locked for candidates."""
-    return user.role != Role.candidate
+    answering the question once (any version of it), so it cannot shape a first attempt."""
+    if user.role != Role.candidate:
+        return True
+    answered = (
+        select(Take.id)
+        .join(SessionQuestion, Take.session_question_id == SessionQuestion.id)
+        .join(InterviewSession, SessionQuestion.session_id == InterviewSession.id)
+        .join(QuestionVersion, SessionQuestion.question_version_id == QuestionVersion.id)
+        .where(
+            InterviewSession.user_id == user.id,
+            QuestionVersion.question_id == question.id,
+            Take.state.in_(ANSWERED),
+        )
+        .limit(1)
+    )
+    return session.scalar(answered) is not None

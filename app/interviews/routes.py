@@ -1,0 +1,275 @@
+"""Interview pages and the recorder's JSON API. Thin: parse, call, render."""
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Header, Path, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from app.accounts.deps import CurrentUser
+from app.config import get_settings
+from app.db import SessionDep
+from app.errors import InvalidInput, NotFound, PayloadTooLarge
+from app.interviews import service
+from app.interviews.schemas import FinishUpload, Submitted, TakeStatus, TypedAnswer
+from app.markdown import render_markdown
+from app.models import AnswerMode, SessionKind, Take, User
+from app.models.base import utcnow
+from app.questions import service as questions
+from app.questions.schemas import CATEGORIES
+from app.storage import get_storage
+from app.web import redirect, render
+
+router = APIRouter()
+SessionId = Annotated[int, Path(ge=1)]
+Position = Annotated[int, Path(ge=1, le=service.MAX_QUESTIONS)]
+
+
+# --- consent and starting -------------------------------------------------------------------------
+
+
+@router.get("/consent", response_class=HTMLResponse)
+def consent_page(
+    request: Request, session: SessionDep, user: CurrentUser, next: str = "/practice"
+) -> Response:
+    given = service.has_consent(session, user)
+    return render(
+        request, "interviews/consent.html", {"given": given, "next": next if next.startswith("/") else "/"}
+    )
+
+
+@router.post("/consent")
+def consent(
+    session: SessionDep,
+    user: CurrentUser,
+    agree: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    if agree != "yes":
+        raise InvalidInput("Tick the box to agree, or go back: nothing is recorded without your agreement.")
+    service.give_consent(session, user, utcnow())
+    return redirect(
+        next if next.startswith("/") and not next.startswith("//") else "/practice", "consent-given"
+    )
+
+
+@router.get("/practice", response_class=HTMLResponse)
+def practice_page(request: Request, session: SessionDep, user: CurrentUser, question: str = "") -> Response:
+    if not service.has_consent(session, user):
+        return redirect(
+            "/consent?next=" + quote(f"/practice?question={question}" if question else "/practice")
+        )
+    context = {
+        "questions": questions.list_published(session),
+        "categories": CATEGORIES,
+        "chosen": question,
+        "max_questions": service.MAX_QUESTIONS,
+    }
+    return render(request, "interviews/practice.html", context)
+
+
+@router.post("/sessions")
+def create_session(
+    session: SessionDep,
+    user: CurrentUser,
+    kind: Annotated[SessionKind, Form()],
+    mode: Annotated[AnswerMode, Form()],
+    category: Annotated[str, Form()] = "",
+    difficulty: Annotated[str, Form()] = "",
+    count: Annotated[int, Form()] = 3,
+    question: Annotated[str, Form()] = "",
+) -> Response:
+    wanted = service.SessionRequest(kind, mode, category, difficulty, count, question)
+    interview = service.start_session(session, user, wanted)
+    first = f"/sessions/{interview.id}/questions/1"
+    return redirect(first if mode == AnswerMode.typed else f"/sessions/{interview.id}/check")
+
+
+# --- session pages ------------------------------------------------------------------------------
+
+
+@router.get("/sessions", response_class=HTMLResponse)
+def sessions_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    return render(request, "interviews/sessions.html", {"interviews": service.list_sessions(session, user)})
+
+
+@router.get("/sessions/{session_id}", response_class=HTMLResponse)
+def session_page(request: Request, session: SessionDep, user: CurrentUser, session_id: SessionId) -> Response:
+    interview = service.get_session(session, user, session_id)
+    context = {
+        "interview": interview,
+        "chosen": dict(
+            zip([q.id for q in interview.questions], service.chosen_takes(interview), strict=True)
+        ),
+        "next_position": service.next_position(interview),
+    }
+    return render(request, "interviews/session.html", context)
+
+
+@router.get("/sessions/{session_id}/check", response_class=HTMLResponse)
+def device_check(request: Request, session: SessionDep, user: CurrentUser, session_id: SessionId) -> Response:
+    interview = service.get_session(session, user, session_id)
+    return render(request, "interviews/device_check.html", {"interview": interview})
+
+
+@router.post("/sessions/{session_id}/mode")
+def change_mode(
+    session: SessionDep, user: CurrentUser, session_id: SessionId, mode: Annotated[AnswerMode, Form()]
+) -> Response:
+    interview = service.get_session(session, user, session_id)
+    service.change_mode(interview, mode)
+    first = f"/sessions/{session_id}/questions/1"
+    return redirect(first if mode == AnswerMode.typed else f"/sessions/{session_id}/check")
+
+
+@router.get("/sessions/{session_id}/questions/{position}", response_class=HTMLResponse)
+def answer_page(
+    request: Request, session: SessionDep, user: CurrentUser, session_id: SessionId, position: Position
+) -> Response:
+    interview = service.get_session(session, user, session_id)
+    question = service.session_question(interview, position)
+    content = question.question_version.content
+    context = {
+        "interview": interview,
+        "question": question,
+        "content": content,
+        "prompt_html": render_markdown(content["prompt"]),
+        "total": len(interview.questions),
+        "takes_left": service.takes_left(interview, question),
+    }
+    return render(request, "interviews/answer.html", context)
+
+
+@router.post("/sessions/{session_id}/questions/{position}/choose")
+def choose_take(
+    session: SessionDep,
+    user: CurrentUser,
+    session_id: SessionId,
+    position: Position,
+    take_id: Annotated[int, Form()],
+) -> Response:
+    service.choose_take(service.get_session(session, user, session_id), position, take_id)
+    return redirect(f"/sessions/{session_id}", "take-chosen")
+
+
+# --- the recorder's API -------------------------------------------------------------------------
+
+
+def _status(interview_take: Take) -> TakeStatus:
+    question = interview_take.session_question
+    prep, answer = service.limits(question)
+    return TakeStatus(
+        take_id=interview_take.id,
+        number=interview_take.number,
+        mode=interview_take.mode,
+        state=interview_take.state,
+        prep_seconds=prep,
+        answer_seconds=answer,
+        prep_started_at=interview_take.prep_started_at,
+        answer_started_at=interview_take.answer_started_at,
+        deadline=service.deadline(interview_take),
+        server_now=utcnow(),
+        received=service.received(interview_take),
+        takes_left=service.takes_left(question.session, question),
+        grace_seconds=service.GRACE_SECONDS,
+    )
+
+
+@router.post("/api/sessions/{session_id}/questions/{position}/takes")
+def begin_take(
+    session: SessionDep, user: CurrentUser, session_id: SessionId, position: Position
+) -> TakeStatus:
+    interview = service.get_session(session, user, session_id)
+    take = service.begin_take(session, user, interview, position, utcnow())
+    return _status(service.get_take(session, user, take.id))
+
+
+@router.get("/api/takes/{take_id}")
+def take_status(session: SessionDep, user: CurrentUser, take_id: int) -> TakeStatus:
+    return _status(service.get_take(session, user, take_id))
+
+
+@router.post("/api/takes/{take_id}/start")
+def start_answer(session: SessionDep, user: CurrentUser, take_id: int) -> TakeStatus:
+    take = service.get_take(session, user, take_id)
+    service.start_answer(take, utcnow())
+    return _status(take)
+
+
+@router.post("/api/takes/{take_id}/restart")
+def restart_take(session: SessionDep, user: CurrentUser, take_id: int) -> TakeStatus:
+    take = service.get_take(session, user, take_id)
+    return _status(service.restart_take(take, utcnow()))
+
+
+@router.put("/api/takes/{take_id}/chunks/{seq}")
+async def upload_chunk(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    take_id: int,
+    seq: int,
+    checksum: Annotated[str, Header(alias="X-Chunk-SHA256", pattern="^[0-9a-fA-F]{64}$")],
+) -> JSONResponse:
+    data = await _read_limited(request, service.CHUNK_LIMIT_BYTES)
+    received = await run_in_threadpool(_store_chunk, session, user, take_id, seq, data, checksum)
+    return JSONResponse({"received": received})
+
+
+def _store_chunk(
+    session: Session, user: User, take_id: int, seq: int, data: bytes, checksum: str
+) -> list[int]:
+    take = service.get_take(session, user, take_id)
+    return service.receive_chunk(session, get_storage(), get_settings(), take, seq, data, checksum)
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
+    """The body, refused as soon as it is larger than `limit` (never buffered past it)."""
+    if int(request.headers.get("content-length") or 0) > limit:
+        raise PayloadTooLarge(f"A chunk may be at most {limit // 2**20} MB.")
+    body = bytearray()
+    async for piece in request.stream():
+        body += piece
+        if len(body) > limit:
+            raise PayloadTooLarge(f"A chunk may be at most {limit // 2**20} MB.")
+    return bytes(body)
+
+
+@router.post("/api/takes/{take_id}/stop")
+def stop_answer(session: SessionDep, user: CurrentUser, take_id: int) -> TakeStatus:
+    take = service.get_take(session, user, take_id)
+    service.stop_answer(take, utcnow())
+    return _status(take)
+
+
+def _submitted(take: Take) -> Submitted:
+    interview = take.session_question.session
+    following = service.next_position(interview)
+    url = f"/sessions/{interview.id}/questions/{following}" if following else f"/sessions/{interview.id}"
+    return Submitted(state=take.state, next_url=url)
+
+
+@router.post("/api/takes/{take_id}/finish")
+def finish_upload(session: SessionDep, user: CurrentUser, take_id: int, body: FinishUpload) -> Submitted:
+    take = service.get_take(session, user, take_id)
+    service.finish_upload(get_storage(), take, body.chunks, body.media_type, utcnow(), body.interrupted)
+    return _submitted(take)
+
+
+@router.post("/api/takes/{take_id}/typed")
+def submit_typed(session: SessionDep, user: CurrentUser, take_id: int, body: TypedAnswer) -> Submitted:
+    take = service.get_take(session, user, take_id)
+    service.submit_typed(take, body.text, utcnow())
+    return _submitted(take)
+
+
+@router.get("/media/takes/{take_id}")
+def recording(session: SessionDep, user: CurrentUser, take_id: int) -> FileResponse:
+    """The recording, to its owner only (practice answers are private)."""
+    take = service.get_take(session, user, take_id)
+    if take.media_type is None:
+        raise NotFound("This answer has no recording.")
+    path = get_storage().recording_path(take.media_key, take.media_type)
+    return FileResponse(path, media_type=take.media_type, headers={"Cache-Control": "private, no-store"})

@@ -1,0 +1,378 @@
+"""Interview sessions: consent, choosing questions, takes, timing and resumable uploads.
+
+The server is the authority on time: it records when a take's answer started and ended, accepts
+the tail of an upload within a grace period, and marks takes that ran over. Every function takes
+`now`, so tests control the clock."""
+
+import hashlib
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app.config import Settings
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge, UnsupportedMedia
+from app.models import (
+    AnswerMode,
+    ConsentRecord,
+    InterviewSession,
+    Question,
+    SessionKind,
+    SessionQuestion,
+    Take,
+    TakeState,
+    UploadChunk,
+    User,
+)
+from app.questions import service as questions
+from app.questions.schemas import CATEGORIES
+from app.storage import EXTENSIONS, MediaStorage, new_media_key
+
+CONSENT_VERSION = "2026-11"
+GRACE_SECONDS = 10  # the tail of a recording may arrive this long after the limit
+CHUNK_LIMIT_BYTES = 8 * 1024 * 1024
+MAX_CHUNKS = 2000
+MOCK_QUESTIONS = 5
+MAX_QUESTIONS = 10
+FINISHED = (TakeState.uploaded, TakeState.transcribed, TakeState.analysed, TakeState.scored, TakeState.failed)
+
+
+# --- consent ------------------------------------------------------------------------------------
+
+
+def has_consent(session: Session, user: User) -> bool:
+    query = select(ConsentRecord.id).where(
+        ConsentRecord.user_id == user.id, ConsentRecord.version == CONSENT_VERSION
+    )
+    return session.scalar(query) is not None
+
+
+def give_consent(session: Session, user: User, now: datetime) -> None:
+    if not has_consent(session, user):
+        session.add(ConsentRecord(user_id=user.id, version=CONSENT_VERSION, given_at=now))
+        session.flush()
+
+
+def _require_consent(session: Session, user: User) -> None:
+    if not has_consent(session, user):
+        raise Forbidden("Please read and accept how answers are recorded and scored before answering.")
+
+
+# --- sessions -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionRequest:
+    kind: SessionKind
+    mode: AnswerMode
+    category: str = ""
+    difficulty: str = ""
+    count: int = 3
+    question: str = ""  # the slug, for a single-question session
+    retakes: int = 1
+
+
+def _pick_questions(session: Session, wanted: SessionRequest, rng: random.Random) -> list[Question]:
+    if wanted.kind == SessionKind.single:
+        return [questions.get_published(session, wanted.question)]
+    if wanted.kind == SessionKind.mock:
+        pool = questions.list_published(session)
+        picked = [rng.choice(group) for c in CATEGORIES if (group := [q for q in pool if q.category == c])]
+        rest = [q for q in pool if q not in picked]
+        return picked + rng.sample(rest, min(len(rest), MOCK_QUESTIONS - len(picked)))
+    if not 1 <= wanted.count <= MAX_QUESTIONS:
+        raise InvalidInput(f"Choose between 1 and {MAX_QUESTIONS} questions.")
+    pool = questions.list_published(session, wanted.category, wanted.difficulty)
+    if not pool:
+        raise InvalidInput("No published questions match that category and difficulty; try a wider choice.")
+    return rng.sample(pool, min(wanted.count, len(pool)))
+
+
+def start_session(
+    session: Session, user: User, wanted: SessionRequest, rng: random.Random | None = None
+) -> InterviewSession:
+    """A new session whose questions are pinned to the versions current right now."""
+    _require_consent(session, user)
+    picked = _pick_questions(session, wanted, rng or random.Random())  # noqa: S311 - not security
+    interview = InterviewSession(
+        user_id=user.id, kind=wanted.kind, mode=wanted.mode, retakes_allowed=wanted.retakes
+    )
+    session.add(interview)
+    session.flush()
+    for position, question in enumerate(picked, start=1):
+        assert question.current_version_id is not None
+        session.add(
+            SessionQuestion(
+                session_id=interview.id, position=position, question_version_id=question.current_version_id
+            )
+        )
+    session.flush()
+    return interview
+
+
+def change_mode(interview: InterviewSession, mode: AnswerMode) -> None:
+    """Switch to audio-only or typed answers (a camera that will not work), before any take."""
+    if any(q.takes for q in interview.questions):
+        raise Conflict("This session has answers already; start a new session to answer another way.")
+    interview.mode = mode
+
+
+def _load_session(session: Session, session_id: int) -> InterviewSession | None:
+    return session.scalar(
+        select(InterviewSession)
+        .where(InterviewSession.id == session_id)
+        .options(
+            selectinload(InterviewSession.questions).selectinload(SessionQuestion.question_version),
+            selectinload(InterviewSession.questions).selectinload(SessionQuestion.takes),
+            selectinload(InterviewSession.questions).selectinload(SessionQuestion.session),
+        )
+    )
+
+
+def get_session(session: Session, user: User, session_id: int) -> InterviewSession:
+    """The user's own session; another user's is reported as not found, not as forbidden."""
+    interview = _load_session(session, session_id)
+    if interview is None or interview.user_id != user.id:
+        raise NotFound("There is no such session.")
+    return interview
+
+
+def list_sessions(session: Session, user: User) -> list[InterviewSession]:
+    query = (
+        select(InterviewSession)
+        .where(InterviewSession.user_id == user.id)
+        .options(selectinload(InterviewSession.questions).selectinload(SessionQuestion.takes))
+        .order_by(InterviewSession.created_at.desc(), InterviewSession.id.desc())
+    )
+    return list(session.scalars(query))
+
+
+def session_question(interview: InterviewSession, position: int) -> SessionQuestion:
+    found = next((q for q in interview.questions if q.position == position), None)
+    if found is None:
+        raise NotFound("This session has no such question.")
+    return found
+
+
+def next_position(interview: InterviewSession) -> int | None:
+    """The first question still waiting for an answer, or None when every one has one."""
+    return next((q.position for q in interview.questions if q.chosen_take_id is None), None)
+
+
+def _finish_if_complete(interview: InterviewSession, now: datetime) -> None:
+    if interview.finished_at is None and next_position(interview) is None:
+        interview.finished_at = now
+
+
+# --- takes and timing ---------------------------------------------------------------------------
+
+
+def limits(question: SessionQuestion) -> tuple[int, int]:
+    content = question.question_version.content
+    return int(content["prep_seconds"]), int(content["answer_seconds"])
+
+
+def takes_left(interview: InterviewSession, question: SessionQuestion) -> int:
+    return 1 + interview.retakes_allowed - len([t for t in question.takes if t.state in FINISHED])
+
+
+def begin_take(
+    session: Session, user: User, interview: InterviewSession, position: int, now: datetime
+) -> Take:
+    """A take ready for its preparation countdown. Reopening the page returns the same
+    unfinished take, so a reload never burns a retake."""
+    _require_consent(session, user)
+    question = session_question(interview, position)
+    unfinished = next((t for t in question.takes if t.state not in FINISHED), None)
+    if unfinished is not None:
+        return unfinished
+    if takes_left(interview, question) <= 0:
+        raise Conflict("You have used every take for this question.")
+    take = Take(
+        session_question=question,
+        number=len(question.takes) + 1,
+        mode=interview.mode,
+        state=TakeState.preparing,
+        prep_started_at=now,
+        media_key=new_media_key(),
+    )
+    session.add(take)
+    session.flush()
+    set_committed_value(take, "chunks", [])
+    return take
+
+
+def get_take(session: Session, user: User, take_id: int) -> Take:
+    take = session.scalar(
+        select(Take)
+        .where(Take.id == take_id)
+        .options(
+            selectinload(Take.session_question)
+            .selectinload(SessionQuestion.session)
+            .selectinload(InterviewSession.questions),
+            selectinload(Take.session_question).selectinload(SessionQuestion.question_version),
+            selectinload(Take.session_question).selectinload(SessionQuestion.takes),
+            selectinload(Take.chunks),
+        )
+    )
+    if take is None or take.session_question.session.user_id != user.id:
+        raise NotFound("There is no such answer.")
+    return take
+
+
+def deadline(take: Take) -> datetime | None:
+    if take.answer_started_at is None:
+        return None
+    return take.answer_started_at + timedelta(seconds=limits(take.session_question)[1])
+
+
+def start_answer(take: Take, now: datetime) -> datetime:
+    """Recording begins now, or when preparation time ran out if that was earlier (so waiting
+    does not buy extra thinking time). Calling again changes nothing."""
+    if take.state not in (TakeState.preparing, TakeState.recording):
+        raise Conflict("This answer is already submitted.")
+    if take.answer_started_at is None:
+        prep_end = take.prep_started_at + timedelta(seconds=limits(take.session_question)[0])
+        take.answer_started_at = min(now, prep_end)
+        take.state = TakeState.recording
+    end = deadline(take)
+    assert end is not None
+    return end
+
+
+def stop_answer(take: Take, now: datetime) -> None:
+    """Recording stopped now; the upload may still be catching up."""
+    if take.state == TakeState.recording:
+        _close(take, now)
+
+
+def restart_take(take: Take, now: datetime) -> Take:
+    """Start a take over when nothing of it reached the server (the page reloaded before the
+    first chunk was sent); once anything was received, it is kept instead."""
+    if take.state != TakeState.recording or take.chunks:
+        raise Conflict("Only a take with nothing recorded can start over.")
+    take.state, take.prep_started_at, take.answer_started_at, take.ended_at = (
+        TakeState.preparing,
+        now,
+        None,
+        None,
+    )
+    return take
+
+
+def _close(take: Take, now: datetime) -> None:
+    take.ended_at = take.ended_at or now
+    end = deadline(take)
+    take.overran = end is not None and take.ended_at > end + timedelta(seconds=GRACE_SECONDS)
+
+
+# --- uploads ------------------------------------------------------------------------------------
+
+
+def is_media(data: bytes) -> bool:
+    """WebM/Matroska starts with the EBML magic number; MP4 has an `ftyp` box first."""
+    return data.startswith(b"\x1a\x45\xdf\xa3") or data[4:8] == b"ftyp"
+
+
+def received(take: Take) -> list[int]:
+    return [chunk.seq for chunk in take.chunks]
+
+
+def receive_chunk(
+    session: Session,
+    storage: MediaStorage,
+    settings: Settings,
+    take: Take,
+    seq: int,
+    data: bytes,
+    sha256: str,
+) -> list[int]:
+    """Store one chunk. Sending the same chunk again changes nothing; a chunk whose bytes do not
+    match their checksum, or that differs from one already stored, is refused."""
+    if take.state != TakeState.recording:
+        raise Conflict("This answer is not recording; start it first, or it was already submitted.")
+    if not 0 <= seq < MAX_CHUNKS:
+        raise InvalidInput(f"Chunk numbers run from 0 to {MAX_CHUNKS - 1}.")
+    if hashlib.sha256(data).hexdigest() != sha256.lower():
+        raise InvalidInput(
+            "The chunk's checksum does not match its content; it was damaged in transit. Send it again."
+        )
+    existing = next((c for c in take.chunks if c.seq == seq), None)
+    if existing is not None:
+        if existing.sha256 != sha256.lower():
+            raise Conflict(f"Chunk {seq} was already received with different content.")
+        return received(take)
+    if (
+        len(data) > CHUNK_LIMIT_BYTES
+        or sum(c.size for c in take.chunks) + len(data) > settings.max_upload_mb * 2**20
+    ):
+        raise PayloadTooLarge(f"Recordings are limited to {settings.max_upload_mb} MB.")
+    if seq == 0 and not is_media(data):
+        raise UnsupportedMedia("This is not a WebM or MP4 recording.")
+    storage.write_chunk(take.media_key, seq, data)
+    chunk = UploadChunk(take_id=take.id, seq=seq, size=len(data), sha256=sha256.lower())
+    session.add(chunk)
+    session.flush()
+    take.chunks.append(chunk)
+    return received(take)
+
+
+def finish_upload(
+    storage: MediaStorage,
+    take: Take,
+    chunk_count: int,
+    media_type: str,
+    now: datetime,
+    interrupted: bool = False,
+) -> Take:
+    """Assemble the recording once every chunk 0..count-1 is here, and close the take."""
+    if take.state in FINISHED:
+        return take  # finishing twice (a retried request) is not an error
+    if take.state != TakeState.recording:
+        raise Conflict("This answer was never started.")
+    if media_type not in EXTENSIONS:
+        raise UnsupportedMedia(f"Recordings must be one of {', '.join(EXTENSIONS)}.")
+    missing = sorted(set(range(chunk_count)) - set(received(take)))
+    if chunk_count < 1 or missing:
+        raise Conflict(f"Chunks still missing: {missing[:20]}; send them, then finish again.")
+    path = storage.assemble(take.media_key, chunk_count, media_type)
+    take.media_type, take.media_bytes, take.interrupted = media_type, path.stat().st_size, interrupted
+    _submit(take, now)
+    return take
+
+
+def submit_typed(take: Take, text: str, now: datetime) -> Take:
+    if take.mode != AnswerMode.typed:
+        raise Conflict("This answer is recorded, not typed.")
+    if take.state in FINISHED:
+        return take
+    if not text.strip():
+        raise InvalidInput("Type an answer before submitting.")
+    if take.answer_started_at is None:
+        take.answer_started_at = now
+    take.typed_text = text.strip()
+    _submit(take, now)
+    return take
+
+
+def _submit(take: Take, now: datetime) -> None:
+    _close(take, now)
+    take.state = TakeState.uploaded
+    question = take.session_question
+    question.chosen_take_id = take.id  # the latest take is kept unless the candidate chooses another
+    _finish_if_complete(question.session, now)
+
+
+def choose_take(interview: InterviewSession, position: int, take_id: int) -> None:
+    question = session_question(interview, position)
+    if not any(t.id == take_id and t.state in FINISHED for t in question.takes):
+        raise NotFound("There is no such submitted take for this question.")
+    question.chosen_take_id = take_id
+
+
+def chosen_takes(interview: InterviewSession) -> Sequence[Take | None]:
+    return [next((t for t in q.takes if t.id == q.chosen_take_id), None) for q in interview.questions]

@@ -1,0 +1,71 @@
+// Device check: camera preview, microphone level, device pickers and plain-language help.
+import { explainMediaError, openStream } from "./media.js";
+
+const root = document.getElementById("device-check");
+const mode = root.dataset.mode;
+const el = (id) => document.getElementById(id);
+let stream = null;
+let audioContext = null;
+
+function fail(error) {
+  el("device-error").textContent = explainMediaError(error);
+  el("device-error").hidden = false;
+  el("fallbacks").hidden = false;
+}
+
+async function fillPickers() {
+  const devices = await navigator.mediaDevices.enumerateDevices();
+  const current = (kind) => stream.getTracks().find((t) => t.kind === kind)?.getSettings().deviceId;
+  for (const [selectId, kind, trackKind] of [["camera", "videoinput", "video"], ["microphone", "audioinput", "audio"]]) {
+    const select = el(selectId);
+    if (!select) continue;
+    select.replaceChildren(
+      ...devices
+        .filter((d) => d.kind === kind)
+        .map((d, i) => new Option(d.label || `${selectId} ${i + 1}`, d.deviceId, false, d.deviceId === current(trackKind))),
+    );
+    select.disabled = false;
+  }
+}
+
+function watchLevel() {
+  audioContext?.close();
+  audioContext = new AudioContext();
+  const analyser = audioContext.createAnalyser();
+  analyser.fftSize = 1024;
+  audioContext.createMediaStreamSource(stream).connect(analyser);
+  const samples = new Float32Array(analyser.fftSize);
+  const update = () => {
+    analyser.getFloatTimeDomainData(samples);
+    const rms = Math.sqrt(samples.reduce((sum, s) => sum + s * s, 0) / samples.length);
+    const level = Math.min(1, rms * 4);
+    el("level").value = level;
+    el("level").textContent = level < 0.02 ? "silent" : "sound";
+    el("level-hint").textContent = level < 0.02 ? "We hear nothing yet: say something." : "We can hear you.";
+    requestAnimationFrame(update);
+  };
+  update();
+}
+
+async function start() {
+  el("device-error").hidden = true;
+  stream?.getTracks().forEach((track) => track.stop());
+  try {
+    stream = await openStream(mode);
+  } catch (error) {
+    fail(error);
+    return;
+  }
+  if (mode === "video") el("preview").srcObject = stream;
+  await fillPickers();
+  watchLevel();
+}
+
+for (const [selectId, key] of [["camera", "coach.cameraId"], ["microphone", "coach.microphoneId"]]) {
+  el(selectId)?.addEventListener("change", (event) => {
+    localStorage.setItem(key, event.target.value);
+    start();
+  });
+}
+el("allow").addEventListener("click", start);
+if (!navigator.mediaDevices?.getUserMedia) fail({ name: "NotFoundError", message: "" });

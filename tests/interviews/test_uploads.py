@@ -1,0 +1,200 @@
+"""Resumable chunked uploads through the API, as the recorder in the browser uses it."""
+
+import hashlib
+import random
+from pathlib import Path
+
+import av
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+from sqlalchemy.orm import Session
+
+from app.interviews import service
+from app.models import Role
+from tests.factories import consenting_candidate, create_user, csrf_token, publish_question, sign_in
+from tests.media.media_files import face_frame, speak, write_video
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """About three seconds of Chrome-like webm: a face and espeak-ng speech."""
+    folder = tmp_path_factory.mktemp("recording")
+    speech = speak("Argo CD marks the application out of sync.", folder / "speech.wav")
+    return write_video(folder / "answer.webm", [face_frame()] * 30, fps=10, wav=speech).read_bytes()
+
+
+class Recorder:
+    """The browser side of one take: begin, start, send chunks, finish."""
+
+    def __init__(self, client: TestClient, session_id: int) -> None:
+        self.client = client
+        self.headers = {"X-CSRF-Token": csrf_token(client)}
+        begun = client.post(f"/api/sessions/{session_id}/questions/1/takes", headers=self.headers)
+        assert begun.status_code == 200, begun.text
+        self.take = begun.json()["take_id"]
+
+    def start(self) -> Response:
+        return self.client.post(f"/api/takes/{self.take}/start", headers=self.headers)
+
+    def send(self, seq: int, data: bytes, checksum: str | None = None) -> Response:
+        headers = {**self.headers, "X-Chunk-SHA256": checksum or hashlib.sha256(data).hexdigest()}
+        return self.client.put(f"/api/takes/{self.take}/chunks/{seq}", content=data, headers=headers)
+
+    def received(self) -> list[int]:
+        return self.client.get(f"/api/takes/{self.take}").json()["received"]
+
+    def finish(self, chunks: int, media_type: str = "video/webm") -> Response:
+        body = {"chunks": chunks, "media_type": media_type}
+        return self.client.post(f"/api/takes/{self.take}/finish", json=body, headers=self.headers)
+
+
+@pytest.fixture
+def candidate(client: TestClient, db: Session):  # type: ignore[no-untyped-def]
+    publish_question(db, "drift-manual-edit")
+    user = consenting_candidate(db)
+    sign_in(client, user)
+    return user
+
+
+def new_session(db: Session, user) -> int:  # type: ignore[no-untyped-def]
+    request = service.SessionRequest(
+        service.SessionKind.single, service.AnswerMode.video, question="drift-manual-edit"
+    )
+    interview = service.start_session(db, user, request)
+    db.flush()
+    return interview.id
+
+
+def split(data: bytes, rng: random.Random) -> list[bytes]:
+    cuts = sorted(rng.sample(range(1, len(data)), rng.randint(3, 12)))
+    return [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)], strict=True)]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_an_upload_cut_at_random_points_and_resumed_arrives_byte_identical(
+    client: TestClient, db: Session, candidate, recording: bytes, seed: int, tmp_path: Path
+) -> None:
+    rng = random.Random(seed)
+    recorder = Recorder(client, new_session(db, candidate))
+    assert recorder.start().status_code == 200
+    chunks = split(recording, rng)
+    # the connection drops at random: some chunks never arrive, others arrive twice, out of order
+    for seq in rng.sample(range(len(chunks)), len(chunks)):
+        if rng.random() < 0.3:
+            continue
+        assert recorder.send(seq, chunks[seq]).status_code == 200
+        if rng.random() < 0.3:
+            assert recorder.send(seq, chunks[seq]).status_code == 200  # repeated: a no-op
+    incomplete = recorder.finish(len(chunks))
+    if incomplete.status_code == 409:
+        assert "Chunks still missing" in incomplete.json()["detail"]
+    # after "the reload": ask what the server has and send only the rest
+    for seq in sorted(set(range(len(chunks))) - set(recorder.received())):
+        assert recorder.send(seq, chunks[seq]).status_code == 200
+    assert recorder.received() == list(range(len(chunks)))
+    finished = recorder.finish(len(chunks))
+    assert finished.status_code == 200, finished.text
+    stored = client.get(f"/media/takes/{recorder.take}")
+    assert stored.status_code == 200 and stored.content == recording
+    (tmp_path / "stored.webm").write_bytes(stored.content)
+    with av.open(str(tmp_path / "stored.webm")) as container:
+        samples = sum(frame.samples for frame in container.decode(audio=0))
+    assert 2.0 < samples / 48_000 < 4.0
+
+
+def test_a_repeated_chunk_with_other_content_is_a_conflict(
+    client: TestClient, db: Session, candidate, recording: bytes
+) -> None:
+    recorder = Recorder(client, new_session(db, candidate))
+    recorder.start()
+    assert recorder.send(0, recording[:1000]).json() == {"received": [0]}
+    clash = recorder.send(0, recording[:999])
+    assert clash.status_code == 409 and "different content" in clash.json()["detail"]
+
+
+def test_a_damaged_chunk_is_refused_and_not_stored(
+    client: TestClient, db: Session, candidate, recording: bytes
+) -> None:
+    recorder = Recorder(client, new_session(db, candidate))
+    recorder.start()
+    damaged = recorder.send(0, recording[:1000], checksum=hashlib.sha256(b"something else").hexdigest())
+    assert damaged.status_code == 422 and "checksum does not match" in damaged.json()["detail"]
+    assert recorder.received() == []
+
+
+def test_a_file_that_is_not_media_is_refused(client: TestClient, db: Session, candidate) -> None:
+    recorder = Recorder(client, new_session(db, candidate))
+    recorder.start()
+    response = recorder.send(0, b"#!/bin/sh\necho not a video\n" * 10)
+    assert response.status_code == 415 and "not a WebM or MP4" in response.json()["detail"]
+
+
+def test_oversize_chunks_and_recordings_are_refused(
+    client: TestClient, db: Session, candidate, recording: bytes, monkeypatch: pytest.MonkeyPatch, settings
+) -> None:  # type: ignore[no-untyped-def]
+    recorder = Recorder(client, new_session(db, candidate))
+    recorder.start()
+    monkeypatch.setattr(service, "CHUNK_LIMIT_BYTES", 2000)
+    too_big = recorder.send(0, recording[:3000])
+    assert too_big.status_code == 413
+    monkeypatch.setattr(settings, "max_upload_mb", 0)
+    assert recorder.send(0, recording[:1000]).status_code == 413
+    assert recorder.received() == []
+
+
+def test_chunks_are_refused_before_the_answer_starts_and_after_it_is_submitted(
+    client: TestClient, db: Session, candidate, recording: bytes
+) -> None:
+    recorder = Recorder(client, new_session(db, candidate))
+    assert recorder.send(0, recording).status_code == 409
+    recorder.start()
+    assert recorder.send(0, recording).status_code == 200
+    assert recorder.finish(1).status_code == 200
+    assert recorder.finish(1).status_code == 200  # a retried finish is not an error
+    assert recorder.send(1, recording[:10]).status_code == 409
+
+
+def test_another_candidate_can_neither_read_nor_write_an_answer(
+    app, client: TestClient, db: Session, candidate, recording: bytes
+) -> None:  # type: ignore[no-untyped-def]
+    session_id = new_session(db, candidate)
+    recorder = Recorder(client, session_id)
+    recorder.start()
+    recorder.send(0, recording)
+    recorder.finish(1)
+    with TestClient(app) as other:
+        sign_in(other, consenting_candidate(db))
+        intruder = Recorder.__new__(Recorder)
+        intruder.client, intruder.take = other, recorder.take
+        intruder.headers = {"X-CSRF-Token": csrf_token(other)}
+        assert other.get(f"/media/takes/{recorder.take}").status_code == 404
+        assert other.get(f"/api/takes/{recorder.take}").status_code == 404
+        assert intruder.send(1, recording).status_code == 404
+        assert intruder.finish(1).status_code == 404
+        assert (
+            other.post(f"/api/sessions/{session_id}/questions/1/takes", headers=intruder.headers).status_code
+            == 404
+        )
+        assert other.get(f"/sessions/{session_id}").status_code == 404
+    with TestClient(app) as reviewer:
+        sign_in(reviewer, create_user(db, Role.reviewer))
+        assert reviewer.get(f"/media/takes/{recorder.take}").status_code == 404
+
+
+def test_a_typed_answer_moves_on_to_the_session(client: TestClient, db: Session, candidate) -> None:
+    request = service.SessionRequest(
+        service.SessionKind.single, service.AnswerMode.typed, question="drift-manual-edit"
+    )
+    session_id = service.start_session(db, candidate, request).id
+    db.flush()
+    recorder = Recorder(client, session_id)
+    recorder.start()
+    submitted = client.post(
+        f"/api/takes/{recorder.take}/typed",
+        json={"text": "Argo CD marks it OutOfSync."},
+        headers=recorder.headers,
+    )
+    assert submitted.json() == {"state": "uploaded", "next_url": f"/sessions/{session_id}"}
+    page = client.get(f"/sessions/{session_id}").text
+    assert 'data-take-state="uploaded"' in page and "processing" in page

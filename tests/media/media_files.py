@@ -1,0 +1,116 @@
+"""Test recordings made at test time (no binaries in the repository): espeak-ng speech encoded the
+way Chrome's MediaRecorder writes it, and webm/VP8 video built from skimage's astronaut photo."""
+
+import subprocess
+import wave
+from collections.abc import Iterable
+from fractions import Fraction
+from functools import cache
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+from skimage import data
+
+WIDTH, HEIGHT = 640, 480
+BACKGROUND = 60
+
+
+def speak(text: str, path: Path) -> Path:
+    """A wav file of espeak-ng reading the text (22.05 kHz mono)."""
+    subprocess.run(["espeak-ng", "-w", str(path), text], check=True, capture_output=True)
+    return path
+
+
+def wav_seconds(path: Path) -> float:
+    with wave.open(str(path)) as speech:
+        return speech.getnframes() / speech.getframerate()
+
+
+def _audio_stream(output: av.container.OutputContainer, codec: str) -> av.audio.stream.AudioStream:
+    stream = output.add_stream(codec, rate=48_000, layout="mono")
+    stream.bit_rate = 64_000
+    return stream
+
+
+def _encode_audio_into(
+    output: av.container.OutputContainer, stream: av.audio.stream.AudioStream, wav: Path
+) -> None:
+    resampler = av.AudioResampler(format=stream.format.name, layout="mono", rate=48_000)
+    with av.open(str(wav)) as source:
+        frames = [*source.decode(audio=0), None]
+        for frame in frames:
+            for resampled in resampler.resample(frame):
+                output.mux(stream.encode(resampled))
+    output.mux(stream.encode(None))
+
+
+def encode_audio(wav: Path, path: Path) -> Path:
+    """webm/Opus written as a live stream (no duration in the header, like Chrome), or mp4/AAC."""
+    webm = path.suffix == ".webm"
+    options = {"live": "1"} if webm else {}
+    with av.open(str(path), "w", format="webm" if webm else "mp4", options=options) as output:
+        stream = _audio_stream(output, "libopus" if webm else "aac")
+        _encode_audio_into(output, stream, wav)
+    return path
+
+
+def write_video(path: Path, frames: Iterable[np.ndarray], fps: int = 10, wav: Path | None = None) -> Path:
+    """A Chrome-like webm (VP8, live: no duration) from BGR frames, with Opus speech if given."""
+    with av.open(str(path), "w", format="webm", options={"live": "1"}) as output:
+        video = output.add_stream("libvpx", rate=fps)
+        video.width, video.height, video.pix_fmt = WIDTH, HEIGHT, "yuv420p"
+        video.bit_rate = 1_500_000
+        video.time_base = Fraction(1, fps)
+        audio = _audio_stream(output, "libopus") if wav else None
+        for index, bgr in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(bgr, format="bgr24")
+            frame.pts = index
+            output.mux(video.encode(frame))
+        output.mux(video.encode(None))
+        if audio is not None and wav is not None:
+            _encode_audio_into(output, audio, wav)
+    return path
+
+
+@cache
+def astronaut(size: int) -> np.ndarray:
+    """skimage's astronaut photo (Eileen Collins, a real face) as a size x size BGR image."""
+    photo = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+    return cv2.resize(photo, (size, size), interpolation=cv2.INTER_AREA)
+
+
+def _canvas() -> np.ndarray:
+    return np.full((HEIGHT, WIDTH, 3), BACKGROUND, np.uint8)
+
+
+def face_frame() -> np.ndarray:
+    """The photo filling the frame's height, centred: how a candidate sits at a webcam."""
+    frame = _canvas()
+    frame[:, 80:560] = astronaut(480)
+    return frame
+
+
+def dark_frame() -> np.ndarray:
+    """The same picture in a dim room."""
+    return (face_frame() * 0.12).astype(np.uint8)
+
+
+def two_faces_frame() -> np.ndarray:
+    frame = _canvas()
+    frame[80:400, :320] = astronaut(320)
+    frame[80:400, 320:] = astronaut(320)
+    return frame
+
+
+def small_corner_face_frame() -> np.ndarray:
+    """The face about 7% of the frame's width, in the top-left corner: sitting far off to one side."""
+    frame = _canvas()
+    frame[:240, :240] = astronaut(240)
+    return frame
+
+
+def noise_frames(count: int, seed: int = 0) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.integers(0, 256, (HEIGHT, WIDTH, 3), dtype=np.uint8) for _ in range(count)]
