@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install eval bench
+.PHONY: run test lint install system-deps eval bench
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,8 +24,18 @@ lint: install
 	$(BIN)/ruff format --check app tests migrations benchmarks
 	$(BIN)/mypy
 
+# Debian packages the tests drive: a real browser and a real speech synthesiser.
+SYSTEM_PACKAGES := chromium espeak-ng
+system-deps:
+	@missing=""; for pkg in $(SYSTEM_PACKAGES); do command -v $$pkg >/dev/null || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq$$missing; \
+	  else echo "The tests need:$$missing. Install them with: sudo apt-get install$$missing"; exit 1; fi; \
+	fi
+
 ## Lint, type-check and run every test (COACH_TEST_DATABASE_URL selects PostgreSQL).
-test: lint
+test: lint system-deps
 	$(BIN)/pytest
 
 ## The scorer against human grades (dev and validation sets), and scoring throughput.

@@ -1,0 +1,104 @@
+"""A real app server and a real Chromium with a fake camera and microphone."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.media.media_files import HEIGHT, WIDTH, face_frame, speak
+
+CHROMIUM = "/usr/bin/chromium"
+SPEECH = (
+    "Argo CD compares the live state with the desired state in Git and marks the application out of sync. "
+    "Only self heal reverts the manual change, so I would put the new memory limit in Git with a pull request."
+)
+
+
+def write_y4m(path: Path, frame_bgr: np.ndarray, frames: int = 30) -> Path:
+    """A YUV4MPEG2 file (what Chromium's fake camera reads) showing the same frame."""
+    b, g, r = (frame_bgr[..., i].astype(np.float32) for i in range(3))
+    y = 0.299 * r + 0.587 * g + 0.114 * b
+    u = (b - y) * 0.564 + 128
+    v = (r - y) * 0.713 + 128
+    planes = [y, u[::2, ::2], v[::2, ::2]]
+    payload = b"".join(np.clip(p, 0, 255).astype(np.uint8).tobytes() for p in planes)
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{WIDTH} H{HEIGHT} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            out.write(b"FRAME\n" + payload)
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def fake_devices(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("devices")
+    return write_y4m(folder / "face.y4m", face_frame()), speak(SPEECH, folder / "speech.wav")
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """`gitops-coach serve` in an empty folder, as a new user runs it; yields (url, var dir)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COACH_")}
+    port = _free_port()
+    coach = str(Path(sys.executable).with_name("gitops-coach"))
+    log = (tmp_path / "server.log").open("w")
+    process = subprocess.Popen(
+        [coach, "serve", "--port", str(port)], cwd=tmp_path, env=env, stdout=log, stderr=log
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(f"{url}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, (tmp_path / "server.log").read_text()
+                time.sleep(0.1)
+        yield url, tmp_path / "var"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture
+def browser(fake_devices: tuple[Path, Path]) -> Iterator[Browser]:
+    video, audio = fake_devices
+    args = [
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+        f"--use-file-for-fake-audio-capture={audio}",
+        "--autoplay-policy=no-user-gesture-required",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ]
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    opened = context.new_page()
+    yield opened
+    context.close()

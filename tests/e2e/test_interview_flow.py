@@ -1,0 +1,72 @@
+"""A new candidate's whole interview in a real browser, camera and microphone included."""
+
+from pathlib import Path
+
+import av
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+
+def recorded_seconds(path: Path) -> float:
+    """Audio length measured from the decoded samples (Chrome's webm carries no duration)."""
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        return sum(frame.samples for frame in container.decode(stream)) / stream.rate
+
+
+def sign_up(page: Page, url: str) -> None:
+    page.goto(f"{url}/signup")
+    page.get_by_label("Your name").fill("Casey Candidate")
+    page.get_by_label("Email").fill("casey@example.com")
+    page.get_by_label("Password").fill("a long enough passphrase")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Welcome, Casey Candidate")).to_be_visible()
+
+
+def record_for(page: Page, seconds: float) -> None:
+    page.get_by_role("button", name="Start answering now").click()
+    expect(page.locator("#phase")).to_have_text("Time left", timeout=10000)
+    page.wait_for_timeout(seconds * 1000)
+
+
+def test_a_candidate_answers_two_questions_on_camera_with_a_reload_mid_answer(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+    url, var = server
+    sign_up(page, url)
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Practice").click()
+    expect(page.get_by_role("heading", name="Before you record")).to_be_visible()
+    page.get_by_label("I agree that my answers are recorded").check()
+    page.get_by_role("button", name="Agree and continue").click()
+
+    page.get_by_label("Questions", exact=True).fill("2")
+    page.get_by_role("button", name="Start").click()
+
+    expect(page.get_by_role("heading", name="Check your camera and microphone")).to_be_visible()
+    page.get_by_role("button", name="Turn on camera and microphone").click()
+    expect(page.locator("#preview")).to_have_js_property("videoWidth", 640)
+    expect(page.locator("#level")).to_have_text("sound", timeout=15000)  # the microphone hears speech
+    expect(page.locator("#microphone option")).not_to_have_count(0)
+    page.get_by_role("link", name="It works: start the first question").click()
+
+    expect(page.get_by_text("Question 1 of 2")).to_be_visible()
+    record_for(page, 5)
+    page.reload()  # mid-answer: the recorder is gone, the saved chunks are not
+    expect(page.get_by_text("The page was reloaded while you were recording")).to_be_visible(timeout=15000)
+    page.get_by_role("button", name="Keep this answer").click()
+
+    expect(page.get_by_text("Question 2 of 2")).to_be_visible(timeout=15000)
+    record_for(page, 4)
+    page.get_by_role("button", name="Stop and submit").click()
+
+    expect(page.get_by_role("heading", name="Practice session")).to_be_visible(timeout=20000)
+    states = page.locator("[data-take-state]")
+    expect(states).to_have_count(2)
+    expect(page.get_by_text("recording interrupted")).to_have_count(1)
+
+    recordings = sorted((var / "media" / "takes").glob("*/recording.webm"), key=lambda p: p.stat().st_mtime)
+    assert len(recordings) == 2
+    first, second = (recorded_seconds(path) for path in recordings)
+    assert 2.5 <= first <= 6.5, first  # up to one 2 s timeslice may still be in the recorder at reload
+    assert 3.0 <= second <= 6.0, second
