@@ -15,6 +15,7 @@ from app.accounts import service as accounts
 from app.config import DEFAULT_QUESTION_BANK, get_settings
 from app.db import get_sessionmaker
 from app.errors import AppError
+from app.media.cli import register as register_media_commands
 from app.models import Role
 from app.questions import service as questions
 from app.questions.bank_files import BankFiles, coverage_summary, load_bank
@@ -31,6 +32,7 @@ questions_cli = typer.Typer(help="The question bank as code.", no_args_is_help=T
 cli.add_typer(db_cli, name="db")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(questions_cli, name="questions")
+register_media_commands(cli)
 
 
 def _configure_logging() -> None:
@@ -57,16 +59,19 @@ def serve(
     with get_sessionmaker().begin() as session:
         if questions.bank_is_empty(session):
             _load_bank(session, settings.question_bank_dir)
-    consumer = None
+    consumer, reconciler = None, None
     if workers > 0:
+        from app.jobs.reconciler import Reconciler
         from app.jobs.registry import create_consumer
 
-        consumer = create_consumer(workers)
+        consumer, reconciler = create_consumer(workers), Reconciler()
         consumer.start()
+        reconciler.start()
     try:
         uvicorn.run("app.main:create_app", factory=True, host=host, port=port, proxy_headers=True)
     finally:
-        if consumer is not None:
+        if consumer is not None and reconciler is not None:
+            reconciler.stop()
             consumer.stop(graceful=True)
 
 
@@ -74,9 +79,13 @@ def serve(
 def worker(workers: Annotated[int, typer.Option(help="Job threads.")] = 2) -> None:
     """Run a standalone job consumer (scale-out: start as many as you need, on any machine)."""
     _configure_logging()
+    from app.jobs.reconciler import Reconciler
     from app.jobs.registry import create_consumer
 
+    reconciler = Reconciler()
+    reconciler.start()
     create_consumer(workers).run()
+    reconciler.stop()
 
 
 @db_cli.command("upgrade")

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     transcription_model: str = "whisper-1"
     max_upload_mb: int = Field(default=200, ge=1)
 
+    # the answer pipeline
+    pipeline_lease_seconds: int = Field(default=300, ge=1)  # a killed worker's take is retried after this
+    pipeline_max_attempts: int = Field(default=3, ge=1)
+    reconcile_seconds: float = Field(default=30.0, gt=0)
+
     def resolved_llm_api_key(self) -> str | None:
         if self.llm_api_key is not None:
             return self.llm_api_key.get_secret_value()

@@ -52,6 +52,9 @@ class MediaStorage:
     def recording_path(self, key: str, media_type: str) -> Path:
         return self._dir(key) / f"recording.{EXTENSIONS[media_type]}"
 
+    def poster_path(self, key: str) -> Path:
+        return self._dir(key) / "poster.jpg"
+
     def remove(self, key: str) -> None:
         shutil.rmtree(self._dir(key), ignore_errors=True)
 

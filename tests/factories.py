@@ -1,5 +1,6 @@
 """Plain factory functions and browser-like helpers used by the tests."""
 
+import hashlib
 import itertools
 import re
 from datetime import UTC, datetime
@@ -10,10 +11,12 @@ from httpx import Response
 from sqlalchemy.orm import Session
 
 from app.accounts.service import hash_password
-from app.config import DEFAULT_QUESTION_BANK
+from app.config import DEFAULT_QUESTION_BANK, get_settings
 from app.interviews import service as interviews
-from app.models import Question, QuestionStatus, Role, User
+from app.models import InterviewSession, Question, QuestionStatus, Role, Take, User
+from app.models.base import utcnow
 from app.questions import service as questions
+from app.storage import MediaStorage, get_storage
 
 PASSWORD = "correct horse battery"
 _PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: argon2 is slow on purpose
@@ -70,3 +73,21 @@ def consenting_candidate(session: Session) -> User:
     user = create_user(session)
     interviews.give_consent(session, user, datetime.now(UTC))
     return user
+
+
+def submit_recording(
+    session: Session,
+    user: User,
+    interview: InterviewSession,
+    position: int,
+    data: bytes,
+    storage: MediaStorage | None = None,
+) -> Take:
+    """Record and upload a whole answer in one chunk, as the browser would in several."""
+    storage = storage or get_storage()
+    take = interviews.begin_take(session, user, interview, position, utcnow())
+    interviews.start_answer(take, utcnow())
+    interviews.receive_chunk(
+        session, storage, get_settings(), take, 0, data, hashlib.sha256(data).hexdigest()
+    )
+    return interviews.finish_upload(storage, take, 1, "video/webm", utcnow())

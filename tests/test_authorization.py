@@ -9,13 +9,12 @@ import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.config import DEFAULT_QUESTION_BANK, get_settings
+from app.config import DEFAULT_QUESTION_BANK
 from app.interviews import service as interviews
 from app.models import AnswerMode, QuestionStatus, Role, SessionKind, User
 from app.models.base import utcnow
 from app.questions import service
 from app.questions.editor_form import form_from_content
-from app.storage import get_storage
 from tests.authz import (
     ACTORS,
     LOGIN,
@@ -31,7 +30,7 @@ from tests.authz import (
     signed_in_page,
     with_input,
 )
-from tests.factories import PASSWORD, create_user, csrf_token, sign_in
+from tests.factories import PASSWORD, create_user, csrf_token, sign_in, submit_recording
 
 NEW_PASSWORD = "another long passphrase"
 WEBM_START = b"\x1a\x45\xdf\xa3" + bytes(200)  # the EBML magic number, then padding
@@ -147,12 +146,7 @@ def _candidate_session(db: Session, user: User) -> tuple[int, int, int]:
     """A single-question video session with one finished take and a second one recording."""
     request = interviews.SessionRequest(SessionKind.single, AnswerMode.video, question=QUESTION["id"])
     interview = interviews.get_session(db, user, interviews.start_session(db, user, request).id)
-    finished = interviews.begin_take(db, user, interview, 1, utcnow())
-    interviews.start_answer(finished, utcnow())
-    interviews.receive_chunk(
-        db, get_storage(), get_settings(), finished, 0, WEBM_START, hashlib.sha256(WEBM_START).hexdigest()
-    )
-    interviews.finish_upload(get_storage(), finished, 1, "video/webm", utcnow())
+    finished = submit_recording(db, user, interview, 1, WEBM_START)
     recording = interviews.begin_take(db, user, interview, 1, utcnow())
     interviews.start_answer(recording, utcnow())
     db.flush()

@@ -3,7 +3,7 @@
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Header, Path, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Header, Path, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -14,6 +14,7 @@ from app.db import SessionDep
 from app.errors import InvalidInput, NotFound, PayloadTooLarge
 from app.interviews import service
 from app.interviews.schemas import FinishUpload, Submitted, TakeStatus, TypedAnswer
+from app.jobs.queue import enqueue
 from app.markdown import render_markdown
 from app.models import AnswerMode, SessionKind, Take, User
 from app.models.base import utcnow
@@ -252,16 +253,22 @@ def _submitted(take: Take) -> Submitted:
 
 
 @router.post("/api/takes/{take_id}/finish")
-def finish_upload(session: SessionDep, user: CurrentUser, take_id: int, body: FinishUpload) -> Submitted:
+def finish_upload(
+    session: SessionDep, user: CurrentUser, take_id: int, body: FinishUpload, background: BackgroundTasks
+) -> Submitted:
     take = service.get_take(session, user, take_id)
     service.finish_upload(get_storage(), take, body.chunks, body.media_type, utcnow(), body.interrupted)
+    background.add_task(enqueue, "process_take", take.id)  # runs after the commit
     return _submitted(take)
 
 
 @router.post("/api/takes/{take_id}/typed")
-def submit_typed(session: SessionDep, user: CurrentUser, take_id: int, body: TypedAnswer) -> Submitted:
+def submit_typed(
+    session: SessionDep, user: CurrentUser, take_id: int, body: TypedAnswer, background: BackgroundTasks
+) -> Submitted:
     take = service.get_take(session, user, take_id)
     service.submit_typed(take, body.text, utcnow())
+    background.add_task(enqueue, "process_take", take.id)
     return _submitted(take)
 
 

@@ -25,6 +25,8 @@ from app.models import (
     SessionQuestion,
     Take,
     TakeState,
+    TakeTranscript,
+    TakeVideoReport,
     UploadChunk,
     User,
 )
@@ -362,6 +364,7 @@ def submit_typed(take: Take, text: str, now: datetime) -> Take:
 def _submit(take: Take, now: datetime) -> None:
     _close(take, now)
     take.state = TakeState.uploaded
+    take.enqueued_at = now  # the caller enqueues "process_take" once this is committed
     question = take.session_question
     question.chosen_take_id = take.id  # the latest take is kept unless the candidate chooses another
     _finish_if_complete(question.session, now)
@@ -376,3 +379,37 @@ def choose_take(interview: InterviewSession, position: int, take_id: int) -> Non
 
 def chosen_takes(interview: InterviewSession) -> Sequence[Take | None]:
     return [next((t for t in q.takes if t.id == q.chosen_take_id), None) for q in interview.questions]
+
+
+# --- after submission: corrections and retries --------------------------------------------------
+
+
+def correct_transcript(session: Session, take: Take, text: str, now: datetime) -> None:
+    """The candidate's correction replaces the words scored; the recognised text is kept."""
+    transcript = session.scalar(select(TakeTranscript).where(TakeTranscript.take_id == take.id))
+    if transcript is None or take.state not in (TakeState.analysed, TakeState.scored, TakeState.failed):
+        raise Conflict("The transcript can be corrected once the answer has been processed.")
+    if not text.strip():
+        raise InvalidInput("The transcript cannot be empty.")
+    if text.strip() == transcript.text:
+        return
+    transcript.original_text = transcript.original_text or transcript.text
+    transcript.text, transcript.edited_at = text.strip(), now
+    _rerun_from(take, TakeState.analysed, now)
+
+
+def retry_take(session: Session, take: Take, now: datetime) -> None:
+    """Send an answer that needs attention through the pipeline again, from its first missing step."""
+    if take.state != TakeState.failed:
+        raise Conflict("Only an answer that needs attention can be retried.")
+    has = {
+        model: session.scalar(select(model.id).where(model.take_id == take.id)) is not None
+        for model in (TakeTranscript, TakeVideoReport)
+    }
+    start = TakeState.uploaded if not has[TakeTranscript] else TakeState.transcribed
+    _rerun_from(take, TakeState.analysed if has[TakeVideoReport] else start, now)
+
+
+def _rerun_from(take: Take, state: TakeState, now: datetime) -> None:
+    take.state, take.attempts, take.failure_reason, take.last_error = state, 0, None, None
+    take.enqueued_at = now  # the caller enqueues "process_take" once this is committed

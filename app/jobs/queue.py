@@ -1,5 +1,11 @@
 """The job transport: SqliteHuey under var/ by default, RedisHuey when COACH_REDIS_URL is set.
-The database stays the source of truth; a message only says which record to work on."""
+The database stays the source of truth; a message only says which record to work on.
+
+Jobs are registered and enqueued by name, so a domain can ask for work without importing the
+code that does it (interviews enqueue "process_take"; only the pipeline knows what that is)."""
+
+from collections.abc import Callable
+from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey
 
@@ -14,3 +20,21 @@ def build_huey(settings: Settings) -> Huey:
 
 
 huey = build_huey(get_settings())
+_jobs: dict[str, Any] = {}
+
+
+def job(name: str, **options: Any) -> Callable[[Callable[..., Any]], Any]:
+    """Register a function as the Huey task called `name`."""
+
+    def register(function: Callable[..., Any]) -> Any:
+        task = huey.task(name=name, **options)(function)
+        _jobs[name] = task
+        return task
+
+    return register
+
+
+def enqueue(name: str, *args: Any) -> None:
+    if name not in _jobs:
+        import app.jobs.registry  # noqa: F401  (registers every job)
+    _jobs[name](*args)

@@ -2,7 +2,8 @@
 
 from huey.consumer import Consumer
 
-import app.accounts.tasks  # noqa: F401  (registers its jobs)
+import app.accounts.tasks
+import app.jobs.pipeline  # noqa: F401  (registers its jobs)
 from app.jobs.queue import huey
 
 

@@ -13,6 +13,7 @@ from app.models.interview import (
     UploadChunk,
 )
 from app.models.question import Competency, Question, QuestionStatus, QuestionVersion, VersionOrigin
+from app.models.result import TakeScore, TakeTranscript, TakeVideoReport
 
 __all__ = [
     "AnswerMode",
@@ -28,7 +29,10 @@ __all__ = [
     "SessionKind",
     "SessionQuestion",
     "Take",
+    "TakeScore",
     "TakeState",
+    "TakeTranscript",
+    "TakeVideoReport",
     "UploadChunk",
     "User",
     "UserSession",

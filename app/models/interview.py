@@ -122,6 +122,12 @@ class Take(Base):
     typed_text: Mapped[str | None] = mapped_column(Text)
     failure_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # pipeline bookkeeping: the database, not the queue, is the source of truth
+    duration_seconds: Mapped[float | None]  # measured from the recording's samples
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    enqueued_at: Mapped[datetime | None]
+    claimed_until: Mapped[datetime | None]  # a worker's lease on the take while it works on it
 
     session_question: Mapped[SessionQuestion] = relationship(
         foreign_keys=[session_question_id], back_populates="takes", lazy="raise"

@@ -30,6 +30,7 @@ def wav_seconds(path: Path) -> float:
 
 def _audio_stream(output: av.container.OutputContainer, codec: str) -> av.audio.stream.AudioStream:
     stream = output.add_stream(codec, rate=48_000, layout="mono")
+    assert isinstance(stream, av.audio.stream.AudioStream)
     stream.bit_rate = 64_000
     return stream
 
@@ -62,6 +63,7 @@ def write_video(path: Path, frames: Iterable[np.ndarray], fps: int = 10, wav: Pa
         video = output.add_stream("libvpx", rate=fps)
         video.width, video.height, video.pix_fmt = WIDTH, HEIGHT, "yuv420p"
         video.bit_rate = 1_500_000
+        video.options = {"deadline": "realtime", "cpu-used": "8"}  # fast to encode, like a browser
         video.time_base = Fraction(1, fps)
         audio = _audio_stream(output, "libopus") if wav else None
         for index, bgr in enumerate(frames):
@@ -111,6 +113,8 @@ def small_corner_face_frame() -> np.ndarray:
     return frame
 
 
-def noise_frames(count: int, seed: int = 0) -> list[np.ndarray]:
+def noise_frames(count: int, seed: int = 0, hold: int = 5) -> list[np.ndarray]:
+    """Random pixels, a new picture every `hold` frames (fresh noise in every frame is slow to encode)."""
     rng = np.random.default_rng(seed)
-    return [rng.integers(0, 256, (HEIGHT, WIDTH, 3), dtype=np.uint8) for _ in range(count)]
+    pictures = [rng.integers(0, 256, (HEIGHT, WIDTH, 3), dtype=np.uint8) for _ in range(-(-count // hold))]
+    return [pictures[index // hold] for index in range(count)]

@@ -1,0 +1,135 @@
+"""Real worker processes: one is killed in the middle of a transcription, another finishes the
+job, on the SQLite queue and on Redis. Nothing is lost and nothing is scored twice."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from app import migrate
+from app.config import DEFAULT_QUESTION_BANK
+from app.db import build_engine
+from app.interviews import service as interviews
+from app.models import AnswerMode, SessionKind, Take, TakeScore, TakeState
+from app.models.base import utcnow
+from app.questions import service as questions
+from app.questions.bank_files import load_bank
+from app.storage import MediaStorage
+from tests.factories import create_user, submit_recording
+from tests.media.media_files import face_frame, speak, write_video
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+LONG_ANSWER = (
+    "Argo CD compares the desired state from Git with the live state in the cluster. When someone edits a "
+    "deployment by hand the application shows as out of sync. Only automated sync with self heal puts it back. "
+) * 4
+
+
+@pytest.fixture(params=["sqlite-queue", "redis-queue"])
+def worker_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COACH_")}
+    env |= {
+        "COACH_VAR_DIR": str(tmp_path / "var"),
+        "COACH_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'coach.db'}",
+        "COACH_PIPELINE_LEASE_SECONDS": "20",  # longer than any one step here, short enough to wait out
+        "COACH_RECONCILE_SECONDS": "1",
+    }
+    if request.param == "redis-queue":
+        client = redis.Redis.from_url(REDIS_URL)
+        try:
+            client.flushdb()
+        except redis.ConnectionError:
+            pytest.fail("Redis is not running on 127.0.0.1:6379; .ci/run starts it")
+        env["COACH_REDIS_URL"] = REDIS_URL
+        yield env
+        client.flushdb()
+    else:
+        yield env
+
+
+def answered_takes(env: dict[str, str], recordings: list[bytes]) -> tuple[Engine, list[int]]:
+    """A database of the workers' own, holding one session whose answers were all uploaded."""
+    url = env["COACH_DATABASE_URL"]
+    migrate.upgrade(url)
+    engine = build_engine(url)
+    session = Session(engine)
+    questions.sync_bank(session, load_bank(DEFAULT_QUESTION_BANK))
+    user = create_user(session)
+    interviews.give_consent(session, user, utcnow())
+    request = interviews.SessionRequest(SessionKind.practice, AnswerMode.video, count=len(recordings))
+    interview = interviews.get_session(session, user, interviews.start_session(session, user, request).id)
+    storage = MediaStorage(Path(env["COACH_VAR_DIR"]) / "media")
+    ids = []
+    for position, data in enumerate(recordings, start=1):
+        take = submit_recording(session, user, interview, position, data, storage)
+        take.enqueued_at = None  # as if the enqueue message was lost: only the reconciler can find them
+        ids.append(take.id)
+    session.commit()
+    session.close()
+    return engine, ids
+
+
+def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    coach = str(Path(sys.executable).with_name("gitops-coach"))
+    return subprocess.Popen(
+        [coach, "worker", "--workers", "1"], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT
+    )
+
+
+def wait_for(condition, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a_worker_killed_mid_transcription_loses_nothing(worker_env: dict[str, str], tmp_path: Path) -> None:
+    long_speech = speak(LONG_ANSWER, tmp_path / "long.wav")
+    short_speech = speak("Argo CD polls Git every three minutes.", tmp_path / "short.wav")
+    long_video = write_video(tmp_path / "long.webm", [face_frame()] * 20, fps=2, wav=long_speech).read_bytes()
+    short_video = write_video(
+        tmp_path / "short.webm", [face_frame()] * 10, fps=5, wav=short_speech
+    ).read_bytes()
+    engine, ids = answered_takes(worker_env, [long_video, short_video, short_video])
+
+    def takes() -> dict[int, Take]:
+        """A fresh look each time, in a transaction that ends at once (never holding a lock)."""
+        with Session(engine) as session:
+            return {t.id: t for t in session.scalars(select(Take))}
+
+    log = tmp_path / "workers.log"
+    first = start_worker(worker_env, log)
+    try:
+        wait_for(
+            lambda: any(t.state == TakeState.uploaded and t.claimed_until for t in takes().values()),
+            90,
+            "a worker to start transcribing",
+        )
+        first.send_signal(signal.SIGKILL)  # in the middle of a transcription
+        first.wait(timeout=10)
+        assert any(t.state != TakeState.scored for t in takes().values())
+        second = start_worker(worker_env, log)
+        try:
+            wait_for(
+                lambda: all(t.state == TakeState.scored for t in takes().values()), 180, "every answer scored"
+            )
+        finally:
+            second.terminate()
+            second.wait(timeout=20)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    with Session(engine) as session:
+        scores = session.execute(select(TakeScore.take_id, func.count()).group_by(TakeScore.take_id)).all()
+    assert sorted(scores) == sorted((take_id, 1) for take_id in ids), log.read_text()[-3000:]
+    engine.dispose()
