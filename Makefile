@@ -25,7 +25,7 @@ lint: install
 	$(BIN)/mypy
 
 # Debian packages the tests drive: a real browser and a real speech synthesiser.
-SYSTEM_PACKAGES := chromium espeak-ng
+SYSTEM_PACKAGES := chromium espeak-ng sox
 system-deps:
 	@missing=""; for pkg in $(SYSTEM_PACKAGES); do command -v $$pkg >/dev/null || missing="$$missing $$pkg"; done; \
 	if [ -n "$$missing" ]; then \

@@ -8,6 +8,7 @@ from app.accounts.csrf import CSRFMiddleware
 from app.config import PACKAGE_DIR, get_settings
 from app.interviews import routes as interviews
 from app.questions import routes as questions
+from app.scoring import routes as scoring
 from app.site import routes as site
 from app.web import SecurityHeadersMiddleware, install_error_handlers
 
@@ -15,7 +16,7 @@ from app.web import SecurityHeadersMiddleware, install_error_handlers
 def create_app() -> FastAPI:
     app = FastAPI(title="GitOps Interview Coach", docs_url=None, redoc_url=None, openapi_url=None)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
-    for router in (site.router, accounts.router, questions.router, interviews.router):
+    for router in (site.router, accounts.router, questions.router, interviews.router, scoring.router):
         app.include_router(router)
     install_error_handlers(app)
     app.add_middleware(CSRFMiddleware, secret=get_settings().resolved_secret_key())

@@ -38,6 +38,8 @@ NOTICES = {
     "question-restored": "Restored.",
     "consent-given": "Thank you. You can delete your recordings at any time from your sessions.",
     "take-chosen": "Saved: that take is the one that counts.",
+    "transcript-corrected": "Transcript corrected. The answer is being scored again on your words.",
+    "retrying": "Processing this answer again.",
 }
 
 
@@ -52,6 +54,7 @@ NAV: list[NavItem] = [
     NavItem("Home", "/", None),
     NavItem("Practice", "/practice", None),
     NavItem("My sessions", "/sessions", None),
+    NavItem("Progress", "/progress", None),
     NavItem("Questions", "/questions", None),
     NavItem("Question bank", "/editor/questions", [Role.editor, Role.admin]),
     NavItem("Users", "/admin/users", [Role.admin]),

@@ -15,6 +15,7 @@ from app.models import AnswerMode, QuestionStatus, Role, SessionKind, User
 from app.models.base import utcnow
 from app.questions import service
 from app.questions.editor_form import form_from_content
+from app.storage import get_storage
 from tests.authz import (
     ACTORS,
     LOGIN,
@@ -98,6 +99,16 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/api/takes/{take_id}/typed"): owner_action(409, json={"text": "typed"}),
     ("GET", "/media/takes/{take_id}"): owner_page(),
+    ("GET", "/media/takes/{take_id}/poster"): owner_page(),
+    ("POST", "/sessions/{session_id}/answers/{take_id}/transcript"): owner_action(
+        409, form={"text": "corrected"}
+    ),
+    ("POST", "/sessions/{session_id}/answers/{take_id}/retry"): owner_action(409),
+    # reports: the candidate's own
+    ("GET", "/sessions/{session_id}/answers/{take_id}"): owner_page(),
+    ("GET", "/sessions/{session_id}/report"): owner_page(),
+    ("GET", "/api/sessions/{session_id}/status"): API_OWNER_GET,
+    ("GET", "/progress"): signed_in_page(),
 }
 
 
@@ -110,7 +121,7 @@ class World:
 
     def fill(self, text: str, actor: str, path: str = "") -> str:
         candidate = self.users["candidate"]
-        media = path.startswith("/media/")
+        media = path.startswith(("/media/", "/sessions/{session_id}/answers/"))
         return text.format(
             user_id=candidate.id,
             slug=QUESTION["id"],
@@ -147,6 +158,7 @@ def _candidate_session(db: Session, user: User) -> tuple[int, int, int]:
     request = interviews.SessionRequest(SessionKind.single, AnswerMode.video, question=QUESTION["id"])
     interview = interviews.get_session(db, user, interviews.start_session(db, user, request).id)
     finished = submit_recording(db, user, interview, 1, WEBM_START)
+    get_storage().poster_path(finished.media_key).write_bytes(b"\xff\xd8\xff\xe0 a poster frame")
     recording = interviews.begin_take(db, user, interview, 1, utcnow())
     interviews.start_answer(recording, utcnow())
     db.flush()

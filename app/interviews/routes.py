@@ -272,6 +272,47 @@ def submit_typed(
     return _submitted(take)
 
 
+def _session_take(session: Session, user: User, session_id: int, take_id: int) -> Take:
+    take = service.get_take(session, user, take_id)
+    if take.session_question.session_id != session_id:
+        raise NotFound("There is no such answer in this session.")
+    return take
+
+
+@router.post("/sessions/{session_id}/answers/{take_id}/transcript")
+def correct_transcript(
+    session: SessionDep,
+    user: CurrentUser,
+    session_id: SessionId,
+    take_id: int,
+    text: Annotated[str, Form(max_length=20_000)],
+    background: BackgroundTasks,
+) -> Response:
+    take = _session_take(session, user, session_id, take_id)
+    service.correct_transcript(session, take, text, utcnow())
+    background.add_task(enqueue, "process_take", take.id)
+    return redirect(f"/sessions/{session_id}/answers/{take_id}", "transcript-corrected")
+
+
+@router.post("/sessions/{session_id}/answers/{take_id}/retry")
+def retry_take(
+    session: SessionDep, user: CurrentUser, session_id: SessionId, take_id: int, background: BackgroundTasks
+) -> Response:
+    take = _session_take(session, user, session_id, take_id)
+    service.retry_take(session, take, utcnow())
+    background.add_task(enqueue, "process_take", take.id)
+    return redirect(f"/sessions/{session_id}/answers/{take_id}", "retrying")
+
+
+@router.get("/media/takes/{take_id}/poster")
+def poster(session: SessionDep, user: CurrentUser, take_id: int) -> FileResponse:
+    take = service.get_take(session, user, take_id)
+    path = get_storage().poster_path(take.media_key)
+    if not path.exists():
+        raise NotFound("This answer has no poster frame.")
+    return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
+
+
 @router.get("/media/takes/{take_id}")
 def recording(session: SessionDep, user: CurrentUser, take_id: int) -> FileResponse:
     """The recording, to its owner only (practice answers are private)."""

@@ -446,21 +446,20 @@ def bank_is_empty(session: Session) -> bool:
 ANSWERED = (TakeState.uploaded, TakeState.transcribed, TakeState.analysed, TakeState.scored)
 
 
+def answered_question_ids(session: Session, user: User) -> set[int]:
+    """The questions (any version) this user has submitted an answer to."""
+    answered = (
+        select(QuestionVersion.question_id)
+        .join(SessionQuestion, SessionQuestion.question_version_id == QuestionVersion.id)
+        .join(InterviewSession, SessionQuestion.session_id == InterviewSession.id)
+        .join(Take, Take.session_question_id == SessionQuestion.id)
+        .where(InterviewSession.user_id == user.id, Take.state.in_(ANSWERED))
+        .distinct()
+    )
+    return set(session.scalars(answered))
+
+
 def model_answer_unlocked(session: Session, user: User, question: Question) -> bool:
     """Editors, reviewers and admins always see the model answer. A candidate sees it only after
     answering the question once (any version of it), so it cannot shape a first attempt."""
-    if user.role != Role.candidate:
-        return True
-    answered = (
-        select(Take.id)
-        .join(SessionQuestion, Take.session_question_id == SessionQuestion.id)
-        .join(InterviewSession, SessionQuestion.session_id == InterviewSession.id)
-        .join(QuestionVersion, SessionQuestion.question_version_id == QuestionVersion.id)
-        .where(
-            InterviewSession.user_id == user.id,
-            QuestionVersion.question_id == question.id,
-            Take.state.in_(ANSWERED),
-        )
-        .limit(1)
-    )
-    return session.scalar(answered) is not None
+    return user.role != Role.candidate or question.id in answered_question_ids(session, user)

@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.media.media_files import HEIGHT, WIDTH, face_frame, speak
+from tests.media.media_files import HEIGHT, WIDTH, face_frame
 
 CHROMIUM = "/usr/bin/chromium"
 SPEECH = (
-    "Argo CD compares the live state with the desired state in Git and marks the application out of sync. "
-    "Only self heal reverts the manual change, so I would put the new memory limit in Git with a pull request."
-)
+    "We deploy to Kubernetes with Argo CD. Every change is a pull request to the repository. "
+    "The controller reconciles the cluster. We package it as a Helm chart for Kubernetes. "
+) * 2
 
 
 def write_y4m(path: Path, frame_bgr: np.ndarray, frames: int = 30) -> Path:
@@ -43,16 +43,26 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def microphone_wav(folder: Path) -> Path:
+    """espeak-ng speech as 48 kHz 16-bit mono, the rate Chromium's fake microphone plays best."""
+    raw = folder / "speech-22k.wav"
+    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "140", "-w", str(raw), SPEECH], check=True)
+    wav = folder / "speech.wav"
+    subprocess.run(["sox", str(raw), "-r", "48000", "-b", "16", "-c", "1", str(wav)], check=True)
+    return wav
+
+
 @pytest.fixture(scope="session")
 def fake_devices(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("devices")
-    return write_y4m(folder / "face.y4m", face_frame()), speak(SPEECH, folder / "speech.wav")
+    return write_y4m(folder / "face.y4m", face_frame()), microphone_wav(folder)
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """`gitops-coach serve` in an empty folder, as a new user runs it; yields (url, var dir)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("COACH_")}
+    env["OMP_NUM_THREADS"] = "1"  # leave a core to the browser: here they share two, unlike real use
     port = _free_port()
     coach = str(Path(sys.executable).with_name("gitops-coach"))
     log = (tmp_path / "server.log").open("w")
@@ -71,7 +81,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         yield url, tmp_path / "var"
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        process.wait(timeout=60)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
+DOMAIN_TERMS = ("kubernetes", "argo", "pull request", "repository", "reconcile", "cluster", "helm")
 
 
 def recorded_seconds(path: Path) -> float:
@@ -27,7 +28,12 @@ def sign_up(page: Page, url: str) -> None:
 
 def record_for(page: Page, seconds: float) -> None:
     page.get_by_role("button", name="Start answering now").click()
-    expect(page.locator("#phase")).to_have_text("Time left", timeout=10000)
+    try:
+        expect(page.locator("#phase")).to_have_text("Time left", timeout=20_000)
+    except AssertionError as error:  # say what the page told the candidate
+        raise AssertionError(
+            f"recording did not start; the page said: {page.locator('#status').inner_text()!r}"
+        ) from error
     page.wait_for_timeout(seconds * 1000)
 
 
@@ -51,7 +57,7 @@ def test_a_candidate_answers_two_questions_on_camera_with_a_reload_mid_answer(pa
     page.get_by_role("link", name="It works: start the first question").click()
 
     expect(page.get_by_text("Question 1 of 2")).to_be_visible()
-    record_for(page, 5)
+    record_for(page, 7)
     page.reload()  # mid-answer: the recorder is gone, the saved chunks are not
     expect(page.get_by_text("The page was reloaded while you were recording")).to_be_visible(timeout=15000)
     page.get_by_role("button", name="Keep this answer").click()
@@ -65,8 +71,27 @@ def test_a_candidate_answers_two_questions_on_camera_with_a_reload_mid_answer(pa
     expect(states).to_have_count(2)
     expect(page.get_by_text("recording interrupted")).to_have_count(1)
 
+    # the in-process pipeline transcribes, analyses and scores; the page refreshes itself
+    expect(page.locator('[data-take-state="scored"]')).to_have_count(2, timeout=120_000)
+    page.get_by_role("link", name="Session report").click()
+    expect(page.get_by_role("heading", name="Session report")).to_be_visible()
+    expect(page.locator("svg.radar-chart")).to_be_visible()
+    expect(page.get_by_role("heading", name="Three things to work on")).to_be_visible()
+    report_url = page.url
+    transcripts = []
+    for index in range(2):
+        page.goto(report_url)
+        page.locator("ol.session-questions a").nth(index).click()
+        expect(page.get_by_role("heading", name="Transcript")).to_be_visible()
+        transcripts.append(page.locator("ol.transcript").inner_text().lower())
+    heard = {term for term in DOMAIN_TERMS if term in " ".join(transcripts)}
+    assert len(heard) >= 2, transcripts  # the fake microphone loops, so any few seconds hold some of them
+    expect(page.locator("video#answer-media")).to_be_visible()
+    expect(page.get_by_text(" / 5").first).to_be_visible()
+    page.locator("ol.transcript button.seek").first.click()  # seeking plays from that sentence
+
     recordings = sorted((var / "media" / "takes").glob("*/recording.webm"), key=lambda p: p.stat().st_mtime)
     assert len(recordings) == 2
     first, second = (recorded_seconds(path) for path in recordings)
-    assert 2.5 <= first <= 6.5, first  # up to one 2 s timeslice may still be in the recorder at reload
+    assert 4.5 <= first <= 8.5, first  # up to one 2 s timeslice may still be in the recorder at reload
     assert 3.0 <= second <= 6.0, second

@@ -74,7 +74,8 @@ async function record(take, stream) {
   const mimeType = recordingType(mode);
   const status = await api.post(`/api/takes/${take.take_id}/start`);
   await chunkStore.putTake({ takeId: take.take_id, mimeType });
-  const recorder = new MediaRecorder(stream, { mimeType });
+  // Clear audio matters more to the transcript than video detail does to the presence check.
+  const recorder = new MediaRecorder(stream, { mimeType, audioBitsPerSecond: 128_000, videoBitsPerSecond: 1_000_000 });
   let seq = 0;
   recorder.ondataavailable = async (event) => {
     if (event.data.size === 0) return;

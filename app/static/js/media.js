@@ -1,9 +1,13 @@
 // Camera and microphone: the devices chosen on the check page, and the recording format.
+// A one-way interview has no far-end sound to cancel, and call-style noise suppression smears
+// consonants that speech recognition needs; automatic gain stays on for quiet voices.
+const VOICE = { echoCancellation: false, noiseSuppression: false, autoGainControl: true };
+
 export function savedConstraints(mode) {
   const camera = localStorage.getItem("coach.cameraId");
   const microphone = localStorage.getItem("coach.microphoneId");
   return {
-    audio: microphone ? { deviceId: { exact: microphone } } : true,
+    audio: microphone ? { ...VOICE, deviceId: { exact: microphone } } : VOICE,
     video: mode === "video" ? (camera ? { deviceId: { exact: camera } } : { width: 640, height: 480 }) : false,
   };
 }

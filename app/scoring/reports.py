@@ -1,0 +1,277 @@
+"""What a candidate reads: one answer's report, a session's report, and progress over time."""
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from statistics import mean
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import NotFound
+from app.interviews import service as interviews
+from app.models import (
+    Competency,
+    InterviewSession,
+    SessionQuestion,
+    Take,
+    TakeScore,
+    TakeState,
+    TakeTranscript,
+    TakeVideoReport,
+    User,
+)
+from app.questions import service as questions
+from app.questions.schemas import QuestionFile
+from app.scoring.schemas import ScoreReport
+
+_SENTENCE_END = re.compile(r"[.!?]$")
+DONE = (TakeState.scored, TakeState.failed)
+
+
+# --- one answer ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimedSentence:
+    text: str
+    start: float | None  # seconds into the recording, when the words' timings are known
+
+
+def timed_sentences(transcript: TakeTranscript) -> list[TimedSentence]:
+    """The transcript in sentences with the time each starts, for click-to-seek. A corrected
+    transcript no longer matches the recording's timings, so it is shown without them."""
+    if transcript.edited_at is not None or not transcript.words:
+        return [
+            TimedSentence(s.strip(), None) for s in re.split(r"(?<=[.!?])\s+", transcript.text) if s.strip()
+        ]
+    sentences: list[TimedSentence] = []
+    words: list[str] = []
+    start: float | None = None
+    for word in transcript.words:
+        start = word["start"] if start is None else start
+        words.append(str(word["word"]).strip())
+        if _SENTENCE_END.search(words[-1]):
+            sentences.append(TimedSentence(" ".join(words), start))
+            words, start = [], None
+    if words:
+        sentences.append(TimedSentence(" ".join(words), start))
+    return sentences
+
+
+def quote_start(transcript: TakeTranscript, quote: str) -> float | None:
+    """When the quoted words were said: the timing of the word where the quote begins."""
+    if transcript.edited_at is not None or not transcript.words:
+        return None
+    offset = transcript.text.find(quote)
+    if offset < 0:
+        return None
+    seen = 0
+    for word in transcript.words:
+        seen += len(str(word["word"]).strip()) + 1
+        if seen > offset:
+            return float(word["start"])
+    return None
+
+
+@dataclass
+class AnswerView:
+    interview: InterviewSession
+    question: SessionQuestion
+    take: Take
+    content: QuestionFile
+    competency_names: dict[str, str]
+    transcript: TakeTranscript | None = None
+    sentences: list[TimedSentence] = field(default_factory=list)
+    report: ScoreReport | None = None
+    quote_times: dict[str, float | None] = field(default_factory=dict)
+    presence: dict[str, Any] | None = None
+    has_poster: bool = False
+
+
+def _one(session: Session, model: Any, take_id: int) -> Any:
+    return session.scalar(select(model).where(model.take_id == take_id))
+
+
+def answer_view(session: Session, user: User, session_id: int, take_id: int) -> AnswerView:
+    interview = interviews.get_session(session, user, session_id)
+    question = next((q for q in interview.questions for t in q.takes if t.id == take_id), None)
+    if question is None:
+        raise NotFound("There is no such answer in this session.")
+    take = next(t for t in question.takes if t.id == take_id)
+    view = AnswerView(
+        interview,
+        question,
+        take,
+        QuestionFile.model_validate(question.question_version.content),
+        competency_names(session),
+    )
+    view.transcript = _one(session, TakeTranscript, take_id)
+    score: TakeScore | None = _one(session, TakeScore, take_id)
+    video: TakeVideoReport | None = _one(session, TakeVideoReport, take_id)
+    if view.transcript is not None:
+        view.sentences = timed_sentences(view.transcript)
+    if score is not None:
+        view.report = ScoreReport.model_validate(score.report)
+        quotes = {q for c in view.report.criteria for q in c.evidence} | {
+            q for p in view.report.key_points_covered for q in p.evidence
+        }
+        view.quote_times = {q: quote_start(view.transcript, q) if view.transcript else None for q in quotes}
+    if video is not None:
+        view.presence, view.has_poster = video.data, video.has_poster
+    return view
+
+
+def competency_names(session: Session) -> dict[str, str]:
+    return {c.id: c.name for c in session.scalars(select(Competency))}
+
+
+# --- one session --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CompetencyResult:
+    id: str
+    name: str
+    score: float | None
+
+
+@dataclass(frozen=True)
+class Improvement:
+    position: int
+    question_title: str
+    take_id: int
+    kind: str  # "red flag" or "missed key point"
+    text: str
+    value: float
+
+
+@dataclass
+class SessionReport:
+    interview: InterviewSession
+    answers: list[tuple[SessionQuestion, Take | None, ScoreReport | None]]
+    competencies: list[CompetencyResult]
+    overall: float | None
+    strengths: list[CompetencyResult]
+    improvements: list[Improvement]
+
+    @property
+    def pending(self) -> int:
+        return sum(1 for _, take, _ in self.answers if take is None or take.state not in DONE)
+
+
+def _scores(session: Session, take_ids: list[int]) -> dict[int, ScoreReport]:
+    rows = session.scalars(select(TakeScore).where(TakeScore.take_id.in_(take_ids)))
+    return {row.take_id: ScoreReport.model_validate(row.report) for row in rows}
+
+
+def _competency_results(reports: list[ScoreReport], names: dict[str, str]) -> list[CompetencyResult]:
+    by_competency: dict[str, list[int]] = defaultdict(list)
+    for report in reports:
+        for criterion in report.criteria:
+            by_competency.setdefault(criterion.competency, [])
+            if criterion.score is not None:
+                by_competency[criterion.competency].append(criterion.score)
+    return [
+        CompetencyResult(cid, names.get(cid, cid), round(mean(scores), 1) if scores else None)
+        for cid, scores in sorted(by_competency.items(), key=lambda item: names.get(item[0], item[0]))
+    ]
+
+
+def _improvements(
+    answers: list[tuple[SessionQuestion, Take | None, ScoreReport | None]],
+) -> list[Improvement]:
+    """The three most valuable things to work on: misconceptions first, then the missed key
+    points that weigh most in their question."""
+    found: list[Improvement] = []
+    for question, take, report in answers:
+        if take is None or report is None:
+            continue
+        content = question.question_version.content
+        weights = {c["id"]: c["weight"] for c in content["competencies"]}
+        for flag in report.red_flags:
+            found.append(
+                Improvement(
+                    question.position,
+                    content["title"],
+                    take.id,
+                    "red flag",
+                    f"{flag.misconception} {flag.why_wrong}",
+                    10,
+                )
+            )
+        for point in report.key_points_missed:
+            found.append(
+                Improvement(
+                    question.position,
+                    content["title"],
+                    take.id,
+                    "missed key point",
+                    point.point,
+                    weights.get(point.competency, 0),
+                )
+            )
+    return sorted(found, key=lambda item: (-item.value, item.position))[:3]
+
+
+def session_report(session: Session, user: User, session_id: int) -> SessionReport:
+    interview = interviews.get_session(session, user, session_id)
+    chosen = interviews.chosen_takes(interview)
+    scores = _scores(session, [t.id for t in chosen if t is not None])
+    answers = [
+        (q, t, scores.get(t.id) if t else None) for q, t in zip(interview.questions, chosen, strict=True)
+    ]
+    reports = [r for _, _, r in answers if r is not None]
+    competencies = _competency_results(reports, competency_names(session))
+    strengths = sorted(
+        [c for c in competencies if c.score is not None and c.score >= 3.5], key=lambda c: -(c.score or 0)
+    )
+    overall = round(mean(r.overall for r in reports), 1) if reports else None
+    return SessionReport(interview, answers, competencies, overall, strengths[:3], _improvements(answers))
+
+
+# --- progress over time -------------------------------------------------------------------------
+
+
+@dataclass
+class Progress:
+    sessions: list[tuple[InterviewSession, float | None]]
+    trends: dict[str, list[tuple[datetime, float]]]
+    weakest: list[CompetencyResult]
+    suggestions: list[tuple[str, str]]  # (slug, title)
+
+
+def progress(session: Session, user: User) -> Progress:
+    names = competency_names(session)
+    history = list(reversed(interviews.list_sessions(session, user)))
+    per_session = []
+    trends: dict[str, list[tuple[datetime, float]]] = defaultdict(list)
+    latest: dict[str, CompetencyResult] = {}
+    for interview in history:
+        chosen = [t for t in interviews.chosen_takes(interview) if t is not None]
+        reports = list(_scores(session, [t.id for t in chosen]).values())
+        per_session.append((interview, round(mean(r.overall for r in reports), 1) if reports else None))
+        for result in _competency_results(reports, names):
+            if result.score is not None:
+                trends[result.name].append((interview.created_at, result.score))
+                latest[result.id] = result
+    weakest = sorted(latest.values(), key=lambda result: result.score or 0)[:3]
+    return Progress(
+        list(reversed(per_session)),
+        dict(trends),
+        weakest,
+        _suggestions(session, user, {c.id for c in weakest}),
+    )
+
+
+def _suggestions(session: Session, user: User, competencies: set[str]) -> list[tuple[str, str]]:
+    """Published questions that exercise the weakest competencies, unanswered ones first."""
+    answered = questions.answered_question_ids(session, user)
+    picked = [
+        (question.id in answered, question.slug, question.title)
+        for question in questions.list_published(session)
+        if competencies & set(questions.competency_ids(question))
+    ]
+    return [(slug, title) for _, slug, title in sorted(picked)[:5]]

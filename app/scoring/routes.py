@@ -1,0 +1,45 @@
+"""Reports a candidate reads: one answer, one session, progress over time. Thin: call, render."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.accounts.deps import CurrentUser
+from app.db import SessionDep
+from app.markdown import render_markdown
+from app.scoring import reports
+from app.scoring.charts import line_chart, radar_chart
+from app.scoring.schemas import FLAG_TEXT
+from app.web import render
+
+router = APIRouter()
+
+
+@router.get("/sessions/{session_id}/answers/{take_id}", response_class=HTMLResponse)
+def answer_report(
+    request: Request, session: SessionDep, user: CurrentUser, session_id: int, take_id: int
+) -> Response:
+    view = reports.answer_view(session, user, session_id, take_id)
+    context = {"view": view, "prompt_html": render_markdown(view.content.prompt), "flag_text": FLAG_TEXT}
+    return render(request, "scoring/answer_report.html", context)
+
+
+@router.get("/sessions/{session_id}/report", response_class=HTMLResponse)
+def session_report(request: Request, session: SessionDep, user: CurrentUser, session_id: int) -> Response:
+    report = reports.session_report(session, user, session_id)
+    radar = radar_chart([(c.name, c.score) for c in report.competencies], title="Score per competency")
+    return render(request, "scoring/session_report.html", {"report": report, "radar": radar})
+
+
+@router.get("/progress", response_class=HTMLResponse)
+def progress(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    view = reports.progress(session, user)
+    chart = line_chart(view.trends, title="Competency scores over time")
+    return render(request, "scoring/progress.html", {"progress": view, "chart": chart})
+
+
+@router.get("/api/sessions/{session_id}/status")
+def session_status(session: SessionDep, user: CurrentUser, session_id: int) -> dict[str, object]:
+    """What the session page polls while answers are processed."""
+    report = reports.session_report(session, user, session_id)
+    takes = [{"take_id": t.id, "state": t.state.value} for _, t, _ in report.answers if t is not None]
+    return {"pending": report.pending, "takes": takes}

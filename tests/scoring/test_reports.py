@@ -1,0 +1,165 @@
+"""The reports a candidate reads, built from answers that went through the real pipeline."""
+
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.config import DEFAULT_QUESTION_BANK
+from app.interviews import service as interviews
+from app.jobs import pipeline
+from app.models import AnswerMode, SessionKind, Take, TakeState, TakeTranscript, User
+from app.models.base import utcnow
+from app.questions import service as questions
+from app.questions.bank_files import load_bank
+from app.scoring import reports
+from tests.factories import consenting_candidate, create_user, post_form, publish_question, sign_in
+
+STRONG = (
+    "Argo CD compares the live state with the desired state in Git and marks the application out of sync. Only "
+    "automated sync with self heal reverts the kubectl edit, prune only deletes resources removed from Git. So I "
+    "would raise the memory limit with a pull request and keep humans on read only access with break glass."
+)
+MISCONCEPTION = "Prune will revert the edit. I would turn off self heal so the engineer's fix sticks."
+
+
+def typed_session(db: Session, user: User, answers: dict[str, str]) -> int:
+    """A session of typed answers (question slug -> text), processed by the pipeline."""
+    request = (
+        interviews.SessionRequest(SessionKind.single, AnswerMode.typed, question=next(iter(answers)))
+        if len(answers) == 1
+        else interviews.SessionRequest(SessionKind.practice, AnswerMode.typed, count=len(answers))
+    )
+    interview = interviews.get_session(db, user, interviews.start_session(db, user, request).id)
+    for question in interview.questions:
+        take = interviews.begin_take(db, user, interview, question.position, utcnow())
+        interviews.start_answer(take, utcnow())
+        interviews.submit_typed(take, answers[question.question_version.content["id"]], utcnow())
+    db.commit()
+    for question in interview.questions:
+        pipeline.process_take(question.chosen_take_id)  # type: ignore[arg-type]
+    db.expire_all()
+    return interview.id
+
+
+@pytest.fixture
+def candidate(db: Session) -> User:
+    bank = load_bank(DEFAULT_QUESTION_BANK)
+    assert bank.competencies is not None
+    questions.sync_competencies(db, bank.competencies)
+    publish_question(db, "drift-manual-edit")
+    return consenting_candidate(db)
+
+
+def test_sentences_and_quotes_know_when_they_were_said() -> None:
+    words = [
+        {"word": " Argo", "start": 0.0, "end": 0.4}, {"word": " marks", "start": 0.5, "end": 0.8},
+        {"word": " it.", "start": 0.9, "end": 1.0}, {"word": " Self", "start": 2.0, "end": 2.2},
+        {"word": " heal", "start": 2.3, "end": 2.5}, {"word": " reverts.", "start": 2.6, "end": 3.0},
+    ]  # fmt: skip
+    transcript = TakeTranscript(
+        take_id=1, text="Argo marks it. Self heal reverts.", words=words, model="tiny.en"
+    )
+    assert [(s.text, s.start) for s in reports.timed_sentences(transcript)] == [
+        ("Argo marks it.", 0.0),
+        ("Self heal reverts.", 2.0),
+    ]
+    assert reports.quote_start(transcript, "Self heal reverts") == 2.0
+    assert reports.quote_start(transcript, "not said") is None
+    transcript.edited_at = datetime.now(UTC)  # corrected words no longer match the recording
+    assert reports.quote_start(transcript, "Self heal reverts") is None
+    assert all(s.start is None for s in reports.timed_sentences(transcript))
+
+
+def test_a_session_report_aggregates_competencies_and_ranks_what_to_work_on(
+    db: Session, candidate: User
+) -> None:
+    publish_question(db, "sync-interval")
+    session_id = typed_session(
+        db,
+        candidate,
+        {"drift-manual-edit": MISCONCEPTION, "sync-interval": "Argo CD polls Git every three minutes."},
+    )
+    report = reports.session_report(db, candidate, session_id)
+    assert report.pending == 0
+    assert report.overall is not None and 1.0 <= report.overall <= 2.5
+    assert {c.id for c in report.competencies} >= {"drift-reconciliation", "argocd-flux"}
+    assert len(report.improvements) == 3
+    assert report.improvements[0].kind == "red flag"  # a misconception matters most
+
+
+def test_progress_shows_trends_weakest_competencies_and_questions_to_practise(
+    db: Session, candidate: User
+) -> None:
+    publish_question(db, "sync-interval")
+    typed_session(db, candidate, {"drift-manual-edit": MISCONCEPTION})
+    typed_session(db, candidate, {"drift-manual-edit": STRONG})
+    view = reports.progress(db, candidate)
+    assert len(view.sessions) == 2
+    drift = next(points for name, points in view.trends.items() if "drift" in name.lower())
+    assert len(drift) == 2 and drift[1][1] > drift[0][1]  # the second session was better
+    assert view.weakest and view.suggestions
+
+
+def test_the_answer_report_page_shows_scores_quotes_and_the_model_answer(
+    client: TestClient, db: Session, candidate: User
+) -> None:
+    session_id = typed_session(db, candidate, {"drift-manual-edit": STRONG})
+    take = db.scalars(select(Take)).one()
+    sign_in(client, candidate)
+    page = client.get(f"/sessions/{session_id}/answers/{take.id}").text
+    assert "Scores" in page and " / 5" in page
+    assert (
+        "Only automated sync with self heal reverts the kubectl edit" in page
+    )  # a quote in the candidate's words
+    assert "Model answer" in page and "Correct the transcript" in page
+    assert client.get(f"/sessions/{session_id}/report").status_code == 200
+    assert "<svg" in client.get(f"/sessions/{session_id}/report").text
+    assert "<svg" in client.get("/progress").text
+    assert client.get(f"/api/sessions/{session_id}/status").json()["pending"] == 0
+
+
+def test_correcting_a_transcript_rescores_on_the_new_words(
+    client: TestClient, db: Session, candidate: User
+) -> None:
+    session_id = typed_session(db, candidate, {"drift-manual-edit": "Argo see dee marks it out of sink."})
+    take = db.scalars(select(Take)).one()
+    sign_in(client, candidate)
+    response = post_form(client, f"/sessions/{session_id}/answers/{take.id}/transcript", {"text": STRONG})
+    assert response.status_code == 303
+    db.expire_all()
+    assert db.get(Take, take.id).state == TakeState.analysed  # type: ignore[union-attr]
+    pipeline.process_take(take.id)
+    db.expire_all()
+    page = client.get(f"/sessions/{session_id}/answers/{take.id}").text
+    assert "corrected by you" in page
+
+
+def test_an_answer_that_needs_attention_says_why_and_can_be_retried(
+    client: TestClient, db: Session, candidate: User
+) -> None:
+    session_id = typed_session(db, candidate, {"drift-manual-edit": STRONG})
+    take = db.scalars(select(Take)).one()
+    take.state, take.failure_reason = TakeState.failed, "No audio could be decoded from this recording."
+    db.commit()
+    sign_in(client, candidate)
+    page = client.get(f"/sessions/{session_id}").text
+    assert "No audio could be decoded from this recording." in page and "Try again" in page
+    assert post_form(client, f"/sessions/{session_id}/answers/{take.id}/retry").status_code == 303
+    db.expire_all()
+    assert db.get(Take, take.id).state == TakeState.analysed  # type: ignore[union-attr]
+
+
+def test_reports_belong_to_their_candidate(app, client: TestClient, db: Session, candidate: User) -> None:  # type: ignore[no-untyped-def]
+    session_id = typed_session(db, candidate, {"drift-manual-edit": STRONG})
+    take = db.scalars(select(Take)).one()
+    sign_in(client, create_user(db))
+    for url in (
+        f"/sessions/{session_id}/answers/{take.id}",
+        f"/sessions/{session_id}/report",
+        f"/api/sessions/{session_id}/status",
+    ):
+        assert client.get(url).status_code == 404, url
+    assert post_form(client, f"/sessions/{session_id}/answers/{take.id}/retry").status_code == 404
