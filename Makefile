@@ -45,3 +45,5 @@ eval: install
 
 bench: install
 	$(BIN)/python benchmarks/score_batch.py
+	$(BIN)/python benchmarks/transcription.py
+	$(BIN)/python benchmarks/pipeline_latency.py
