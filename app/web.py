@@ -40,6 +40,7 @@ NOTICES = {
     "take-chosen": "Saved: that take is the one that counts.",
     "transcript-corrected": "Transcript corrected. The answer is being scored again on your words.",
     "retrying": "Processing this answer again.",
+    "session-deleted": "The session, its recordings, transcripts and scores are deleted.",
 }
 
 

@@ -84,6 +84,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/sessions/{session_id}"): owner_page(),
     ("GET", "/sessions/{session_id}/check"): owner_page(),
     ("POST", "/sessions/{session_id}/mode"): owner_action(409, form={"mode": "typed"}),
+    ("POST", "/sessions/{session_id}/delete"): owner_action(),
     ("GET", "/sessions/{session_id}/questions/{position}"): owner_page(),
     ("POST", "/sessions/{session_id}/questions/{position}/choose"): owner_action(
         form={"take_id": "{finished_take_id}"}

@@ -109,6 +109,12 @@ def session_page(request: Request, session: SessionDep, user: CurrentUser, sessi
     return render(request, "interviews/session.html", context)
 
 
+@router.post("/sessions/{session_id}/delete")
+def delete_session(session: SessionDep, user: CurrentUser, session_id: SessionId) -> Response:
+    service.delete_session(session, get_storage(), user, session_id)
+    return redirect("/sessions", "session-deleted")
+
+
 @router.get("/sessions/{session_id}/check", response_class=HTMLResponse)
 def device_check(request: Request, session: SessionDep, user: CurrentUser, session_id: SessionId) -> Response:
     interview = service.get_session(session, user, session_id)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -114,6 +114,17 @@ def start_session(
         )
     session.flush()
     return interview
+
+
+def delete_session(session: Session, storage: MediaStorage, user: User, session_id: int) -> None:
+    """Delete a session with every answer, transcript, score and recording file of it, as the
+    consent text promises. The database cascades the rows; the files are removed here."""
+    interview = get_session(session, user, session_id)
+    keys = [take.media_key for question in interview.questions for take in question.takes]
+    session.expunge(interview)
+    session.execute(delete(InterviewSession).where(InterviewSession.id == session_id))
+    for key in keys:
+        storage.remove(key)
 
 
 def change_mode(interview: InterviewSession, mode: AnswerMode) -> None:

@@ -204,6 +204,8 @@ def process_take(take_id: int) -> TakeState | None:
     except MediaError as error:
         _fail(take_id, error.message)
         return TakeState.failed
+    except LookupError:
+        return None  # the candidate deleted the session while it was being processed
     except Exception as error:
         log.exception("pipeline step failed for take %s", take_id)
         return _record_attempt(take_id, error)
@@ -237,7 +239,8 @@ def _record_attempt(take_id: int, error: Exception) -> TakeState:
     reason = f"{type(error).__name__}: {error}"[:500]
     with get_sessionmaker().begin() as session:
         take = session.get(Take, take_id)
-        assert take is not None
+        if take is None:
+            return TakeState.failed
         take.attempts += 1
         take.last_error = reason
         if take.attempts >= get_settings().pipeline_max_attempts:

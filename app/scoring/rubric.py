@@ -52,6 +52,11 @@ REJECTIONS_AFTER = frozenset(
     """wrong bad worse dangerous risky unsafe antipattern anti mistake myth terrible not never harmful
     pointless useless destroys destroy breaks break loses wipes doesnt isnt wont cant shouldnt""".split()
 )
+CLAUSE_WORDS = frozenset(
+    """is are was were be been being do does did has have had can could would should will must i you we
+    they he she it me us them my our your their this that these those if then than so because when where
+    which who what why how not no never just isnt dont its im id wed thats there""".split()
+)
 BELIEF_VERBS = frozenset("assume assumes believe believes think thinks expect expects".split())
 BELIEVERS = frozenset("people teams folks some many others everyone candidates developers engineers".split())
 EXPLAINERS = frozenset(
@@ -310,12 +315,15 @@ _SEGMENTS = re.compile(r"[,.;:!?\n]+|\band\b", re.IGNORECASE)
 
 
 def _list_like(raw: str, tokens: list[Token]) -> bool:
-    """A bare list of terms: mostly short fragments between commas or "and"s, or no grammar."""
-    segments = [s.split() for s in _SEGMENTS.split(raw) if s.strip()]
+    """A bare list of terms: mostly short fragments between commas or "and"s that are noun
+    phrases, not clauses. Speech recognition also chops fluent speech at every pause, but those
+    fragments keep their verbs and pronouns ("has no global knob", "after changing it")."""
+    segments = [s.lower().replace("'", "").split() for s in _SEGMENTS.split(raw) if s.strip()]
     if len(segments) >= 6:
         short = sum(1 for s in segments if len(s) <= 4) / len(segments)
         mean_words = sum(len(s) for s in segments) / len(segments)
-        if short >= 0.75 and mean_words <= 3.5:  # terse experts still speak in longer fragments
+        clauses = sum(1 for s in segments if CLAUSE_WORDS.intersection(s)) / len(segments)
+        if short >= 0.75 and mean_words <= 3.5 and clauses < 0.35:
             return True
     return len(tokens) >= 8 and function_word_ratio(tokens) < 0.15
 

@@ -8,10 +8,12 @@ import av
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.interviews import service
-from app.models import Role
+from app.models import Role, Take
+from app.storage import get_storage
 from tests.factories import consenting_candidate, create_user, csrf_token, publish_question, sign_in
 from tests.media.media_files import face_frame, speak, write_video
 
@@ -198,3 +200,25 @@ def test_a_typed_answer_moves_on_to_the_session(client: TestClient, db: Session,
     assert submitted.json() == {"state": "uploaded", "next_url": f"/sessions/{session_id}"}
     page = client.get(f"/sessions/{session_id}").text
     assert 'data-take-state="uploaded"' in page and "processing" in page
+
+
+def test_deleting_a_session_removes_its_answers_and_recording_files(
+    client: TestClient, db: Session, candidate, recording: bytes
+) -> None:  # type: ignore[no-untyped-def]
+    session_id = new_session(db, candidate)
+    recorder = Recorder(client, session_id)
+    recorder.start()
+    recorder.send(0, recording)
+    recorder.finish(1)
+    key = db.scalars(select(Take.media_key).where(Take.id == recorder.take)).one()
+    files = get_storage().recording_path(key, "video/webm")
+    assert files.exists()
+    deleted = client.post(
+        f"/sessions/{session_id}/delete", data={"csrf_token": csrf_token(client)}, follow_redirects=True
+    )
+    assert "recordings, transcripts and scores are deleted" in deleted.text
+    assert client.get(f"/sessions/{session_id}").status_code == 404
+    assert client.get(f"/media/takes/{recorder.take}").status_code == 404
+    assert not files.exists() and not files.parent.exists()
+    db.expire_all()
+    assert db.scalars(select(Take).where(Take.id == recorder.take)).first() is None

@@ -185,3 +185,15 @@ def test_a_misconception_that_is_described_to_be_rejected_is_not_held_against_th
 def test_a_misconception_claimed_in_the_first_person_still_counts() -> None:
     claimed = "I think the key renewal re-encrypts the existing secrets, so after a leak we just wait for the renewal."
     assert [f.id for f in score("sealed-secrets-workflow", claimed).red_flags] == ["renewal-fixes-leaks"]
+
+
+def test_speech_recognition_chopping_fluent_speech_at_pauses_is_not_a_keyword_list() -> None:
+    heard = (
+        "Argo Refreshing, I'm out every 3 minutes, I default, at timeout.reconciliation, in the argocd-cm, config "
+        "map, global, and Uristart, the controller, and repo server after changing it Flux, has no global knob, "
+        "each GitRepository, and Kustomization, can carry its own spec into the light-woven shrink, the pole, at "
+        "just burns Git-rate limits, I'm out webhooks, Argo maybe I'm hook, or a Flux receiver"
+    )
+    report = score("sync-interval", heard)
+    assert "keyword-list" not in report.flags
+    assert report.overall >= 3.0
