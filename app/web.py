@@ -13,11 +13,10 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.accounts.csrf import ASGIApp, Message, Receive, Scope, Send
-from app.accounts.deps import user_from_request
+from app.accounts.deps import Viewer
 from app.config import PACKAGE_DIR
-from app.db import get_sessionmaker
 from app.errors import AppError, NotAuthenticated
-from app.models import Role, User
+from app.models import Role
 
 log = logging.getLogger(__name__)
 templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
@@ -63,7 +62,7 @@ NAV: list[NavItem] = [
 ]
 
 
-def nav_for(user: User | None) -> list[NavItem]:
+def nav_for(user: Viewer | None) -> list[NavItem]:
     if user is None:
         return []
     return [item for item in NAV if item.roles is None or user.role in item.roles]
@@ -72,7 +71,7 @@ def nav_for(user: User | None) -> list[NavItem]:
 def render(
     request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:
-    user = getattr(request.state, "user", None)
+    user = getattr(request.state, "viewer", None)
     base = {
         "user": user,
         "nav": nav_for(user),
@@ -146,13 +145,11 @@ def _wants_json(request: Request) -> bool:
 
 
 def error_response(request: Request, status_code: int, title: str, message: str) -> Response:
+    """The error as JSON or a page. Never touches the database: handlers run on the event loop,
+    where a blocking query could wait on a lock held by a request that needs the loop."""
     if _wants_json(request):
         return JSONResponse({"detail": message}, status_code=status_code)
-    # The request's own transaction was rolled back, so look the user up afresh for the page.
-    with get_sessionmaker()() as session:
-        request.state._state.pop("user", None)
-        user_from_request(request, session)
-        return render(request, "error.html", {"title": title, "message": message}, status_code)
+    return render(request, "error.html", {"title": title, "message": message}, status_code)
 
 
 async def _app_error(request: Request, exc: Exception) -> Response:

@@ -68,3 +68,17 @@ def test_health_reports_the_database(client: TestClient) -> None:
 def test_health_check_notices_an_unreachable_database() -> None:
     unreachable = build_engine("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
     assert database_reachable(sessionmaker(bind=unreachable)) is False
+
+
+def test_error_pages_never_query_the_database(client: TestClient, db: Session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Error handlers run on the event loop: a blocking query there can deadlock on a lock held
+    by a request that needs the loop (seen in the browser test as a 30 s stall)."""
+    sign_in(client, create_user(db, name="Signed In"))
+    assert "Signed In" in client.get("/account").text
+
+    def no_database(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an error page queried the database")
+
+    monkeypatch.setattr("app.accounts.service.user_for_token", no_database)
+    missing = client.get("/no-such-page")  # a signed-in browser, an unknown address
+    assert missing.status_code == 404 and "There is nothing at this address." in missing.text

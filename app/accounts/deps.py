@@ -1,6 +1,7 @@
 """Who is asking: typed dependencies that every route uses for authentication and roles."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -14,13 +15,27 @@ from app.models import Role, User
 SESSION_COOKIE = "coach_session"
 
 
+@dataclass(frozen=True)
+class Viewer:
+    """What pages show about the signed-in user, copied when the user is loaded, so an error
+    page can render it without the database (its handler runs on the event loop)."""
+
+    id: int
+    email: str
+    display_name: str
+    role: Role
+
+
 def user_from_request(request: Request, session: Session) -> User | None:
-    """The signed-in user, looked up once per request and kept on `request.state` for templates."""
+    """The signed-in user, looked up once per request; a Viewer copy is kept for templates."""
     if "user" not in request.state._state:
         token = request.cookies.get(SESSION_COOKIE)
         request.state.user = service.user_for_token(session, token) if token else None
-    user: User | None = request.state.user
-    return user
+        if request.state.user is not None:
+            user = request.state.user
+            request.state.viewer = Viewer(user.id, user.email, user.display_name, user.role)
+    found: User | None = request.state.user
+    return found
 
 
 def _optional_user(request: Request, session: SessionDep) -> User | None:

@@ -46,7 +46,7 @@ def _free_port() -> int:
 def microphone_wav(folder: Path) -> Path:
     """espeak-ng speech as 48 kHz 16-bit mono, the rate Chromium's fake microphone plays best."""
     raw = folder / "speech-22k.wav"
-    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "140", "-w", str(raw), SPEECH], check=True)
+    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "125", "-g", "4", "-w", str(raw), SPEECH], check=True)
     wav = folder / "speech.wav"
     subprocess.run(["sox", str(raw), "-r", "48000", "-b", "16", "-c", "1", str(wav)], check=True)
     return wav
@@ -63,6 +63,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """`gitops-coach serve` in an empty folder, as a new user runs it; yields (url, var dir)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("COACH_")}
     env["OMP_NUM_THREADS"] = "1"  # leave a core to the browser: here they share two, unlike real use
+    env["PYTHONUNBUFFERED"] = "1"  # the log tells what happened up to the moment a test fails
     port = _free_port()
     coach = str(Path(sys.executable).with_name("gitops-coach"))
     log = (tmp_path / "server.log").open("w")

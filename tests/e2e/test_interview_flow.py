@@ -26,19 +26,27 @@ def sign_up(page: Page, url: str) -> None:
     expect(page.get_by_role("heading", name="Welcome, Casey Candidate")).to_be_visible()
 
 
-def record_for(page: Page, seconds: float) -> None:
+def record_for(page: Page, seconds: float, server_log: Path, console: list[str]) -> None:
+    expect(page.locator("#status")).to_contain_text(
+        "plan your answer", timeout=20_000
+    )  # camera on, timer running
     page.get_by_role("button", name="Start answering now").click()
     try:
         expect(page.locator("#phase")).to_have_text("Time left", timeout=20_000)
-    except AssertionError as error:  # say what the page told the candidate
+    except AssertionError as error:  # say what the page told the candidate, the browser and the server
+        requests = [line for line in server_log.read_text().splitlines() if "/api/" in line][-8:]
         raise AssertionError(
-            f"recording did not start; the page said: {page.locator('#status').inner_text()!r}"
+            f"recording did not start; the page said {page.locator('#status').inner_text()!r}; "
+            f"console: {console[-8:]}; server: {requests}"
         ) from error
     page.wait_for_timeout(seconds * 1000)
 
 
 def test_a_candidate_answers_two_questions_on_camera_with_a_reload_mid_answer(page: Page, server) -> None:  # type: ignore[no-untyped-def]
     url, var = server
+    console: list[str] = []
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    page.on("pageerror", lambda error: console.append(f"error: {error}"))
     sign_up(page, url)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Practice").click()
@@ -57,13 +65,13 @@ def test_a_candidate_answers_two_questions_on_camera_with_a_reload_mid_answer(pa
     page.get_by_role("link", name="It works: start the first question").click()
 
     expect(page.get_by_text("Question 1 of 2")).to_be_visible()
-    record_for(page, 7)
+    record_for(page, 7, var.parent / "server.log", console)
     page.reload()  # mid-answer: the recorder is gone, the saved chunks are not
     expect(page.get_by_text("The page was reloaded while you were recording")).to_be_visible(timeout=15000)
     page.get_by_role("button", name="Keep this answer").click()
 
     expect(page.get_by_text("Question 2 of 2")).to_be_visible(timeout=15000)
-    record_for(page, 4)
+    record_for(page, 4, var.parent / "server.log", console)
     page.get_by_role("button", name="Stop and submit").click()
 
     expect(page.get_by_role("heading", name="Practice session")).to_be_visible(timeout=20000)

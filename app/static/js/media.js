@@ -1,7 +1,7 @@
 // Camera and microphone: the devices chosen on the check page, and the recording format.
 // A one-way interview has no far-end sound to cancel, and call-style noise suppression smears
 // consonants that speech recognition needs; automatic gain stays on for quiet voices.
-const VOICE = { echoCancellation: false, noiseSuppression: false, autoGainControl: true };
+const VOICE = { echoCancellation: false, noiseSuppression: false, autoGainControl: false };
 
 export function savedConstraints(mode) {
   const camera = localStorage.getItem("coach.cameraId");
