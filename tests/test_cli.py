@@ -2,10 +2,7 @@
 
 import os
 import re
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,9 +15,9 @@ from typer.testing import CliRunner
 from app.cli import cli
 from app.models import Role, User
 from tests.factories import create_user
+from tests.servers import COACH, serving
 
 runner = CliRunner()
-COACH = str(Path(sys.executable).with_name("gitops-coach"))
 
 
 def test_users_create_reads_the_password_from_stdin_never_an_argument(db: Session) -> None:
@@ -60,38 +57,10 @@ def test_users_set_role(db: Session) -> None:
     assert "No user with the email" in missing.output
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[str]:
-    """`gitops-coach serve` started as a new user would, in an empty folder with no settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COACH_")}
-    port = _free_port()
-    process = subprocess.Popen(
-        [COACH, "serve", "--port", str(port)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                httpx.get(f"{base}/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                assert process.poll() is None, process.communicate()[0]
-                time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    with serving(tmp_path) as url:
+        yield url
 
 
 def test_serve_starts_on_an_empty_folder_and_a_new_user_signs_up_in_and_out(

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.config import get_settings
 from app.db import get_sessionmaker
+from app.interviews.service import GRACE_SECONDS, limits
 from app.jobs.queue import enqueue, job
 from app.media.errors import MediaError
 from app.media.transcription import build_transcriber
@@ -40,7 +41,6 @@ from app.storage import get_storage
 
 log = logging.getLogger(__name__)
 IN_PROGRESS = (TakeState.uploaded, TakeState.transcribed, TakeState.analysed)
-GRACE_SECONDS = 10
 
 
 def _take(session: Session, take_id: int) -> Take:
@@ -109,7 +109,7 @@ def transcribe_step(take_id: int) -> None:
         session.add(TakeTranscript(take_id=take_id, text=text, words=words, model=model, language=language))
         if duration is not None:
             take.duration_seconds = duration
-            answer_seconds = int(take.session_question.question_version.content["answer_seconds"])
+            _, answer_seconds = limits(take.session_question)
             take.overran = take.overran or duration > answer_seconds + GRACE_SECONDS
         take.state = TakeState.transcribed
 

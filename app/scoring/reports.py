@@ -2,6 +2,7 @@
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import mean
@@ -128,6 +129,11 @@ def competency_names(session: Session) -> dict[str, str]:
     return {c.id: c.name for c in session.scalars(select(Competency))}
 
 
+def pending(takes: Sequence[Take | None]) -> int:
+    """Questions still without a finished answer: not answered yet, or still being processed."""
+    return sum(1 for take in takes if take is None or take.state not in DONE)
+
+
 # --- one session --------------------------------------------------------------------------------
 
 
@@ -159,7 +165,7 @@ class SessionReport:
 
     @property
     def pending(self) -> int:
-        return sum(1 for _, take, _ in self.answers if take is None or take.state not in DONE)
+        return pending([take for _, take, _ in self.answers])
 
 
 def _scores(session: Session, take_ids: list[int]) -> dict[int, ScoreReport]:

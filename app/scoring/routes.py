@@ -5,6 +5,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.deps import CurrentUser
 from app.db import SessionDep
+from app.interviews import service as interviews
 from app.markdown import render_markdown
 from app.scoring import reports
 from app.scoring.charts import line_chart, radar_chart
@@ -39,7 +40,8 @@ def progress(request: Request, session: SessionDep, user: CurrentUser) -> Respon
 
 @router.get("/api/sessions/{session_id}/status")
 def session_status(session: SessionDep, user: CurrentUser, session_id: int) -> dict[str, object]:
-    """What the session page polls while answers are processed."""
-    report = reports.session_report(session, user, session_id)
-    takes = [{"take_id": t.id, "state": t.state.value} for _, t, _ in report.answers if t is not None]
-    return {"pending": report.pending, "takes": takes}
+    """What the session page polls while answers are processed: states only, no report."""
+    interview = interviews.get_session(session, user, session_id)
+    chosen = interviews.chosen_takes(interview)
+    takes = [{"take_id": t.id, "state": t.state.value} for t in chosen if t is not None]
+    return {"pending": reports.pending(chosen), "takes": takes}

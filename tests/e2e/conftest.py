@@ -1,19 +1,15 @@
 """A real app server and a real Chromium with a fake camera and microphone."""
 
-import os
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import numpy as np
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.media.media_files import HEIGHT, WIDTH, face_frame
+from tests.servers import serving
 
 CHROMIUM = "/usr/bin/chromium"
 SPEECH = (
@@ -37,12 +33,6 @@ def write_y4m(path: Path, frame_bgr: np.ndarray, frames: int = 30) -> Path:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def microphone_wav(folder: Path) -> Path:
     """espeak-ng speech as 48 kHz 16-bit mono, the rate Chromium's fake microphone plays best."""
     raw = folder / "speech-22k.wav"
@@ -60,29 +50,10 @@ def fake_devices(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """`gitops-coach serve` in an empty folder, as a new user runs it; yields (url, var dir)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COACH_")}
-    env["OMP_NUM_THREADS"] = "1"  # leave a core to the browser: here they share two, unlike real use
-    env["PYTHONUNBUFFERED"] = "1"  # the log tells what happened up to the moment a test fails
-    port = _free_port()
-    coach = str(Path(sys.executable).with_name("gitops-coach"))
-    log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen(
-        [coach, "serve", "--port", str(port)], cwd=tmp_path, env=env, stdout=log, stderr=log
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                httpx.get(f"{url}/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                assert process.poll() is None, (tmp_path / "server.log").read_text()
-                time.sleep(0.1)
+    """The app as a new user runs it; yields (url, var dir). Whisper gets one thread so a core is
+    left for the browser: here they share two, unlike real use."""
+    with serving(tmp_path, OMP_NUM_THREADS="1") as url:
         yield url, tmp_path / "var"
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
 
 
 @pytest.fixture
