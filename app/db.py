@@ -1,28 +1,46 @@
-"""Engine, sessions and the per-request transaction."""
+"""Engine, sessions and the per-request transaction.
 
-from collections.abc import Iterator
+A request's transaction never waits for the network: bodies are read before it opens (see the
+chunk route), and a request waits for a database slot on the event loop, not in a worker thread,
+so threads blocked on a lock can never starve the request that holds it. On SQLite, pages that
+only read open a deferred transaction (WAL readers never wait); only requests that write take
+the write lock, one request at a time per process."""
+
+import asyncio
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from app.config import get_settings
 
+READ_METHODS = frozenset({"GET", "HEAD"})
+REQUEST_SLOTS = 16  # requests holding a connection at once, per process
+POOL_SIZE = REQUEST_SLOTS + 4  # the in-process job threads and the reconciler need connections too
+READ_ONLY = "coach_read_only"
+
 
 def build_engine(url: str) -> Engine:
+    # hide_parameters: an error's log line must never carry a password hash or an email
+    common: dict[str, Any] = {"hide_parameters": True, "pool_size": POOL_SIZE, "max_overflow": 8}
     if url.startswith("sqlite"):
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **common)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **common)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -37,9 +55,32 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    """IMMEDIATE takes the write lock up front, so two writers queue (busy_timeout) instead of
-    one failing with "database is locked" when it upgrades from reading to writing."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    """A writer's IMMEDIATE takes the write lock up front, so two writers queue (busy_timeout)
+    instead of one failing with "database is locked" when it upgrades from reading to writing.
+    A read-only session begins DEFERRED and never takes the lock."""
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+class CoachSession(Session):
+    """A session that, when marked read-only, runs on connections that begin DEFERRED."""
+
+    def get_bind(self, *args: Any, **kwargs: Any) -> Any:
+        bind = super().get_bind(*args, **kwargs)
+        if self.info.get(READ_ONLY) and isinstance(bind, Engine):
+            return _read_only_engine(bind)
+        return bind
+
+
+@lru_cache
+def _read_only_engine(engine: Engine) -> Engine:
+    return engine.execution_options(**{READ_ONLY: True})
+
+
+@event.listens_for(CoachSession, "before_flush")
+def _refuse_writes_when_read_only(session: Session, _context: Any, _instances: Any) -> None:
+    if session.info.get(READ_ONLY) and (session.new or session.dirty or session.deleted):
+        raise RuntimeError("a read-only request tried to write; make the route a POST")
 
 
 @lru_cache
@@ -49,13 +90,51 @@ def get_engine() -> Engine:
 
 @lru_cache
 def get_sessionmaker() -> sessionmaker[Session]:
-    return sessionmaker(bind=get_engine(), expire_on_commit=False)
+    return sessionmaker(bind=get_engine(), expire_on_commit=False, class_=CoachSession)
 
 
-def get_session() -> Iterator[Session]:
-    """One transaction per request: committed when the handler returns, rolled back if it raises."""
-    with get_sessionmaker()() as session, session.begin():
-        yield session
+@dataclass
+class _Gates:
+    slots: asyncio.Semaphore
+    writer: asyncio.Semaphore
+
+
+_gates: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Gates]" = weakref.WeakKeyDictionary()
+
+
+def _gates_for_this_loop() -> _Gates:
+    loop = asyncio.get_running_loop()
+    if loop not in _gates:
+        _gates[loop] = _Gates(asyncio.Semaphore(REQUEST_SLOTS), asyncio.Semaphore(1))
+    return _gates[loop]
+
+
+def _is_sqlite() -> bool:
+    return get_engine().dialect.name == "sqlite"
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One transaction per request: committed when the handler returns, rolled back if it raises.
+    GET and HEAD are read-only. Waiting for a slot (and, on SQLite, for the one writer's turn)
+    happens here on the event loop, never in a worker thread."""
+    read_only = request.method in READ_METHODS
+    gates = _gates_for_this_loop()
+    async with AsyncExitStack() as stack:
+        if not read_only and _is_sqlite():
+            await stack.enter_async_context(gates.writer)
+        await stack.enter_async_context(gates.slots)
+        session = get_sessionmaker()(info={READ_ONLY: read_only})
+        try:
+            yield session
+        except BaseException:
+            await run_in_threadpool(session.close)  # rolls back
+            raise
+        await run_in_threadpool(_commit_and_close, session)
+
+
+def _commit_and_close(session: Session) -> None:
+    with session:
+        session.commit()
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -63,7 +142,7 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 def database_reachable(factory: sessionmaker[Session]) -> bool:
     try:
-        with factory() as session:
+        with factory(info={READ_ONLY: True}) as session:
             session.execute(text("SELECT 1"))
     except SQLAlchemyError:
         return False

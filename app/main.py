@@ -7,6 +7,8 @@ from app.accounts import routes as accounts
 from app.accounts.csrf import CSRFMiddleware
 from app.config import PACKAGE_DIR, get_settings
 from app.interviews import routes as interviews
+from app.interviews.service import CHUNK_LIMIT_BYTES
+from app.limits import BodyLimitMiddleware, LargerBody
 from app.questions import routes as questions
 from app.scoring import routes as scoring
 from app.site import routes as site
@@ -20,5 +22,7 @@ def create_app() -> FastAPI:
         app.include_router(router)
     install_error_handlers(app)
     app.add_middleware(CSRFMiddleware, secret=get_settings().resolved_secret_key())
+    chunks = LargerBody("PUT", interviews.CHUNK_PATH, CHUNK_LIMIT_BYTES)
+    app.add_middleware(BodyLimitMiddleware, larger=[chunks])  # outside CSRF: it bounds every read
     app.add_middleware(SecurityHeadersMiddleware)  # added last, so it wraps everything
     return app

@@ -3,10 +3,10 @@
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -19,6 +19,8 @@ from app.errors import AppError, NotAuthenticated
 from app.models import Role
 
 log = logging.getLogger(__name__)
+# A row id in a URL: larger numbers cannot exist and would overflow the database's integer.
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
 
 # Messages a redirect can ask the next page to show, by key, so no user text is reflected.
@@ -78,7 +80,10 @@ def render(
         "csrf_token": request.state.csrf_token,
         "notice": NOTICES.get(request.query_params.get("notice", "")),
     }
-    return templates.TemplateResponse(request, template, base | (context or {}), status_code=status_code)
+    response = templates.TemplateResponse(request, template, base | (context or {}), status_code=status_code)
+    if user is not None:  # transcripts, scores, names: never kept in a shared or browser cache
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def redirect(path: str, notice: str | None = None) -> RedirectResponse:
@@ -114,6 +119,13 @@ SECURITY_HEADERS = [
 ]
 
 
+def _security_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
+    extra = list(SECURITY_HEADERS)
+    if scope.get("scheme") == "https":
+        extra.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+    return extra
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -122,9 +134,7 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = list(SECURITY_HEADERS)
-        if scope.get("scheme") == "https":
-            extra.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+        extra = _security_headers(scope)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -181,9 +191,14 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return error_response(
+    response = error_response(
         request, 500, "Something went wrong", "An unexpected error happened; it has been logged."
     )
+    # Starlette renders this outside every middleware, so the headers are added here too.
+    response.headers.update(
+        {name.decode(): value.decode() for name, value in _security_headers(request.scope)}
+    )
+    return response
 
 
 def install_error_handlers(app: FastAPI) -> None:

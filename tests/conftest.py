@@ -50,7 +50,7 @@ def connection(migrated: None) -> Iterator[Connection]:
         try:
             yield connection
         finally:
-            factory.configure(bind=get_engine(), join_transaction_mode="conservative_savepoint")
+            factory.configure(bind=get_engine(), join_transaction_mode="conditional_savepoint")
             outer.rollback()
 
 

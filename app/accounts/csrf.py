@@ -12,6 +12,7 @@ from http.cookies import SimpleCookie
 from typing import Any
 
 from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 
@@ -63,7 +64,13 @@ class CSRFMiddleware:
         expected = csrf_token_for(self.secret, nonce)
         scope.setdefault("state", {})["csrf_token"] = expected
         if scope["method"] not in SAFE_METHODS:
-            supplied, receive = await self._supplied_token(scope, receive, headers)
+            try:
+                supplied, receive = await self._supplied_token(scope, receive, headers)
+            except HTTPException as error:  # a form the parser refuses (a field over 1 MB, too many fields)
+                await PlainTextResponse(str(error.detail), status_code=error.status_code)(
+                    scope, receive, send
+                )
+                return
             if fresh or not hmac.compare_digest(supplied, expected):
                 response = PlainTextResponse(
                     "This form expired or came from another site. Go back, reload the page and try again.",

@@ -11,7 +11,7 @@ from app.config import get_settings
 from app.db import SessionDep
 from app.errors import AppError
 from app.models import Role, User
-from app.web import redirect, render
+from app.web import RowId, redirect, render
 
 router = APIRouter()
 
@@ -128,6 +128,8 @@ def users(request: Request, session: SessionDep, admin: AdminUser) -> Response:
 
 
 @router.post("/admin/users/{user_id}/role")
-def set_role(session: SessionDep, admin: AdminUser, user_id: int, role: Annotated[Role, Form()]) -> Response:
+def set_role(
+    session: SessionDep, admin: AdminUser, user_id: RowId, role: Annotated[Role, Form()]
+) -> Response:
     service.set_role(session, user_id=user_id, role=role)
     return redirect("/admin/users", "role-changed")

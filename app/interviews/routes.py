@@ -1,30 +1,31 @@
 """Interview pages and the recorder's JSON API. Thin: parse, call, render."""
 
+import re
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, BackgroundTasks, Form, Header, Path, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Header, Path, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
-from app.accounts.deps import CurrentUser
+from app.accounts.deps import SESSION_COOKIE, CurrentUser
 from app.config import get_settings
 from app.db import SessionDep
-from app.errors import InvalidInput, NotFound, PayloadTooLarge
+from app.errors import InvalidInput, NotAuthenticated, NotFound
 from app.interviews import service
 from app.interviews.schemas import FinishUpload, Submitted, TakeStatus, TypedAnswer
 from app.jobs.queue import enqueue
+from app.limits import read_body
 from app.markdown import render_markdown
 from app.models import AnswerMode, SessionKind, Take, User
 from app.models.base import utcnow
 from app.questions import service as questions
 from app.questions.schemas import CATEGORIES
 from app.storage import get_storage
-from app.web import redirect, render
+from app.web import RowId, redirect, render
 
 router = APIRouter()
-SessionId = Annotated[int, Path(ge=1)]
+CHUNK_PATH = re.compile(r"/api/takes/[0-9]+/chunks/[0-9]+")  # the one route with large bodies
 Position = Annotated[int, Path(ge=1, le=service.MAX_QUESTIONS)]
 
 
@@ -97,7 +98,7 @@ def sessions_page(request: Request, session: SessionDep, user: CurrentUser) -> R
 
 
 @router.get("/sessions/{session_id}", response_class=HTMLResponse)
-def session_page(request: Request, session: SessionDep, user: CurrentUser, session_id: SessionId) -> Response:
+def session_page(request: Request, session: SessionDep, user: CurrentUser, session_id: RowId) -> Response:
     interview = service.get_session(session, user, session_id)
     context = {
         "interview": interview,
@@ -110,20 +111,20 @@ def session_page(request: Request, session: SessionDep, user: CurrentUser, sessi
 
 
 @router.post("/sessions/{session_id}/delete")
-def delete_session(session: SessionDep, user: CurrentUser, session_id: SessionId) -> Response:
+def delete_session(session: SessionDep, user: CurrentUser, session_id: RowId) -> Response:
     service.delete_session(session, get_storage(), user, session_id)
     return redirect("/sessions", "session-deleted")
 
 
 @router.get("/sessions/{session_id}/check", response_class=HTMLResponse)
-def device_check(request: Request, session: SessionDep, user: CurrentUser, session_id: SessionId) -> Response:
+def device_check(request: Request, session: SessionDep, user: CurrentUser, session_id: RowId) -> Response:
     interview = service.get_session(session, user, session_id)
     return render(request, "interviews/device_check.html", {"interview": interview})
 
 
 @router.post("/sessions/{session_id}/mode")
 def change_mode(
-    session: SessionDep, user: CurrentUser, session_id: SessionId, mode: Annotated[AnswerMode, Form()]
+    session: SessionDep, user: CurrentUser, session_id: RowId, mode: Annotated[AnswerMode, Form()]
 ) -> Response:
     interview = service.get_session(session, user, session_id)
     service.change_mode(interview, mode)
@@ -133,7 +134,7 @@ def change_mode(
 
 @router.get("/sessions/{session_id}/questions/{position}", response_class=HTMLResponse)
 def answer_page(
-    request: Request, session: SessionDep, user: CurrentUser, session_id: SessionId, position: Position
+    request: Request, session: SessionDep, user: CurrentUser, session_id: RowId, position: Position
 ) -> Response:
     interview = service.get_session(session, user, session_id)
     question = service.session_question(interview, position)
@@ -153,15 +154,26 @@ def answer_page(
 def choose_take(
     session: SessionDep,
     user: CurrentUser,
-    session_id: SessionId,
+    session_id: RowId,
     position: Position,
-    take_id: Annotated[int, Form()],
+    take_id: Annotated[int, Form(ge=1, le=2**63 - 1)],
 ) -> Response:
     service.choose_take(service.get_session(session, user, session_id), position, take_id)
     return redirect(f"/sessions/{session_id}", "take-chosen")
 
 
 # --- the recorder's API -------------------------------------------------------------------------
+
+
+async def _chunk_body(request: Request) -> bytes:
+    """Read before any transaction opens (this dependency comes first), within a deadline; nothing
+    is read for a client that is not even signed in."""
+    if SESSION_COOKIE not in request.cookies:
+        raise NotAuthenticated("Please sign in to continue.")
+    return await read_body(request)
+
+
+ChunkBody = Annotated[bytes, Depends(_chunk_body)]
 
 
 def _status(interview_take: Take) -> TakeStatus:
@@ -185,67 +197,46 @@ def _status(interview_take: Take) -> TakeStatus:
 
 
 @router.post("/api/sessions/{session_id}/questions/{position}/takes")
-def begin_take(
-    session: SessionDep, user: CurrentUser, session_id: SessionId, position: Position
-) -> TakeStatus:
+def begin_take(session: SessionDep, user: CurrentUser, session_id: RowId, position: Position) -> TakeStatus:
     interview = service.get_session(session, user, session_id)
     take = service.begin_take(session, user, interview, position, utcnow())
     return _status(service.get_take(session, user, take.id))
 
 
 @router.get("/api/takes/{take_id}")
-def take_status(session: SessionDep, user: CurrentUser, take_id: int) -> TakeStatus:
+def take_status(session: SessionDep, user: CurrentUser, take_id: RowId) -> TakeStatus:
     return _status(service.get_take(session, user, take_id))
 
 
 @router.post("/api/takes/{take_id}/start")
-def start_answer(session: SessionDep, user: CurrentUser, take_id: int) -> TakeStatus:
+def start_answer(session: SessionDep, user: CurrentUser, take_id: RowId) -> TakeStatus:
     take = service.get_take(session, user, take_id)
     service.start_answer(take, utcnow())
     return _status(take)
 
 
 @router.post("/api/takes/{take_id}/restart")
-def restart_take(session: SessionDep, user: CurrentUser, take_id: int) -> TakeStatus:
+def restart_take(session: SessionDep, user: CurrentUser, take_id: RowId) -> TakeStatus:
     take = service.get_take(session, user, take_id)
     return _status(service.restart_take(take, utcnow()))
 
 
 @router.put("/api/takes/{take_id}/chunks/{seq}")
-async def upload_chunk(
-    request: Request,
+def upload_chunk(
+    data: ChunkBody,  # first: the body is read before the session dependency opens a transaction
     session: SessionDep,
     user: CurrentUser,
-    take_id: int,
-    seq: int,
+    take_id: RowId,
+    seq: Annotated[int, Path(ge=0, lt=service.MAX_CHUNKS)],
     checksum: Annotated[str, Header(alias="X-Chunk-SHA256", pattern="^[0-9a-fA-F]{64}$")],
 ) -> JSONResponse:
-    data = await _read_limited(request, service.CHUNK_LIMIT_BYTES)
-    received = await run_in_threadpool(_store_chunk, session, user, take_id, seq, data, checksum)
+    take = service.get_take(session, user, take_id)
+    received = service.receive_chunk(session, get_storage(), get_settings(), take, seq, data, checksum)
     return JSONResponse({"received": received})
 
 
-def _store_chunk(
-    session: Session, user: User, take_id: int, seq: int, data: bytes, checksum: str
-) -> list[int]:
-    take = service.get_take(session, user, take_id)
-    return service.receive_chunk(session, get_storage(), get_settings(), take, seq, data, checksum)
-
-
-async def _read_limited(request: Request, limit: int) -> bytes:
-    """The body, refused as soon as it is larger than `limit` (never buffered past it)."""
-    if int(request.headers.get("content-length") or 0) > limit:
-        raise PayloadTooLarge(f"A chunk may be at most {limit // 2**20} MB.")
-    body = bytearray()
-    async for piece in request.stream():
-        body += piece
-        if len(body) > limit:
-            raise PayloadTooLarge(f"A chunk may be at most {limit // 2**20} MB.")
-    return bytes(body)
-
-
 @router.post("/api/takes/{take_id}/stop")
-def stop_answer(session: SessionDep, user: CurrentUser, take_id: int) -> TakeStatus:
+def stop_answer(session: SessionDep, user: CurrentUser, take_id: RowId) -> TakeStatus:
     take = service.get_take(session, user, take_id)
     service.stop_answer(take, utcnow())
     return _status(take)
@@ -260,7 +251,7 @@ def _submitted(take: Take) -> Submitted:
 
 @router.post("/api/takes/{take_id}/finish")
 def finish_upload(
-    session: SessionDep, user: CurrentUser, take_id: int, body: FinishUpload, background: BackgroundTasks
+    session: SessionDep, user: CurrentUser, take_id: RowId, body: FinishUpload, background: BackgroundTasks
 ) -> Submitted:
     take = service.get_take(session, user, take_id)
     service.finish_upload(get_storage(), take, body.chunks, body.media_type, utcnow(), body.interrupted)
@@ -270,7 +261,7 @@ def finish_upload(
 
 @router.post("/api/takes/{take_id}/typed")
 def submit_typed(
-    session: SessionDep, user: CurrentUser, take_id: int, body: TypedAnswer, background: BackgroundTasks
+    session: SessionDep, user: CurrentUser, take_id: RowId, body: TypedAnswer, background: BackgroundTasks
 ) -> Submitted:
     take = service.get_take(session, user, take_id)
     service.submit_typed(take, body.text, utcnow())
@@ -289,8 +280,8 @@ def _session_take(session: Session, user: User, session_id: int, take_id: int) -
 def correct_transcript(
     session: SessionDep,
     user: CurrentUser,
-    session_id: SessionId,
-    take_id: int,
+    session_id: RowId,
+    take_id: RowId,
     text: Annotated[str, Form(max_length=20_000)],
     background: BackgroundTasks,
 ) -> Response:
@@ -302,7 +293,7 @@ def correct_transcript(
 
 @router.post("/sessions/{session_id}/answers/{take_id}/retry")
 def retry_take(
-    session: SessionDep, user: CurrentUser, session_id: SessionId, take_id: int, background: BackgroundTasks
+    session: SessionDep, user: CurrentUser, session_id: RowId, take_id: RowId, background: BackgroundTasks
 ) -> Response:
     take = _session_take(session, user, session_id, take_id)
     service.retry_take(session, take, utcnow())
@@ -311,7 +302,7 @@ def retry_take(
 
 
 @router.get("/media/takes/{take_id}/poster")
-def poster(session: SessionDep, user: CurrentUser, take_id: int) -> FileResponse:
+def poster(session: SessionDep, user: CurrentUser, take_id: RowId) -> FileResponse:
     take = service.get_take(session, user, take_id)
     path = get_storage().poster_path(take.media_key)
     if not path.exists():
@@ -320,7 +311,7 @@ def poster(session: SessionDep, user: CurrentUser, take_id: int) -> FileResponse
 
 
 @router.get("/media/takes/{take_id}")
-def recording(session: SessionDep, user: CurrentUser, take_id: int) -> FileResponse:
+def recording(session: SessionDep, user: CurrentUser, take_id: RowId) -> FileResponse:
     """The recording, to its owner only (practice answers are private)."""
     take = service.get_take(session, user, take_id)
     if take.media_type is None:

@@ -141,8 +141,8 @@ def editor_diff(
     session: SessionDep,
     editor: EditorUser,
     slug: str,
-    older: Annotated[int, Query(alias="from", ge=1)],
-    newer: Annotated[int, Query(alias="to", ge=1)],
+    older: Annotated[int, Query(alias="from", ge=1, le=2**31)],
+    newer: Annotated[int, Query(alias="to", ge=1, le=2**31)],
 ) -> Response:
     question = service.get_question(session, slug)
     old, new = service.get_version(session, question, older), service.get_version(session, question, newer)

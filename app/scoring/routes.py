@@ -10,14 +10,14 @@ from app.markdown import render_markdown
 from app.scoring import reports
 from app.scoring.charts import line_chart, radar_chart
 from app.scoring.schemas import FLAG_TEXT
-from app.web import render
+from app.web import RowId, render
 
 router = APIRouter()
 
 
 @router.get("/sessions/{session_id}/answers/{take_id}", response_class=HTMLResponse)
 def answer_report(
-    request: Request, session: SessionDep, user: CurrentUser, session_id: int, take_id: int
+    request: Request, session: SessionDep, user: CurrentUser, session_id: RowId, take_id: RowId
 ) -> Response:
     view = reports.answer_view(session, user, session_id, take_id)
     context = {"view": view, "prompt_html": render_markdown(view.content.prompt), "flag_text": FLAG_TEXT}
@@ -25,7 +25,7 @@ def answer_report(
 
 
 @router.get("/sessions/{session_id}/report", response_class=HTMLResponse)
-def session_report(request: Request, session: SessionDep, user: CurrentUser, session_id: int) -> Response:
+def session_report(request: Request, session: SessionDep, user: CurrentUser, session_id: RowId) -> Response:
     report = reports.session_report(session, user, session_id)
     radar = radar_chart([(c.name, c.score) for c in report.competencies], title="Score per competency")
     return render(request, "scoring/session_report.html", {"report": report, "radar": radar})
@@ -39,7 +39,7 @@ def progress(request: Request, session: SessionDep, user: CurrentUser) -> Respon
 
 
 @router.get("/api/sessions/{session_id}/status")
-def session_status(session: SessionDep, user: CurrentUser, session_id: int) -> dict[str, object]:
+def session_status(session: SessionDep, user: CurrentUser, session_id: RowId) -> dict[str, object]:
     """What the session page polls while answers are processed: states only, no report."""
     interview = interviews.get_session(session, user, session_id)
     chosen = interviews.chosen_takes(interview)

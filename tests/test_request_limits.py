@@ -1,0 +1,191 @@
+"""No request can stall the site or make it buffer without bound: bodies are limited before any
+layer reads them, a slow upload holds no database lock, pages that only read take no write lock,
+and every error, even a 500, carries the security headers."""
+
+import hashlib
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from fastapi import APIRouter, FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from app.db import READ_ONLY, get_engine, get_sessionmaker
+from app.models import User
+from tests.factories import PASSWORD, create_user, csrf_token, sign_in
+from tests.servers import serving
+
+
+def _headers(client: TestClient) -> dict[str, str]:
+    return {"X-CSRF-Token": csrf_token(client)}
+
+
+# --- the global body limit ----------------------------------------------------------------------
+
+
+def test_a_declared_oversize_body_is_refused_before_it_is_read(client: TestClient) -> None:
+    headers = {"Content-Length": str(300 * 2**20), "Content-Type": "application/x-www-form-urlencoded"}
+    response = client.post("/login", content=b"email=x", headers=headers)
+    assert response.status_code == 413
+    assert "1 MB" in response.text
+
+
+def test_a_streamed_body_is_stopped_at_the_limit_before_csrf_or_sign_in(client: TestClient) -> None:
+    def body() -> Iterator[bytes]:  # 4 MB, 64 KB at a time, with no Content-Length
+        for _ in range(64):
+            yield b"a" * 65536
+
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    assert client.post("/login", content=body(), headers=headers).status_code == 413
+
+
+def test_json_routes_refuse_a_large_body_before_the_user_check(client: TestClient) -> None:
+    response = client.post(
+        "/api/takes/1/typed", content=b"[" + b"1," * 2**20 + b"1]", headers=_headers(client)
+    )
+    assert response.status_code == 413
+
+
+def test_only_the_chunk_route_accepts_more_than_the_default(app: FastAPI) -> None:
+    from app.limits import BodyLimitMiddleware
+
+    stack = app.user_middleware
+    limit = next(m for m in stack if m.cls is BodyLimitMiddleware)
+    middleware = BodyLimitMiddleware(app, *limit.args, **limit.kwargs)
+    assert middleware.limit_for("PUT", "/api/takes/7/chunks/3") == 8 * 2**20
+    assert middleware.limit_for("POST", "/api/takes/7/chunks/3") == 2**20
+    assert middleware.limit_for("PUT", "/api/takes/7/chunks/3/x") == 2**20
+
+
+def test_a_form_with_too_many_fields_is_a_400_not_a_500(client: TestClient) -> None:
+    token = csrf_token(client)
+    files = {f"f{n}": (None, "x") for n in range(1001)} | {"csrf_token": (None, token)}
+    response = client.post("/login", files=files)
+    assert response.status_code == 400
+    assert "fields" in response.text
+
+
+def test_a_form_field_over_the_part_limit_is_refused_not_a_500(client: TestClient) -> None:
+    token = csrf_token(client)
+    response = client.post("/login", files={"csrf_token": (None, token), "email": (None, "a" * (2**20 + 10))})
+    assert response.status_code in (400, 413)
+
+
+# --- ids, headers, caching ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/takes/99999999999999999999999",
+        "/sessions/99999999999999999999999",
+        "/sessions/1/answers/99999999999999999999999",
+        "/api/sessions/99999999999999999999999/status",
+    ],
+)
+def test_huge_ids_are_invalid_input_not_a_crash(client: TestClient, db: Session, path: str) -> None:
+    sign_in(client, create_user(db))
+    assert client.get(path, follow_redirects=False).status_code == 422
+
+
+def test_a_500_carries_the_security_headers(app: FastAPI, connection: object) -> None:
+    router = APIRouter()
+
+    @router.get("/boom-for-test")
+    def boom() -> None:
+        raise RuntimeError("boom")
+
+    app.include_router(router)
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            response = client.get("/boom-for-test")
+    finally:
+        app.router.routes[:] = [r for r in app.router.routes if getattr(r, "path", "") != "/boom-for-test"]
+    assert response.status_code == 500
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+
+
+def test_signed_in_pages_are_never_cached_and_public_ones_may_be(client: TestClient, db: Session) -> None:
+    assert "no-store" not in client.get("/login").headers.get("cache-control", "")
+    sign_in(client, create_user(db))
+    for path in ("/account", "/sessions", "/progress", "/questions"):
+        assert client.get(path).headers["cache-control"] == "no-store", path
+
+
+# --- transactions -------------------------------------------------------------------------------
+
+
+def test_a_read_only_session_reads_while_another_connection_holds_the_write_lock(migrated: None) -> None:
+    if get_engine().dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock")
+    with get_engine().connect() as writer:
+        writer.begin()  # BEGIN IMMEDIATE: the write lock
+        writer.execute(text("SELECT 1"))
+        started = time.monotonic()
+        with get_sessionmaker()(info={READ_ONLY: True}) as reader:
+            reader.scalar(select(User.id).limit(1))
+        assert time.monotonic() - started < 1
+        writer.rollback()
+
+
+def test_a_read_only_session_refuses_to_write(db: Session) -> None:
+    with get_sessionmaker()(info={READ_ONLY: True}) as reader:
+        reader.add(User(email="w@example.com", display_name="W", password_hash="x"))
+        with pytest.raises(RuntimeError, match="read-only"):
+            reader.flush()
+
+
+# --- a real server --------------------------------------------------------------------------------
+
+
+def _sign_up(http: httpx.Client) -> None:
+    page = http.get("/signup")
+    token = page.text.split('name="csrf-token" content="')[1].split('"')[0]
+    form = {"csrf_token": token, "email": "slow@example.com", "display_name": "Slow", "password": PASSWORD}
+    assert http.post("/signup", data=form).status_code == 303
+
+
+def _trickle_chunk(url: str, cookies: httpx.Cookies, headers: dict[str, str], take: int) -> socket.socket:
+    """A chunk upload that sends its headers and 10 bytes of a 1 MB body, then nothing."""
+    cookie = "; ".join(f"{name}={value}" for name, value in cookies.items())
+    parts = urlsplit(url)
+    sock = socket.create_connection((parts.hostname, parts.port))
+    digest = hashlib.sha256(b"x").hexdigest()
+    request = (
+        f"PUT /api/takes/{take}/chunks/0 HTTP/1.1\r\nHost: {parts.netloc}\r\nCookie: {cookie}\r\n"
+        f"X-CSRF-Token: {headers['X-CSRF-Token']}\r\nX-Chunk-SHA256: {digest}\r\n"
+        f"Content-Length: {2**20}\r\n\r\n"
+    )
+    sock.sendall(request.encode() + b"\x1a\x45\xdf\xa3" + bytes(6))
+    return sock
+
+
+def test_a_slow_upload_does_not_stall_the_rest_of_the_site(tmp_path: Path) -> None:
+    with serving(tmp_path) as url, httpx.Client(base_url=url, timeout=10) as http:
+        _sign_up(http)
+        token = http.get("/sessions").text.split('name="csrf-token" content="')[1].split('"')[0]
+        headers = {"X-CSRF-Token": token}
+        http.post("/consent", data={"csrf_token": token, "agree": "yes"})
+        created = http.post("/sessions", data={"csrf_token": token, "kind": "mock", "mode": "video"})
+        session_id = int(created.headers["location"].split("/")[2])
+        take = http.post(f"/api/sessions/{session_id}/questions/1/takes", headers=headers).json()["take_id"]
+        http.post(f"/api/takes/{take}/start", headers=headers)
+        slow = [_trickle_chunk(url, http.cookies, headers, take) for _ in range(3)]
+        try:
+            time.sleep(0.5)
+            started = time.monotonic()
+            assert http.get("/sessions").status_code == 200
+            assert http.get("/healthz").status_code == 200
+            assert http.post(f"/api/takes/{take}/stop", headers=headers).status_code == 200
+            assert time.monotonic() - started < 3
+        finally:
+            for sock in slow:
+                sock.close()
