@@ -1,10 +1,11 @@
 """The `gitops-coach` command line."""
 
 import logging
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from app import migrate
 from app.accounts import service as accounts
 from app.config import DEFAULT_QUESTION_BANK, get_settings
-from app.db import get_sessionmaker
+from app.db import get_engine, get_sessionmaker
 from app.errors import AppError
 from app.media.cli import register as register_media_commands
 from app.models import Role
@@ -51,14 +52,22 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(help="In-process job threads; 0 when separate workers run.")] = 2,
+    web_workers: Annotated[int, typer.Option(help="Web processes (they share var/secret_key).")] = 1,
+    forwarded_allow_ips: Annotated[
+        str,
+        typer.Option(help="Proxies whose X-Forwarded-For/-Proto to trust, comma-separated; none by default."),
+    ] = "",
 ) -> None:
     """Upgrade the database, then serve the app with an in-process job consumer."""
     _configure_logging()
+    os.umask(0o077)  # the database, the job queue, recordings and the secret key are private files
     settings = get_settings()
+    settings.resolved_secret_key()  # created once here, before any web process reads it
     migrate.upgrade(settings.resolved_database_url())
     with get_sessionmaker().begin() as session:
         if questions.bank_is_empty(session):
             _load_bank(session, settings.question_bank_dir)
+    get_engine().dispose()  # web processes open their own connections
     consumer, reconciler = None, None
     if workers > 0:
         from app.jobs.reconciler import Reconciler
@@ -68,17 +77,37 @@ def serve(
         consumer.start()
         reconciler.start()
     try:
-        uvicorn.run("app.main:create_app", factory=True, host=host, port=port, proxy_headers=True)
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            **uvicorn_options(host, port, web_workers, forwarded_allow_ips),
+        )
     finally:
         if consumer is not None and reconciler is not None:
             reconciler.stop()
             consumer.stop(graceful=True)
 
 
+def uvicorn_options(host: str, port: int, web_workers: int, forwarded_allow_ips: str) -> dict[str, Any]:
+    """X-Forwarded-For is believed only from the proxies named (uvicorn would trust 127.0.0.1 by
+    default, so anyone on the machine could pick the address the sign-in throttle counts)."""
+    return {
+        "host": host,
+        "port": port,
+        "workers": web_workers,
+        "proxy_headers": bool(forwarded_allow_ips),
+        "forwarded_allow_ips": forwarded_allow_ips or None,
+        "loop": "uvloop",
+        "http": "httptools",
+        "timeout_keep_alive": 5,
+    }
+
+
 @cli.command()
 def worker(workers: Annotated[int, typer.Option(help="Job threads.")] = 2) -> None:
     """Run a standalone job consumer (scale-out: start as many as you need, on any machine)."""
     _configure_logging()
+    os.umask(0o077)
     from app.jobs.reconciler import Reconciler
     from app.jobs.registry import create_consumer
 

@@ -6,11 +6,8 @@ so threads blocked on a lock can never starve the request that holds it. On SQLi
 only read open a deferred transaction (WAL readers never wait); only requests that write take
 the write lock, one request at a time per process."""
 
-import asyncio
-import weakref
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from contextlib import AsyncExitStack, asynccontextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from app.config import get_settings
+from app.limits import LoopSemaphore
 
 READ_METHODS = frozenset({"GET", "HEAD"})
 REQUEST_SLOTS = 16  # requests holding a connection at once, per process
@@ -93,20 +91,8 @@ def get_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False, class_=CoachSession)
 
 
-@dataclass
-class _Gates:
-    slots: asyncio.Semaphore
-    writer: asyncio.Semaphore
-
-
-_gates: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Gates]" = weakref.WeakKeyDictionary()
-
-
-def _gates_for_this_loop() -> _Gates:
-    loop = asyncio.get_running_loop()
-    if loop not in _gates:
-        _gates[loop] = _Gates(asyncio.Semaphore(REQUEST_SLOTS), asyncio.Semaphore(1))
-    return _gates[loop]
+request_slots = LoopSemaphore(REQUEST_SLOTS)
+sqlite_writer = LoopSemaphore(1)
 
 
 def _is_sqlite() -> bool:
@@ -118,11 +104,10 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     GET and HEAD are read-only. Waiting for a slot (and, on SQLite, for the one writer's turn)
     happens here on the event loop, never in a worker thread."""
     read_only = request.method in READ_METHODS
-    gates = _gates_for_this_loop()
     async with AsyncExitStack() as stack:
         if not read_only and _is_sqlite():
-            await stack.enter_async_context(gates.writer)
-        await stack.enter_async_context(gates.slots)
+            await stack.enter_async_context(sqlite_writer())
+        await stack.enter_async_context(request_slots())
         session = get_sessionmaker()(info={READ_ONLY: read_only})
         try:
             yield session
@@ -138,6 +123,18 @@ def _commit_and_close(session: Session) -> None:
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+@asynccontextmanager
+async def read_only_session() -> AsyncIterator[Session]:
+    """A short read-only transaction for work that must finish before the request's own
+    transaction opens (a slow password check). Used from async code; query it in a thread."""
+    async with request_slots():
+        session = get_sessionmaker()(info={READ_ONLY: True})
+        try:
+            yield session
+        finally:
+            await run_in_threadpool(session.close)
 
 
 def database_reachable(factory: sessionmaker[Session]) -> bool:

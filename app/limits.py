@@ -2,7 +2,9 @@
 check, a form or JSON parser) ever buffers more; and a read deadline for the one route that
 accepts large bodies, so a client trickling its body cannot hold a worker for long."""
 
+import asyncio
 import re
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -98,3 +100,20 @@ async def read_body(request: Request, seconds: float = BODY_READ_SECONDS) -> byt
             return await request.body()
     except TimeoutError:
         raise BodyReadTimeout(f"The upload took longer than {seconds:.0f} s; send it again.") from None
+
+
+class LoopSemaphore:
+    """An asyncio semaphore per event loop (the tests run several loops in one process), for
+    waiting on the loop instead of in a worker thread."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def __call__(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        if loop not in self._by_loop:
+            self._by_loop[loop] = asyncio.Semaphore(self.size)
+        return self._by_loop[loop]

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 # A row id in a URL: larger numbers cannot exist and would overflow the database's integer.
 RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
+templates.env.auto_reload = False  # no stat() of every template on every render; restart to see edits
 
 # Messages a redirect can ask the next page to show, by key, so no user text is reflected.
 NOTICES = {
@@ -84,6 +85,20 @@ def render(
     if user is not None:  # transcripts, scores, names: never kept in a shared or browser cache
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only a path on this site, so no page can be used to bounce users elsewhere: a single
+    leading slash, no backslash (browsers read `/\\host` as `//host`), no control characters."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()
+    ):
+        return target
+    return default
 
 
 def redirect(path: str, notice: str | None = None) -> RedirectResponse:

@@ -1,14 +1,18 @@
 """Sign-up, sign-in, sessions, throttling, password and role changes, as a user meets them."""
 
 import contextlib
+import time
+from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts import service
 from app.models import Role, User, UserSession
-from tests.factories import PASSWORD, create_user, post_form, sign_in
+from app.models.base import utcnow
+from tests.factories import PASSWORD, create_user, csrf_token, post_form, sign_in
 
 
 def test_new_user_signs_up_is_signed_in_and_can_sign_out(client: TestClient, db: Session) -> None:
@@ -38,7 +42,8 @@ def test_sign_up_explains_bad_input_and_keeps_what_was_typed(client: TestClient,
         {"email": "taken@example.com", "display_name": "Bo", "password": "long enough pass"},
     )
     assert taken.status_code == 409
-    assert "already exists" in taken.text
+    assert "could not create an account with these details" in taken.text
+    assert "already exists" not in taken.text  # says nothing about whose account exists
     short = post_form(
         client, "/signup", {"email": "new@example.com", "display_name": "Bo", "password": "short"}
     )
@@ -183,3 +188,114 @@ def test_navigation_follows_the_role(client: TestClient, db: Session) -> None:
     assert 'href="/admin/users"' not in client.get("/").text
     sign_in(client, create_user(db, Role.admin))
     assert 'href="/admin/users"' in client.get("/").text
+
+
+# --- abuse: guessing, enumeration, weak passwords, races ----------------------------------------
+
+
+def test_after_the_limit_the_owner_waits_a_back_off_not_the_whole_window(db: Session, settings) -> None:  # type: ignore[no-untyped-def]
+    """Strangers failing from many addresses cannot lock the owner out for 15 minutes."""
+    user = create_user(db)
+    now = utcnow()
+    for n in range(settings.login_max_failures_per_account + 2):
+        with contextlib.suppress(service.InvalidInput, service.TooManyRequests):
+            service.authenticate(
+                db,
+                email=user.email,
+                password="wrong guess!",
+                address=f"203.0.113.{n}",
+                settings=settings,
+                now=now,
+            )
+    with pytest.raises(service.TooManyRequests, match="Try again in"):
+        service.authenticate(
+            db, email=user.email, password=PASSWORD, address="198.51.100.1", settings=settings, now=now
+        )
+    later = now + timedelta(seconds=service.MAX_BACKOFF_SECONDS + 1)
+    signed_in = service.authenticate(
+        db, email=user.email, password=PASSWORD, address="198.51.100.1", settings=settings, now=later
+    )
+    assert signed_in == user
+
+
+def test_an_unknown_email_costs_as_much_as_a_wrong_password() -> None:
+    """The dummy hash is really verified: a miss is no faster than a wrong password."""
+    known = service.hash_password("the real passphrase")
+
+    def timed(password_hash: str | None) -> float:
+        started = time.perf_counter()
+        for _ in range(3):
+            assert not service.check_password(password_hash, "a wrong guess here").matches
+        return time.perf_counter() - started
+
+    unknown, wrong = timed(None), timed(known)
+    assert unknown > wrong / 3, (unknown, wrong)
+
+
+def test_password_change_counts_wrong_current_passwords_like_sign_in(
+    client: TestClient, db: Session, settings
+) -> None:  # type: ignore[no-untyped-def]
+    user = create_user(db)
+    sign_in(client, user)
+    for _ in range(settings.login_max_failures_per_account):
+        wrong = post_form(
+            client, "/account/password", {"current_password": "guess guess", "new_password": "x" * 12}
+        )
+        assert wrong.status_code == 422
+    refused = post_form(
+        client, "/account/password", {"current_password": PASSWORD, "new_password": "fresh long words"}
+    )
+    assert refused.status_code == 429
+    db.refresh(user)
+    assert service.check_password(user.password_hash, PASSWORD).matches  # unchanged
+
+
+@pytest.mark.parametrize("weak", [" " * 12, "aaaaaaaaaaaa", "password12", "Password123", "1234567890"])
+def test_weak_passwords_are_refused(client: TestClient, db: Session, weak: str) -> None:
+    response = post_form(
+        client, "/signup", {"email": "weak@example.com", "display_name": "W", "password": weak}
+    )
+    assert response.status_code == 422
+    assert "too easy to guess" in response.text
+    assert db.scalar(select(User).where(User.email == "weak@example.com")) is None
+
+
+@pytest.mark.parametrize(
+    "evil", ["//evil.example", "/\\evil.example", "/a\\b", "https://evil.example", "/\x00x"]
+)
+def test_the_consent_page_never_links_off_site(client: TestClient, db: Session, evil: str) -> None:
+    sign_in(client, create_user(db))
+    post_form(client, "/consent", {"agree": "yes"})
+    page = client.get("/consent", params={"next": evil})
+    assert page.status_code == 200
+    assert 'href="/"' in page.text
+    assert "evil" not in page.text
+    assert (
+        post_form(client, "/consent", {"agree": "yes", "next": evil})
+        .headers["location"]
+        .startswith("/practice?")
+    )
+
+
+def test_the_csrf_token_is_bound_to_the_login_session(client: TestClient, db: Session) -> None:
+    before = csrf_token(client)
+    user = create_user(db)
+    sign_in(client, user)
+    after = csrf_token(client)
+    assert after != before
+    stale = client.post("/logout", data={"csrf_token": before}, follow_redirects=False)
+    assert stale.status_code == 403
+    assert client.get("/account", follow_redirects=False).status_code == 200  # still signed in
+
+
+def test_a_parallel_duplicate_sign_up_is_a_conflict_not_a_crash(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The unique constraint catches what the existence check raced past, and the rest of the
+    transaction stays usable."""
+    create_user(db, email="twin@example.com")
+    monkeypatch.setattr(db, "scalar", lambda *args, **kwargs: None)  # the check ran before the twin's commit
+    with pytest.raises(service.Conflict, match="could not create an account"):
+        service.create_user(db, email="twin@example.com", password="long enough pass", display_name="B")
+    monkeypatch.undo()
+    assert db.scalar(select(User.display_name).where(User.email == "twin@example.com")) != "B"

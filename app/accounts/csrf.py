@@ -1,8 +1,9 @@
 """CSRF protection for every state-changing request, as ASGI middleware so no route can skip it.
 
-Each browser gets a random nonce in an HttpOnly cookie; forms carry HMAC(secret, nonce) in the
-field `csrf_token`, scripts send it in the `X-CSRF-Token` header. Another site can neither read
-the cookie nor compute the token."""
+Each browser gets a random nonce in an HttpOnly cookie; forms carry HMAC(secret, nonce, login
+session) in the field `csrf_token`, scripts send it in the `X-CSRF-Token` header. Another site can
+neither read the cookie nor compute the token. Binding the token to the login session cookie
+rotates it at every sign-in and sign-out, so a token seen before sign-in is useless after."""
 
 import hashlib
 import hmac
@@ -29,8 +30,12 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-def csrf_token_for(secret: str, nonce: str) -> str:
-    return hmac.new(secret.encode(), f"csrf:{nonce}".encode(), hashlib.sha256).hexdigest()
+SESSION_COOKIE = "coach_session"  # the login session's cookie, set by the sign-in routes
+
+
+def csrf_token_for(secret: str, nonce: str, login_session: str = "") -> str:
+    message = f"csrf:{nonce}:{login_session}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 def _replay(body: bytes) -> Receive:
@@ -61,7 +66,8 @@ class CSRFMiddleware:
         fresh = len(nonce) < 32
         if fresh:
             nonce = secrets.token_urlsafe(32)
-        expected = csrf_token_for(self.secret, nonce)
+        login_session = cookie[SESSION_COOKIE].value if SESSION_COOKIE in cookie else ""
+        expected = csrf_token_for(self.secret, nonce, login_session)
         scope.setdefault("state", {})["csrf_token"] = expected
         if scope["method"] not in SAFE_METHODS:
             try:

@@ -4,15 +4,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Form, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.accounts import service
-from app.db import SessionDep
+from app.accounts.csrf import SESSION_COOKIE
+from app.db import SessionDep, read_only_session
 from app.errors import Forbidden, NotAuthenticated
+from app.limits import LoopSemaphore
 from app.models import Role, User
 
-SESSION_COOKIE = "coach_session"
+# argon2 takes ~64 MB and a fraction of a core per hash: a burst of sign-ins waits its turn
+# on the event loop instead of taking every thread and gigabytes of memory.
+password_hashing = LoopSemaphore(2)
 
 
 @dataclass(frozen=True)
@@ -68,3 +73,28 @@ def require_role(*roles: Role) -> Callable[[User], User]:
 ReviewerUser = Annotated[User, Depends(require_role(Role.reviewer))]
 EditorUser = Annotated[User, Depends(require_role(Role.editor))]
 AdminUser = Annotated[User, Depends(require_role(Role.admin))]
+
+
+async def _checked_password(
+    email: Annotated[str, Form()], password: Annotated[str, Form()]
+) -> service.PasswordCheck:
+    """Sign-in's slow part, done before the request's transaction opens (declare it first)."""
+    async with read_only_session() as session:
+        stored = await run_in_threadpool(service.stored_password_hash, session, email)
+    async with password_hashing():
+        return await run_in_threadpool(service.check_password, stored, password)
+
+
+async def _new_password_hash(password: Annotated[str, Form()]) -> str | None:
+    """Sign-up's slow part, before its transaction; None when the password breaks a rule
+    (the service then says which)."""
+    try:
+        service.check_password_rules(password)
+    except service.InvalidInput:
+        return None
+    async with password_hashing():
+        return await run_in_threadpool(service.hash_password, password)
+
+
+CheckedPassword = Annotated[service.PasswordCheck, Depends(_checked_password)]
+NewPasswordHash = Annotated[str | None, Depends(_new_password_hash)]

@@ -6,21 +6,27 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts import service
-from app.accounts.deps import SESSION_COOKIE, AdminUser, CurrentUser, OptionalUser
+from app.accounts.deps import (
+    SESSION_COOKIE,
+    AdminUser,
+    CheckedPassword,
+    CurrentUser,
+    NewPasswordHash,
+    OptionalUser,
+)
 from app.config import get_settings
 from app.db import SessionDep
 from app.errors import AppError
 from app.models import Role, User
-from app.web import RowId, redirect, render
+from app.web import RowId, redirect, render, safe_next
 
 router = APIRouter()
 
 
-def _safe_next(target: str | None) -> str:
-    """Only a path on this site, so the sign-in page cannot be used to bounce users elsewhere."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return "/"
+def client_address(request: Request) -> str:
+    """The peer's address; behind a proxy, uvicorn sets it from X-Forwarded-For only when the
+    proxy is listed in `serve --forwarded-allow-ips`."""
+    return request.client.host if request.client else "unknown"
 
 
 def _signed_in(request: Request, response: Response, new: service.NewSession) -> Response:
@@ -50,13 +56,16 @@ def signup_form(request: Request, user: OptionalUser) -> Response:
 @router.post("/signup")
 def signup(
     request: Request,
+    password_hash: NewPasswordHash,  # first: hashed before the transaction opens
     session: SessionDep,
     email: Annotated[str, Form()],
     display_name: Annotated[str, Form()],
     password: Annotated[str, Form()],
 ) -> Response:
     try:
-        user = service.create_user(session, email=email, password=password, display_name=display_name)
+        user = service.create_user(
+            session, email=email, password=password, display_name=display_name, password_hash=password_hash
+        )
     except AppError as error:
         form = {"email": email, "display_name": display_name}
         return render(
@@ -68,28 +77,29 @@ def signup(
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, user: OptionalUser, next: str | None = None) -> Response:
     if user is not None:
-        return redirect(_safe_next(next))
-    return render(request, "accounts/login.html", {"next": _safe_next(next), "email": ""})
+        return redirect(safe_next(next))
+    return render(request, "accounts/login.html", {"next": safe_next(next), "email": ""})
 
 
 @router.post("/login")
 def login(
     request: Request,
+    checked: CheckedPassword,  # first: verified before the transaction opens
     session: SessionDep,
     email: Annotated[str, Form()],
     password: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request)
     try:
         user = service.authenticate(
-            session, email=email, password=password, address=address, settings=get_settings()
+            session, email=email, password=password, address=address, settings=get_settings(), checked=checked
         )
     except AppError as error:
         # Rendered, not raised: the failed attempt must be committed to count towards the limit.
-        context = {"next": _safe_next(next), "email": email, "error": error.message}
+        context = {"next": safe_next(next), "email": email, "error": error.message}
         return render(request, "accounts/login.html", context, error.status_code)
-    return _start(request, session, user, _safe_next(next), "signed-in")
+    return _start(request, session, user, safe_next(next), "signed-in")
 
 
 @router.post("/logout")
@@ -116,7 +126,14 @@ def change_password(
     new_password: Annotated[str, Form()],
 ) -> Response:
     try:
-        service.change_password(session, user, current=current_password, new=new_password)
+        service.change_password(
+            session,
+            user,
+            current=current_password,
+            new=new_password,
+            address=client_address(request),
+            settings=get_settings(),
+        )
     except AppError as error:
         return render(request, "accounts/account.html", {"error": error.message}, error.status_code)
     return _start(request, session, user, "/account", "password-changed")

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.config import Settings
@@ -18,6 +19,7 @@ from app.models.base import utcnow
 
 PASSWORD_MIN_LENGTH = 10
 PASSWORD_MAX_LENGTH = 200
+BACKOFF_SECONDS, MAX_BACKOFF_SECONDS = 15, 60  # 15 s, 30 s, then a minute per guess
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified against when the email is unknown, so a miss costs as long as a wrong password.
@@ -31,38 +33,89 @@ def normalize_email(email: str) -> str:
     return email
 
 
+# A short list of the passwords most often tried first; a long list is a dependency this does not need.
+COMMON_PASSWORDS = frozenset(
+    """password password1 password12 password123 password1234 passw0rd123 qwertyuiop 1234567890
+    0123456789 1q2w3e4r5t qwerty1234 qwerty12345 iloveyou12 letmein123 welcome123 admin12345
+    administrator abc1234567 football12 baseball12 sunshine12 princess12 monkey1234 dragon1234
+    trustno1234 changeme123 gitopscoach interview1""".split()
+)
+
+
 def check_password_rules(password: str) -> None:
     if len(password) < PASSWORD_MIN_LENGTH:
         raise InvalidInput(f"Use a password of at least {PASSWORD_MIN_LENGTH} characters.")
     if len(password) > PASSWORD_MAX_LENGTH:
         raise InvalidInput(f"Use a password of at most {PASSWORD_MAX_LENGTH} characters.")
+    if not password.strip() or len(set(password)) == 1 or password.lower() in COMMON_PASSWORDS:
+        raise InvalidInput("That password is too easy to guess; use a few unrelated words.")
 
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def _password_matches(user: User | None, password: str) -> bool:
+def _verify(password_hash: str, password: str) -> bool:
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-    return user is not None
+
+
+@dataclass(frozen=True)
+class PasswordCheck:
+    """A password verified before the sign-in transaction opens, since argon2 is slow on purpose
+    and must not hold the database. An unknown email is verified against a dummy hash, so it
+    costs as long as a wrong password."""
+
+    password_hash: str | None  # what was verified against; None: no such account
+    matches: bool
+
+
+def stored_password_hash(session: Session, email: str) -> str | None:
+    try:
+        email = normalize_email(email)
+    except InvalidInput:
+        return None
+    return session.scalar(select(User.password_hash).where(User.email == email))
+
+
+def check_password(password_hash: str | None, password: str) -> PasswordCheck:
+    matches = _verify(password_hash or _DUMMY_HASH, password)
+    return PasswordCheck(password_hash, matches and password_hash is not None)
 
 
 def create_user(
-    session: Session, *, email: str, password: str, display_name: str, role: Role = Role.candidate
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    role: Role = Role.candidate,
+    password_hash: str | None = None,
 ) -> User:
+    """A new account. `password_hash` may be computed beforehand (outside the transaction).
+    A taken email gets the same answer whether it was taken long ago or a moment ago by a
+    parallel sign-up, and the message does not say which account exists."""
     email = normalize_email(email)
     display_name = display_name.strip()
     if not 1 <= len(display_name) <= 100:
         raise InvalidInput("Enter a name of 1 to 100 characters.")
     check_password_rules(password)
+    taken = Conflict("We could not create an account with these details. If you have one, sign in.")
     if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Conflict("An account with this email already exists. Sign in instead.")
-    user = User(email=email, display_name=display_name, password_hash=hash_password(password), role=role)
-    session.add(user)
-    session.flush()
+        raise taken
+    user = User(
+        email=email,
+        display_name=display_name,
+        password_hash=password_hash or hash_password(password),
+        role=role,
+    )
+    try:
+        with session.begin_nested():
+            session.add(user)
+    except IntegrityError:
+        raise taken from None
     return user
 
 
@@ -125,41 +178,72 @@ def end_all_sessions(session: Session, user_id: int) -> None:
 # --- sign-in --------------------------------------------------------------------------------
 
 
-def _recent_failures(
+def _failures(
     session: Session, column: InstrumentedAttribute[str], value: str, since: datetime
-) -> int:
-    count = session.scalar(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(column == value, LoginAttempt.attempted_at > since)
-    )
-    return count or 0
+) -> list[datetime]:
+    query = select(LoginAttempt.attempted_at).where(column == value, LoginAttempt.attempted_at > since)
+    return sorted(session.scalars(query))
 
 
-def _check_throttle(session: Session, email: str, address: str, settings: Settings) -> None:
-    since = utcnow() - timedelta(minutes=settings.login_window_minutes)
-    wait = f"Try again in {settings.login_window_minutes} minutes, or reset your password with an admin."
-    if _recent_failures(session, LoginAttempt.email, email, since) >= settings.login_max_failures_per_account:
-        raise TooManyRequests(f"Too many failed sign-in attempts for this account. {wait}")
+def _check_throttle(session: Session, email: str, address: str, settings: Settings, now: datetime) -> None:
+    """Per address: a hard limit in the window. Per account: a back-off that doubles with each
+    failure past the limit, up to a minute, so guessing is slow but strangers cannot lock the
+    owner out for long."""
+    since = now - timedelta(minutes=settings.login_window_minutes)
+    failures = _failures(session, LoginAttempt.email, email, since)
+    excess = len(failures) - settings.login_max_failures_per_account
+    if excess >= 0:
+        wait = min(BACKOFF_SECONDS * 2**excess, MAX_BACKOFF_SECONDS)
+        if now < failures[-1] + timedelta(seconds=wait):
+            raise TooManyRequests(
+                f"Too many failed sign-in attempts for this account. Try again in {wait} seconds."
+            )
     if (
-        _recent_failures(session, LoginAttempt.address, address, since)
+        len(_failures(session, LoginAttempt.address, address, since))
         >= settings.login_max_failures_per_address
     ):
-        raise TooManyRequests(f"Too many failed sign-in attempts from your network address. {wait}")
+        raise TooManyRequests(
+            "Too many failed sign-in attempts from your network address. "
+            f"Try again in {settings.login_window_minutes} minutes."
+        )
 
 
-def authenticate(session: Session, *, email: str, password: str, address: str, settings: Settings) -> User:
+def _lock_account(session: Session, email: str) -> User | None:
+    """The account's row, locked until the transaction ends, so parallel attempts are counted
+    one after another (PostgreSQL; SQLite serialises writers anyway)."""
+    return session.scalar(select(User).where(User.email == email).with_for_update())
+
+
+def _record_failure(session: Session, email: str, address: str, now: datetime) -> None:
+    session.add(LoginAttempt(email=email, address=address[:64], attempted_at=now))
+    session.flush()
+
+
+def authenticate(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    address: str,
+    settings: Settings,
+    checked: PasswordCheck | None = None,
+    now: datetime | None = None,
+) -> User:
     """The user whose credentials these are. A failure is recorded before raising, so the caller
-    must commit even when this raises (the sign-in route does)."""
+    must commit even when this raises (the sign-in route does). `checked` carries a verification
+    done before the transaction; it counts only if the account's hash is still the one checked."""
+    now = now or utcnow()
     try:
         email = normalize_email(email)
     except InvalidInput:
         raise InvalidInput("Email or password is wrong.") from None
-    _check_throttle(session, email, address, settings)
-    user = session.scalar(select(User).where(User.email == email))
-    if user is None or not _password_matches(user, password):
-        session.add(LoginAttempt(email=email, address=address[:64]))
-        session.flush()
+    user = _lock_account(session, email)
+    _check_throttle(session, email, address, settings, now)
+    stored = user.password_hash if user else None
+    if checked is None or checked.password_hash != stored:
+        checked = check_password(stored, password)
+    if user is None or not checked.matches:
+        _record_failure(session, email, address, now)
         raise InvalidInput("Email or password is wrong.")
     session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
     if _hasher.check_needs_rehash(user.password_hash):
@@ -167,9 +251,16 @@ def authenticate(session: Session, *, email: str, password: str, address: str, s
     return user
 
 
-def change_password(session: Session, user: User, *, current: str, new: str) -> None:
-    """Set a new password and end every session of the user (the caller starts a fresh one)."""
-    if not _password_matches(user, current):
+def change_password(
+    session: Session, user: User, *, current: str, new: str, address: str, settings: Settings
+) -> None:
+    """Set a new password and end every session of the user (the caller starts a fresh one).
+    A wrong current password counts as a failed sign-in, so a stolen session is no password oracle."""
+    now = utcnow()
+    _lock_account(session, user.email)
+    _check_throttle(session, user.email, address, settings, now)
+    if not _verify(user.password_hash, current):
+        _record_failure(session, user.email, address, now)
         raise InvalidInput("Your current password is wrong.")
     check_password_rules(new)
     user.password_hash = hash_password(new)

@@ -22,7 +22,7 @@ from app.models.base import utcnow
 from app.questions import service as questions
 from app.questions.schemas import CATEGORIES
 from app.storage import get_storage
-from app.web import RowId, redirect, render
+from app.web import RowId, redirect, render, safe_next
 
 router = APIRouter()
 CHUNK_PATH = re.compile(r"/api/takes/[0-9]+/chunks/[0-9]+")  # the one route with large bodies
@@ -37,9 +37,7 @@ def consent_page(
     request: Request, session: SessionDep, user: CurrentUser, next: str = "/practice"
 ) -> Response:
     given = service.has_consent(session, user)
-    return render(
-        request, "interviews/consent.html", {"given": given, "next": next if next.startswith("/") else "/"}
-    )
+    return render(request, "interviews/consent.html", {"given": given, "next": safe_next(next)})
 
 
 @router.post("/consent")
@@ -52,9 +50,7 @@ def consent(
     if agree != "yes":
         raise InvalidInput("Tick the box to agree, or go back: nothing is recorded without your agreement.")
     service.give_consent(session, user, utcnow())
-    return redirect(
-        next if next.startswith("/") and not next.startswith("//") else "/practice", "consent-given"
-    )
+    return redirect(safe_next(next, "/practice"), "consent-given")
 
 
 @router.get("/practice", response_class=HTMLResponse)

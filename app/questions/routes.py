@@ -168,7 +168,7 @@ def editor_preview(
 def browse(
     request: Request, session: SessionDep, user: CurrentUser, category: str = "", difficulty: str = ""
 ) -> Response:
-    questions = service.list_published(session, category, difficulty)
+    questions = service.published_titles(session, category, difficulty)
     by_category = {c: [q for q in questions if q.category == c] for c in CATEGORIES}
     context = {
         "by_category": by_category,

@@ -96,14 +96,29 @@ def competency_ids(question: Question) -> list[str]:
     return [c["id"] for c in question.current_version.content["competencies"]]
 
 
-def list_published(session: Session, category: str = "", difficulty: str = "") -> list[Question]:
-    """What candidates may browse: published questions that are not retired."""
-    query = _with_current().where(Question.status == QuestionStatus.published, Question.retired_at.is_(None))
+def _published(query: Any, category: str, difficulty: str) -> Any:
+    query = query.where(Question.status == QuestionStatus.published, Question.retired_at.is_(None))
     if category:
         query = query.where(Question.category == category)
     if difficulty:
         query = query.where(Question.difficulty == difficulty)
-    return list(session.scalars(query.order_by(Question.category, Question.difficulty, Question.title)))
+    return query.order_by(Question.category, Question.difficulty, Question.title)
+
+
+def list_published(
+    session: Session, category: str = "", difficulty: str = "", *, with_content: bool = False
+) -> list[Question]:
+    """What candidates may browse: published questions that are not retired. Their content (a JSON
+    document each, the costliest part of a listing) is loaded only when asked for."""
+    query = _with_current() if with_content else select(Question)
+    return list(session.scalars(_published(query, category, difficulty)))
+
+
+def published_titles(session: Session, category: str = "", difficulty: str = "") -> list[Any]:
+    """The browser's listing: plain rows (slug, title, category, difficulty), no ORM objects,
+    since this page is the one every candidate opens most."""
+    columns = select(Question.slug, Question.title, Question.category, Question.difficulty)
+    return list(session.execute(_published(columns, category, difficulty)))
 
 
 def get_published(session: Session, slug: str) -> Question:

@@ -277,7 +277,7 @@ def _suggestions(session: Session, user: User, competencies: set[str]) -> list[t
     answered = questions.answered_question_ids(session, user)
     picked = [
         (question.id in answered, question.slug, question.title)
-        for question in questions.list_published(session)
+        for question in questions.list_published(session, with_content=True)
         if competencies & set(questions.competency_ids(question))
     ]
     return [(slug, title) for _, slug, title in sorted(picked)[:5]]
