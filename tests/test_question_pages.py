@@ -198,3 +198,14 @@ def test_payloads_are_neutralised_in_the_preview_and_the_question_page(
 def test_preview_needs_the_csrf_header(client: TestClient, db: Session) -> None:
     _editor(client, db)
     assert client.post("/editor/preview", json={"text": "x"}).status_code == 403
+
+
+@pytest.mark.parametrize("nesting", ["[" * 3000, "[" * 50_000, "- " * 1500 + "x"])
+def test_deeply_nested_yaml_is_reported_not_a_crash(client: TestClient, db: Session, nesting: str) -> None:
+    _editor(client, db)
+    form = form_from_content({**QUESTION, "id": "deep-one"})
+    form["key_points"] = nesting
+    response = post_form(client, "/editor/questions", form)
+    assert response.status_code == 422
+    errors = re.search(r'<ul class="field-error" id="e-key_points">(.*?)</ul>', response.text, re.S)
+    assert errors and ("nested more than" in errors.group(1) or "not valid YAML" in errors.group(1))

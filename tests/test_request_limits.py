@@ -3,6 +3,7 @@ layer reads them, a slow upload holds no database lock, pages that only read tak
 and every error, even a 500, carries the security headers."""
 
 import hashlib
+import inspect
 import socket
 import time
 from collections.abc import Iterator
@@ -12,11 +13,13 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from app.db import READ_ONLY, get_engine, get_sessionmaker
+from app.db import READ_ONLY, get_engine, get_session, get_sessionmaker
 from app.main import create_app
 from app.models import User
 from tests.factories import PASSWORD, create_user, csrf_token, sign_in
@@ -188,3 +191,28 @@ def test_a_slow_upload_does_not_stall_the_rest_of_the_site(tmp_path: Path) -> No
         finally:
             for sock in slow:
                 sock.close()
+
+
+def test_no_async_route_touches_the_database(app: FastAPI) -> None:
+    """Database work is blocking: on the event loop it would stall every other request. An async
+    route may read its body; its database work belongs in a sync route or dependency."""
+
+    def needs_session(dependant: Dependant) -> bool:
+        return any(d.call is get_session or needs_session(d) for d in dependant.dependencies)
+
+    offenders = [
+        f"{sorted(route.methods)} {route.path}"
+        for route in _routes(app)
+        if inspect.iscoroutinefunction(route.endpoint) and needs_session(route.dependant)
+    ]
+    assert offenders == []
+
+
+def _routes(app: FastAPI) -> list[APIRoute]:
+    found: list[APIRoute] = []
+    for route in app.routes:
+        if hasattr(route, "original_router"):
+            found += [r for r in route.original_router.routes if isinstance(r, APIRoute)]
+        elif isinstance(route, APIRoute):
+            found.append(route)
+    return found

@@ -12,6 +12,7 @@ TEXT_FIELDS = ("id", "title", "category", "difficulty", "prompt", "model_answer"
 NUMBER_FIELDS = ("prep_seconds", "answer_seconds")
 LINE_FIELDS = ("follow_ups", "glossary")  # one entry per line
 YAML_FIELDS = ("competencies", "key_points", "red_flags", "references")
+MAX_YAML_DEPTH = 20  # the file format needs 3
 
 NEW_QUESTION: dict[str, str] = {
     "category": "principles",
@@ -47,10 +48,24 @@ def content_from_form(form: dict[str, str]) -> tuple[dict[str, Any], list[Proble
         raw[name] = [line.strip() for line in form.get(name, "").splitlines() if line.strip()]
     for name in YAML_FIELDS:
         try:
-            raw[name] = yaml.safe_load(form.get(name, "")) or []
+            raw[name] = _load_yaml(form.get(name, ""))
         except yaml.YAMLError as exc:
             problems.append(Problem("question", name, f"not valid YAML: {exc}".replace("\n", " ")))
+        except RecursionError:
+            problems.append(Problem("question", name, f"nested more than {MAX_YAML_DEPTH} levels deep"))
     return raw, problems
+
+
+def _load_yaml(text: str) -> Any:
+    """The parsed list; brackets nested past MAX_YAML_DEPTH are refused before parsing, and any
+    other deep nesting stops at Python's recursion limit (reported, never a 500)."""
+    depth = deepest = 0
+    for char in text:
+        depth += (char in "[{") - (char in "]}")
+        deepest = max(deepest, depth)
+    if deepest > MAX_YAML_DEPTH:
+        raise RecursionError
+    return yaml.safe_load(text) or []
 
 
 def question_from_form(form: dict[str, str]) -> dict[str, Any]:

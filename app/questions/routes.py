@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Form, Query, Request
+from fastapi import APIRouter, Body, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.deps import CurrentUser, EditorUser
@@ -72,9 +72,18 @@ def editor_new(request: Request, editor: EditorUser) -> Response:
     return _editor_form(request, dict(NEW_QUESTION), None, [])
 
 
+async def _form_fields(request: Request) -> dict[str, str]:
+    """The editor's free-form fields, read on the event loop before the route's thread and
+    transaction start (the body is bounded by the global limit)."""
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str) and key != "csrf_token"}
+
+
+FormFields = Annotated[dict[str, str], Depends(_form_fields)]
+
+
 @router.post("/editor/questions")
-async def editor_create(request: Request, session: SessionDep, editor: EditorUser) -> Response:
-    form = await _form_fields(request)
+def editor_create(request: Request, form: FormFields, session: SessionDep, editor: EditorUser) -> Response:
     try:
         question = service.create_question(session, question_from_form(form), editor)
     except service.QuestionInvalid as invalid:
@@ -90,19 +99,15 @@ def editor_edit(request: Request, session: SessionDep, editor: EditorUser, slug:
 
 
 @router.post("/editor/questions/{slug}")
-async def editor_save(request: Request, session: SessionDep, editor: EditorUser, slug: str) -> Response:
-    form = await _form_fields(request)
-    form["id"] = slug
+def editor_save(
+    request: Request, form: FormFields, session: SessionDep, editor: EditorUser, slug: str
+) -> Response:
+    form = {**form, "id": slug}
     try:
         version = service.save_question(session, slug, question_from_form(form), editor)
     except service.QuestionInvalid as invalid:
         return _editor_form(request, form, service.get_question(session, slug), invalid.problems, 422)
     return redirect(f"/editor/questions/{slug}", "question-saved" if version else "question-unchanged")
-
-
-async def _form_fields(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {key: value for key, value in form.items() if isinstance(value, str) and key != "csrf_token"}
 
 
 @router.post("/editor/questions/{slug}/status")
