@@ -226,8 +226,10 @@ def upload_chunk(
     seq: Annotated[int, Path(ge=0, lt=service.MAX_CHUNKS)],
     checksum: Annotated[str, Header(alias="X-Chunk-SHA256", pattern="^[0-9a-fA-F]{64}$")],
 ) -> JSONResponse:
-    take = service.get_take(session, user, take_id)
-    received = service.receive_chunk(session, get_storage(), get_settings(), take, seq, data, checksum)
+    take = service.get_take(session, user, take_id, lock=True)
+    received = service.receive_chunk(
+        session, get_storage(), get_settings(), take, seq, data, checksum, utcnow()
+    )
     return JSONResponse({"received": received})
 
 

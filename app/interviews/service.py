@@ -11,11 +11,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.config import Settings
-from app.errors import Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge, UnsupportedMedia
+from app.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    TooManyRequests,
+    UnsupportedMedia,
+)
 from app.models import (
     AnswerMode,
     ConsentRecord,
@@ -30,12 +39,15 @@ from app.models import (
     UploadChunk,
     User,
 )
+from app.models.base import utcnow
 from app.questions import service as questions
 from app.questions.schemas import CATEGORIES
 from app.storage import EXTENSIONS, MediaStorage, new_media_key
 
 CONSENT_VERSION = "2026-11"
 GRACE_SECONDS = 10  # the tail of a recording may arrive this long after the limit
+TAIL_SECONDS = 120  # chunks recorded before the stop may upload this long after it
+RESCORE_INTERVAL_SECONDS = 30  # corrections and retries of one take: at most one per interval
 CHUNK_LIMIT_BYTES = 8 * 1024 * 1024
 MAX_CHUNKS = 2000
 MOCK_QUESTIONS = 5
@@ -219,11 +231,12 @@ def begin_take(
     return take
 
 
-def get_take(session: Session, user: User, take_id: int) -> Take:
+def get_take(session: Session, user: User, take_id: int, *, lock: bool = False) -> Take:
+    """The user's own take. `lock` holds its row until the transaction ends (PostgreSQL), so
+    parallel chunk uploads of one take are checked one after another against its size cap."""
+    query = select(Take).where(Take.id == take_id)
     take = session.scalar(
-        select(Take)
-        .where(Take.id == take_id)
-        .options(
+        (query.with_for_update(of=Take) if lock else query).options(
             selectinload(Take.session_question)
             .selectinload(SessionQuestion.session)
             .selectinload(InterviewSession.questions),
@@ -243,14 +256,17 @@ def deadline(take: Take) -> datetime | None:
     return take.answer_started_at + timedelta(seconds=limits(take.session_question)[1])
 
 
+def _answer_clock_start(take: Take, now: datetime) -> datetime:
+    """Now, or when preparation time ran out if that was earlier: waiting buys no thinking time."""
+    return min(now, take.prep_started_at + timedelta(seconds=limits(take.session_question)[0]))
+
+
 def start_answer(take: Take, now: datetime) -> datetime:
-    """Recording begins now, or when preparation time ran out if that was earlier (so waiting
-    does not buy extra thinking time). Calling again changes nothing."""
+    """Recording begins now, or when preparation time ran out. Calling again changes nothing."""
     if take.state not in (TakeState.preparing, TakeState.recording):
         raise Conflict("This answer is already submitted.")
     if take.answer_started_at is None:
-        prep_end = take.prep_started_at + timedelta(seconds=limits(take.session_question)[0])
-        take.answer_started_at = min(now, prep_end)
+        take.answer_started_at = _answer_clock_start(take, now)
         take.state = TakeState.recording
     end = deadline(take)
     assert end is not None
@@ -265,15 +281,11 @@ def stop_answer(take: Take, now: datetime) -> None:
 
 def restart_take(take: Take, now: datetime) -> Take:
     """Start a take over when nothing of it reached the server (the page reloaded before the
-    first chunk was sent); once anything was received, it is kept instead."""
+    first chunk was sent); once anything was received, it is kept instead. The preparation
+    clock keeps running from the first start: restarting buys no time."""
     if take.state != TakeState.recording or take.chunks:
         raise Conflict("Only a take with nothing recorded can start over.")
-    take.state, take.prep_started_at, take.answer_started_at, take.ended_at = (
-        TakeState.preparing,
-        now,
-        None,
-        None,
-    )
+    take.state, take.answer_started_at, take.ended_at = TakeState.preparing, None, None
     return take
 
 
@@ -303,11 +315,12 @@ def receive_chunk(
     seq: int,
     data: bytes,
     sha256: str,
+    now: datetime | None = None,
 ) -> list[int]:
     """Store one chunk. Sending the same chunk again changes nothing; a chunk whose bytes do not
-    match their checksum, or that differs from one already stored, is refused."""
-    if take.state != TakeState.recording:
-        raise Conflict("This answer is not recording; start it first, or it was already submitted.")
+    match their checksum, or that differs from one already stored, is refused. The row goes in
+    before the file: when two uploads of one number race, the loser's bytes never reach disk."""
+    _check_accepts_chunks(take, now or utcnow())
     if not 0 <= seq < MAX_CHUNKS:
         raise InvalidInput(f"Chunk numbers run from 0 to {MAX_CHUNKS - 1}.")
     if hashlib.sha256(data).hexdigest() != sha256.lower():
@@ -326,12 +339,26 @@ def receive_chunk(
         raise PayloadTooLarge(f"Recordings are limited to {settings.max_upload_mb} MB.")
     if seq == 0 and not is_media(data):
         raise UnsupportedMedia("This is not a WebM or MP4 recording.")
-    storage.write_chunk(take.media_key, seq, data)
     chunk = UploadChunk(take_id=take.id, seq=seq, size=len(data), sha256=sha256.lower())
-    session.add(chunk)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(chunk)
+    except IntegrityError:
+        raise Conflict(f"Chunk {seq} arrived twice at once; ask which chunks arrived, then resend.") from None
+    storage.write_chunk(take.media_key, seq, data)
     take.chunks.append(chunk)
     return received(take)
+
+
+def _check_accepts_chunks(take: Take, now: datetime) -> None:
+    """Recorded takes accept chunks while recording, and for TAIL_SECONDS after the recording
+    stopped (the upload catching up); typed takes never."""
+    if take.mode == AnswerMode.typed:
+        raise Conflict("This answer is typed; it takes no recording.")
+    if take.state != TakeState.recording:
+        raise Conflict("This answer is not recording; start it first, or it was already submitted.")
+    if take.ended_at is not None and now > take.ended_at + timedelta(seconds=TAIL_SECONDS):
+        raise Conflict("This recording stopped too long ago to take more of it; finish it or start a retake.")
 
 
 def finish_upload(
@@ -366,7 +393,7 @@ def submit_typed(take: Take, text: str, now: datetime) -> Take:
     if not text.strip():
         raise InvalidInput("Type an answer before submitting.")
     if take.answer_started_at is None:
-        take.answer_started_at = now
+        take.answer_started_at = _answer_clock_start(take, now)
     take.typed_text = text.strip()
     _submit(take, now)
     return take
@@ -404,6 +431,7 @@ def correct_transcript(session: Session, take: Take, text: str, now: datetime) -
         raise InvalidInput("The transcript cannot be empty.")
     if text.strip() == transcript.text:
         return
+    _check_rescore_interval(transcript.edited_at, now)
     transcript.original_text = transcript.original_text or transcript.text
     transcript.text, transcript.edited_at = text.strip(), now
     _rerun_from(take, TakeState.analysed, now)
@@ -413,12 +441,21 @@ def retry_take(session: Session, take: Take, now: datetime) -> None:
     """Send an answer that needs attention through the pipeline again, from its first missing step."""
     if take.state != TakeState.failed:
         raise Conflict("Only an answer that needs attention can be retried.")
+    _check_rescore_interval(take.enqueued_at, now)
     has = {
         model: session.scalar(select(model.id).where(model.take_id == take.id)) is not None
         for model in (TakeTranscript, TakeVideoReport)
     }
     start = TakeState.uploaded if not has[TakeTranscript] else TakeState.transcribed
     _rerun_from(take, TakeState.analysed if has[TakeVideoReport] else start, now)
+
+
+def _check_rescore_interval(last: datetime | None, now: datetime) -> None:
+    """Each correction or retry scores the answer again (with an LLM, a paid call)."""
+    if last is not None and now < last + timedelta(seconds=RESCORE_INTERVAL_SECONDS):
+        raise TooManyRequests(
+            f"This answer was sent for scoring moments ago; wait {RESCORE_INTERVAL_SECONDS} seconds."
+        )
 
 
 def _rerun_from(take: Take, state: TakeState, now: datetime) -> None:

@@ -1,16 +1,19 @@
 """Sessions, takes and timing, with the clock under the test's control."""
 
+import hashlib
 import random
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict, Forbidden, InvalidInput
+from app.errors import Conflict, Forbidden, InvalidInput, TooManyRequests
 from app.interviews import service
 from app.interviews.service import SessionRequest
-from app.models import AnswerMode, SessionKind, TakeState
+from app.models import AnswerMode, SessionKind, TakeState, TakeTranscript, UploadChunk
 from app.questions import service as questions
+from app.storage import MediaStorage
 from tests.factories import consenting_candidate, create_user, publish_question
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -158,3 +161,97 @@ def test_the_model_answer_unlocks_once_the_candidate_has_answered(db: Session, b
     service.submit_typed(take, "Argo CD marks it OutOfSync.", seconds(30))
     db.flush()
     assert questions.model_answer_unlocked(db, user, question)
+
+
+# --- the server's clock cannot be gamed ---------------------------------------------------------
+
+
+def test_a_typed_answer_is_timed_from_the_end_of_preparation(db: Session, bank: list[str]) -> None:
+    user, interview = single(db, AnswerMode.typed)
+    prep, answer = service.limits(interview.questions[0])
+    take = service.begin_take(db, user, interview, 1, T0)
+    service.submit_typed(
+        take, "Argo CD marks it OutOfSync.", seconds(prep + answer + service.GRACE_SECONDS + 5)
+    )
+    assert take.answer_started_at == seconds(prep)
+    assert take.overran is True
+
+
+def test_restarting_a_take_does_not_restart_its_clock(db: Session, bank: list[str]) -> None:
+    user, interview = single(db)
+    prep, answer = service.limits(interview.questions[0])
+    take = service.begin_take(db, user, interview, 1, T0)
+    for cycle in range(3):
+        service.start_answer(take, seconds(prep + cycle * 20))
+        service.restart_take(take, seconds(prep + cycle * 20 + 10))
+    assert take.prep_started_at == T0
+    service.start_answer(take, seconds(prep + 100))
+    assert service.deadline(take) == seconds(prep + answer)
+
+
+def _recording_take(db: Session, mode: AnswerMode = AnswerMode.video):  # type: ignore[no-untyped-def]
+    user, interview = single(db, mode)
+    take = service.begin_take(db, user, interview, 1, T0)
+    service.start_answer(take, seconds(1))
+    return take
+
+
+CHUNK = b"\x1a\x45\xdf\xa3" + bytes(100)
+CHUNK_SHA = hashlib.sha256(CHUNK).hexdigest()
+
+
+def test_chunks_are_refused_into_typed_takes(db: Session, bank: list[str], settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    take = _recording_take(db, AnswerMode.typed)
+    with pytest.raises(Conflict, match="typed"):
+        service.receive_chunk(db, MediaStorage(tmp_path), settings, take, 0, CHUNK, CHUNK_SHA, seconds(2))
+    assert not list(tmp_path.rglob("*.part"))
+
+
+def test_chunks_after_the_stop_are_taken_only_while_the_upload_catches_up(
+    db: Session, bank: list[str], settings, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    take = _recording_take(db)
+    service.stop_answer(take, seconds(20))
+    storage = MediaStorage(tmp_path)
+    assert service.receive_chunk(db, storage, settings, take, 0, CHUNK, CHUNK_SHA, seconds(25)) == [0]
+    late = seconds(20 + service.TAIL_SECONDS + 1)
+    with pytest.raises(Conflict, match="stopped too long ago"):
+        service.receive_chunk(db, storage, settings, take, 1, CHUNK, CHUNK_SHA, late)
+    assert [p.name for p in tmp_path.rglob("*.part")] == ["000000.part"]
+
+
+def test_a_chunk_number_stored_by_a_parallel_upload_keeps_its_bytes(
+    db: Session, bank: list[str], settings, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The race: another request stored this number after ours loaded the take. Our insert
+    loses on the unique constraint, and our bytes never replace the winner's file."""
+    take = _recording_take(db)
+    storage = MediaStorage(tmp_path)
+    storage.write_chunk(take.media_key, 0, CHUNK)
+    db.add(UploadChunk(take_id=take.id, seq=0, size=len(CHUNK), sha256=CHUNK_SHA))
+    db.flush()  # committed by the other request; our take.chunks was loaded before
+    other = b"\x1a\x45\xdf\xa3" + bytes(50)
+    with pytest.raises(Conflict, match="arrived twice"):
+        service.receive_chunk(
+            db, storage, settings, take, 0, other, hashlib.sha256(other).hexdigest(), seconds(2)
+        )
+    assert storage.read_chunk(take.media_key, 0) == CHUNK
+
+
+def test_corrections_and_retries_of_one_take_are_rate_limited(db: Session, bank: list[str]) -> None:
+    user, interview = single(db, AnswerMode.typed)
+    take = service.begin_take(db, user, interview, 1, T0)
+    service.submit_typed(take, "Argo CD marks it OutOfSync.", seconds(30))
+    db.add(TakeTranscript(take_id=take.id, text="Argo CD marks it OutOfSync.", model="typed", words=[]))
+    take.state = TakeState.scored
+    db.flush()
+    service.correct_transcript(db, take, "First correction.", seconds(60))
+    take.state = TakeState.scored
+    with pytest.raises(TooManyRequests):
+        service.correct_transcript(db, take, "Second correction.", seconds(70))
+    service.correct_transcript(
+        db, take, "Second correction.", seconds(60 + service.RESCORE_INTERVAL_SECONDS + 1)
+    )
+    take.state = TakeState.failed
+    with pytest.raises(TooManyRequests):
+        service.retry_take(db, take, seconds(100))
