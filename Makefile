@@ -5,15 +5,21 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install system-deps eval bench
+.PHONY: run test lint install system-deps eval bench bench-load lock
 
-$(BIN)/.installed: pyproject.toml
+# Installs exactly the versions in requirements.lock (compiled from pyproject.toml by `make lock`).
+$(BIN)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 install: $(BIN)/.installed
+
+## Re-resolve requirements.lock after changing the dependencies in pyproject.toml.
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
 
 ## Start the app with the embedded defaults (SQLite and media under ./var, in-process jobs).
 run: install
@@ -43,8 +49,13 @@ eval: install
 	$(BIN)/python benchmarks/eval.py benchmarks/eval/dev_set.jsonl --show none
 	$(BIN)/python benchmarks/eval.py benchmarks/eval/validation_set.jsonl --show none
 
-bench: install
+bench: install bench-load
 	$(BIN)/python benchmarks/score_batch.py
 	$(BIN)/python benchmarks/transcription.py
 	$(BIN)/python benchmarks/pipeline_latency.py
 	$(BIN)/python benchmarks/transcribed_scores.py
+
+## Simulated candidates against `serve` on SQLite (and, with BENCH_PG_URL, PostgreSQL), loopback only.
+BENCH_PG_URL ?=
+bench-load: install
+	$(BIN)/python benchmarks/load.py --clients 50,200 --seconds 15 $(if $(BENCH_PG_URL),--postgres-url $(BENCH_PG_URL))

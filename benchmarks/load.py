@@ -29,12 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
+from yarl import URL
 
 HOST = "127.0.0.1"  # loopback only
 COACH = str(Path(sys.executable).with_name("gitops-coach"))
 PASSWORD = secrets.token_urlsafe(16)  # throwaway accounts in a throwaway database
 CHUNK = b"\x1a\x45\xdf\xa3" + os.urandom(64 * 1024 - 4)  # the EBML magic, then 2 s worth of bytes
 MAX_CLIENTS, MAX_SECONDS = 400, 120
+ACCOUNTS = 20  # the page phase signs up this many users and shares them among its clients
 TOKEN = re.compile(r'<meta name="csrf-token" content="([0-9a-f]+)">')
 
 
@@ -108,8 +110,10 @@ async def sign_up(client: Client, n: int) -> None:
     )
 
 
-async def candidate(client: Client, n: int, deadline: float) -> None:
+async def candidate(client: Client, n: int, seconds: float) -> None:
+    """Signs up (argon2 makes a crowd of sign-ups queue), then works for `seconds`."""
     await sign_up(client, n)
+    deadline = time.monotonic() + seconds
     await client.call("GET /questions", "GET", "/questions")
     await client.form("POST /consent", "/consent", {"agree": "yes"})
     await client.form("POST /sessions", "/sessions", {"kind": "mock", "mode": "video"})
@@ -154,21 +158,22 @@ async def run_phase(url: str, clients: int, seconds: float, phase: str) -> Stats
         if phase == "baseline":
             started = time.monotonic()
             await asyncio.gather(*(hammer(c, "GET /hello", "/hello", started + seconds) for c in pool))
-        elif phase == "pages":
+        elif phase == "pages":  # ACCOUNTS signed-in users, each in several browsers
             started = time.monotonic()
-            await asyncio.gather(*(sign_up(c, n) for n, c in enumerate(pool)))
+            await asyncio.gather(*(sign_up(c, n) for n, c in enumerate(pool[:ACCOUNTS])))
             stats.seconds = time.monotonic() - started
-            stats.report(f"  ({clients} sign-ups at once, before the page phase)")
+            stats.report(f"  ({min(clients, ACCOUNTS)} sign-ups at once, before the page phase)")
             stats = Stats()
-            for c in pool:
+            for n, c in enumerate(pool):
                 c.stats = stats
+                c.http.cookie_jar.update_cookies(pool[n % ACCOUNTS].http.cookie_jar.filter_cookies(URL(url)))
             started = time.monotonic()
             await asyncio.gather(
                 *(hammer(c, "GET /questions", "/questions", started + seconds) for c in pool)
             )
         else:
             started = time.monotonic()
-            await asyncio.gather(*(candidate(c, n, started + seconds) for n, c in enumerate(pool)))
+            await asyncio.gather(*(candidate(c, n, seconds) for n, c in enumerate(pool)))
         stats.seconds = time.monotonic() - started
     finally:
         for c in pool:

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 import pytest
 import yaml
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.config import DEFAULT_QUESTION_BANK
 from app.interviews import service as interviews
 from app.models import AnswerMode, QuestionStatus, Role, SessionKind, User
-from app.models.base import utcnow
+from app.models.base import Base, utcnow
 from app.questions import service
 from app.questions.editor_form import form_from_content
 from app.storage import get_storage
@@ -137,6 +138,20 @@ class World:
         )
 
 
+REFUSED = (LOGIN, 401, 403, 404)
+
+
+def fingerprint(db: Session) -> tuple[object, ...]:
+    """Every row of every table and every media file (name and size): what a refused request
+    must leave exactly as it was."""
+    db.expire_all()
+    rows = tuple(
+        tuple(sorted(map(repr, db.execute(select(table)).all()))) for table in Base.metadata.sorted_tables
+    )
+    files = tuple(sorted((str(p), p.stat().st_size) for p in get_storage().root.rglob("*") if p.is_file()))
+    return rows, files
+
+
 @pytest.fixture
 def world(db: Session) -> World:
     roles = {
@@ -175,11 +190,13 @@ def test_every_route_has_a_row_in_the_matrix(app) -> None:  # type: ignore[no-un
 @pytest.mark.parametrize("actor", ACTORS)
 @pytest.mark.parametrize(("method", "path"), sorted(MATRIX))
 def test_route_answers_each_actor_as_the_matrix_says(
-    client: TestClient, world: World, method: str, path: str, actor: str
+    client: TestClient, db: Session, world: World, method: str, path: str, actor: str
 ) -> None:
     expected_rule = MATRIX[(method, path)]
     if actor != "anonymous":
         sign_in(client, world.users[actor])
+    db.commit()  # the world and the sign-in, so the fingerprint sees what the app sees
+    before = fingerprint(db)
     url = world.fill(path, actor, path) + (f"?{expected_rule.query}" if expected_rule.query else "")
     if method == "GET":
         response = client.get(url, follow_redirects=False)
@@ -205,3 +222,51 @@ def test_route_answers_each_actor_as_the_matrix_says(
         assert response.headers["location"].startswith("/login?next=")
     else:
         assert response.status_code == expected, response.text[:500]
+    if expected in REFUSED:
+        assert fingerprint(db) == before, "a refused request changed rows or files"
+
+
+def test_one_owners_ids_never_reach_anothers_objects(client: TestClient, db: Session, world: World) -> None:
+    """Cross-object: the candidate's own session with another candidate's take; nothing changes."""
+    other = world.users["other_candidate"]
+    _, others_take, others_recording = _candidate_session(db, other)
+    db.commit()
+    sign_in(client, world.users["candidate"])
+    before = fingerprint(db)
+    own = world.session_id
+    token = {"csrf_token": csrf_token(client)}
+    attempts = [
+        client.post(f"/sessions/{own}/questions/1/choose", data={**token, "take_id": str(others_take)}),
+        client.post(f"/sessions/{own}/answers/{others_take}/transcript", data={**token, "text": "mine now"}),
+        client.post(f"/sessions/{own}/answers/{others_take}/retry", data=token),
+        client.get(f"/sessions/{own}/answers/{others_take}"),
+        client.put(
+            f"/api/takes/{others_recording}/chunks/1",
+            content=WEBM_START,
+            headers={
+                "X-CSRF-Token": token["csrf_token"],
+                "X-Chunk-SHA256": hashlib.sha256(WEBM_START).hexdigest(),
+            },
+        ),
+    ]
+    assert [response.status_code for response in attempts] == [404] * len(attempts)
+    assert fingerprint(db) == before
+
+
+def test_the_owner_rows_that_expect_409_succeed_on_a_fresh_session(
+    client: TestClient, db: Session, world: World
+) -> None:
+    """The matrix's owner gets 409 for mode (the session has takes); on a fresh one it works."""
+    user = world.users["candidate"]
+    request = interviews.SessionRequest(SessionKind.single, AnswerMode.video, question=QUESTION["id"])
+    fresh = interviews.start_session(db, user, request).id
+    db.commit()
+    sign_in(client, user)
+    changed = client.post(
+        f"/sessions/{fresh}/mode",
+        data={"csrf_token": csrf_token(client), "mode": "typed"},
+        follow_redirects=False,
+    )
+    assert changed.status_code == 303
+    db.expire_all()
+    assert interviews.get_session(db, user, fresh).mode == AnswerMode.typed
