@@ -16,9 +16,11 @@ from fastapi import APIRouter, FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.cli import uvicorn_options
 from app.db import READ_ONLY, get_engine, get_session, get_sessionmaker
 from app.main import create_app
 from app.models import User
@@ -216,3 +218,32 @@ def _routes(app: FastAPI) -> list[APIRoute]:
         elif isinstance(route, APIRoute):
             found.append(route)
     return found
+
+
+def test_database_errors_never_carry_their_parameters(db: Session) -> None:
+    """An unhandled database error is logged with its message: no hash or email may be in it."""
+    row = {
+        "email": "twin@example.com",
+        "display_name": "T",
+        "password_hash": "$argon2id$secret-hash",
+        "role": "candidate",
+    }
+    db.execute(insert(User).values(**row))
+    with pytest.raises(IntegrityError) as caught, db.begin_nested():
+        db.execute(insert(User).values(**row))
+    assert "secret-hash" not in str(caught.value) and "twin@example.com" not in str(caught.value)
+
+
+def test_forwarded_headers_are_trusted_only_from_named_proxies() -> None:
+    assert uvicorn_options("127.0.0.1", 8000, 1, "")["proxy_headers"] is False
+    trusted = uvicorn_options("127.0.0.1", 8000, 1, "10.0.0.5")
+    assert trusted["proxy_headers"] is True and trusted["forwarded_allow_ips"] == "10.0.0.5"
+
+
+def test_serve_keeps_its_files_private(tmp_path: Path) -> None:
+    with serving(tmp_path) as url:
+        httpx.get(f"{url}/healthz")
+    var = tmp_path / "var"
+    for path in [var / "coach.db", var / "jobs.db", var / "secret_key"]:
+        assert path.stat().st_mode & 0o077 == 0, path
+    assert var.stat().st_mode & 0o077 == 0
