@@ -110,7 +110,9 @@ def list_published(
 ) -> list[Question]:
     """What candidates may browse: published questions that are not retired. Their content (a JSON
     document each, the costliest part of a listing) is loaded only when asked for."""
-    query = _with_current() if with_content else select(Question)
+    query = select(Question)
+    if with_content:
+        query = query.options(selectinload(Question.current_version))
     return list(session.scalars(_published(query, category, difficulty)))
 
 
