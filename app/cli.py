@@ -100,6 +100,7 @@ def uvicorn_options(host: str, port: int, web_workers: int, forwarded_allow_ips:
         "loop": "uvloop",
         "http": "httptools",
         "timeout_keep_alive": 5,
+        "timeout_graceful_shutdown": 15,  # a stop never waits on slow clients for long
     }
 
 

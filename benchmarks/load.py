@@ -194,7 +194,12 @@ def server(command: list[str], port: int, folder: Path, env: dict[str, str]) -> 
         yield url
     finally:
         process.terminate()
-        process.wait(timeout=60)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            print(f"  the server on port {port} did not stop within 60 s of SIGTERM; killed")
+            process.kill()
+            process.wait()
 
 
 async def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
