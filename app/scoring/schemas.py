@@ -6,13 +6,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.questions.schemas import QuestionFile
 
-Flag = Literal["possible-prompt-injection", "keyword-list", "off-topic", "too-short", "rambling"]
+Flag = Literal[
+    "possible-prompt-injection", "keyword-list", "off-topic", "too-short", "rambling", "no-key-point"
+]
 FLAG_TEXT: dict[str, str] = {
     "possible-prompt-injection": "The answer contains text addressed to the grader; that text earns nothing.",
     "keyword-list": "The answer lists terms without explaining how they work or why.",
     "off-topic": "The answer seems to address a different question.",
     "too-short": "The answer is too short to show much.",
     "rambling": "The answer is long but has little concrete content.",
+    "no-key-point": "The answer names the right things but explains none of the key points.",
 }
 Score = Annotated[int, Field(ge=1, le=5)]
 
