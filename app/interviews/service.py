@@ -47,7 +47,7 @@ from app.storage import EXTENSIONS, MediaStorage, new_media_key
 CONSENT_VERSION = "2026-11"
 GRACE_SECONDS = 10  # the tail of a recording may arrive this long after the limit
 TAIL_SECONDS = 120  # chunks recorded before the stop may upload this long after it
-RESCORE_INTERVAL_SECONDS = 30  # corrections and retries of one take: at most one per interval
+RESCORE_INTERVAL_SECONDS = 30  # transcript corrections of one take: at most one per interval
 CHUNK_LIMIT_BYTES = 8 * 1024 * 1024
 MAX_CHUNKS = 2000
 MOCK_QUESTIONS = 5
@@ -441,7 +441,6 @@ def retry_take(session: Session, take: Take, now: datetime) -> None:
     """Send an answer that needs attention through the pipeline again, from its first missing step."""
     if take.state != TakeState.failed:
         raise Conflict("Only an answer that needs attention can be retried.")
-    _check_rescore_interval(take.enqueued_at, now)
     has = {
         model: session.scalar(select(model.id).where(model.take_id == take.id)) is not None
         for model in (TakeTranscript, TakeVideoReport)
@@ -451,7 +450,8 @@ def retry_take(session: Session, take: Take, now: datetime) -> None:
 
 
 def _check_rescore_interval(last: datetime | None, now: datetime) -> None:
-    """Each correction or retry scores the answer again (with an LLM, a paid call)."""
+    """Each correction scores the answer again (with an LLM, a paid call). Retries need no limit
+    of their own: each needs a failure first, and failing takes a whole pipeline run."""
     if last is not None and now < last + timedelta(seconds=RESCORE_INTERVAL_SECONDS):
         raise TooManyRequests(
             f"This answer was sent for scoring moments ago; wait {RESCORE_INTERVAL_SECONDS} seconds."

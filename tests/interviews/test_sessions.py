@@ -238,7 +238,7 @@ def test_a_chunk_number_stored_by_a_parallel_upload_keeps_its_bytes(
     assert storage.read_chunk(take.media_key, 0) == CHUNK
 
 
-def test_corrections_and_retries_of_one_take_are_rate_limited(db: Session, bank: list[str]) -> None:
+def test_corrections_of_one_take_are_rate_limited(db: Session, bank: list[str]) -> None:
     user, interview = single(db, AnswerMode.typed)
     take = service.begin_take(db, user, interview, 1, T0)
     service.submit_typed(take, "Argo CD marks it OutOfSync.", seconds(30))
@@ -252,6 +252,3 @@ def test_corrections_and_retries_of_one_take_are_rate_limited(db: Session, bank:
     service.correct_transcript(
         db, take, "Second correction.", seconds(60 + service.RESCORE_INTERVAL_SECONDS + 1)
     )
-    take.state = TakeState.failed
-    with pytest.raises(TooManyRequests):
-        service.retry_take(db, take, seconds(100))
