@@ -1,6 +1,7 @@
 """Web plumbing shared by every domain: templates, navigation, security headers, error pages."""
 
 import logging
+import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -10,6 +11,7 @@ from fastapi import FastAPI, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.accounts.csrf import ASGIApp, Message, Receive, Scope, Send
@@ -204,8 +206,26 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     )
 
 
+def log_unexpected(request: Request, exc: Exception) -> None:
+    """The traceback, but never a database driver's message: PostgreSQL's DETAIL quotes the
+    row's values (an email, a password hash). SQL parameters are hidden by the engine."""
+    if isinstance(exc, DBAPIError):
+        where = "".join(traceback.format_tb(exc.__traceback__))
+        code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "sqlite_errorname", "?")
+        log.error(
+            "database error %s (%s) on %s %s\n%s",
+            type(exc.orig).__name__,
+            code,
+            request.method,
+            request.url.path,
+            where,
+        )
+    else:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    log_unexpected(request, exc)
     response = error_response(
         request, 500, "Something went wrong", "An unexpected error happened; it has been logged."
     )

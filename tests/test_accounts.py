@@ -2,15 +2,17 @@
 
 import contextlib
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.accounts import service
-from app.models import Role, User, UserSession
+from app.db import get_engine
+from app.models import LoginAttempt, Role, User, UserSession
 from app.models.base import utcnow
 from tests.factories import PASSWORD, create_user, csrf_token, post_form, sign_in
 
@@ -299,3 +301,41 @@ def test_a_parallel_duplicate_sign_up_is_a_conflict_not_a_crash(
         service.create_user(db, email="twin@example.com", password="long enough pass", display_name="B")
     monkeypatch.undo()
     assert db.scalar(select(User.display_name).where(User.email == "twin@example.com")) != "B"
+
+
+def test_parallel_wrong_passwords_are_counted_one_by_one_on_postgresql(migrated: None, settings) -> None:  # type: ignore[no-untyped-def]
+    """Each attempt locks the account's row while it counts failures, so 20 parallel guesses
+    record no more failures than the limit (before the lock: 19 of 20 got through)."""
+    engine = get_engine()
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers anyway")
+    factory = sessionmaker(bind=engine)
+    email = "parallel-guesses@example.com"
+    with factory.begin() as session:
+        session.add(
+            User(
+                email=email,
+                display_name="P",
+                password_hash=service.hash_password(PASSWORD),
+                role=Role.candidate,
+            )
+        )
+
+    def guess(n: int) -> None:
+        with factory.begin() as session, contextlib.suppress(service.InvalidInput, service.TooManyRequests):
+            service.authenticate(
+                session, email=email, password=f"wrong guess {n}", address=f"192.0.2.{n}", settings=settings
+            )
+
+    try:
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            list(pool.map(guess, range(20)))
+        with factory() as session:
+            failures = session.scalar(
+                select(func.count()).select_from(LoginAttempt).where(LoginAttempt.email == email)
+            )
+        assert failures == settings.login_max_failures_per_account
+    finally:
+        with factory.begin() as session:
+            session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
+            session.execute(delete(User).where(User.email == email))
