@@ -41,7 +41,7 @@ CHUNK_LIMIT_BYTES = 8 * 1024 * 1024
 MAX_CHUNKS = 2000
 MOCK_QUESTIONS = 5
 MAX_QUESTIONS = 10
-FINISHED = (TakeState.uploaded, TakeState.transcribed, TakeState.analysed, TakeState.scored, TakeState.failed)
+FINISHED = tuple(state for state in TakeState if state.submitted)
 UNFINISHED = (TakeState.preparing, TakeState.recording)
 
 

@@ -36,6 +36,11 @@ class TakeState(enum.StrEnum):
     scored = "scored"
     failed = "failed"
 
+    @property
+    def submitted(self) -> bool:
+        """The candidate handed this take in: it is in, or through, the pipeline."""
+        return self not in (TakeState.preparing, TakeState.recording, TakeState.expired)
+
 
 def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
     return Enum(kind, name=name, native_enum=False, create_constraint=True, length=20)
