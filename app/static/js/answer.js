@@ -145,8 +145,12 @@ function offerRetake(status, label = "Record again") {
   return true;
 }
 
-function offerSkip() {
-  el("skip").onclick = () => act(async () => render(await api.post(`${questionUrl}/skip`)));
+function offerSkip(stopClock = () => {}) {
+  el("skip").onclick = () => act(async () => {
+    stopClock();
+    releaseDevices();
+    await render(await api.post(`${questionUrl}/skip`));
+  });
   show("skip");
 }
 
@@ -216,10 +220,18 @@ async function beginTake(retake) {
   await prepare(take);
 }
 
+let openStreamed = null;
+
+function releaseDevices() {
+  openStreamed?.getTracks().forEach((track) => track.stop());
+  openStreamed = null;
+}
+
 async function openDevices() {
   if (mode === "typed") return null;
   try {
     const stream = await openStream(mode);
+    openStreamed = stream;
     if (mode === "video") {
       el("preview").srcObject = stream;
       show("preview");
@@ -228,7 +240,6 @@ async function openDevices() {
   } catch (error) {
     say(explainMediaError(error));
     offerSkip();
-    show("outcome");
     return undefined;
   }
 }
@@ -247,6 +258,7 @@ async function prepare(take) {
   const stopPrep = countdown("Preparation", prepEnd, begin);
   el("start").onclick = begin;
   show("start");
+  offerSkip(stopPrep);
   el("start").focus();
   const opens = mode === "typed" ? "The answer box opens" : "Recording starts";
   say(`Read the question and plan your answer. ${opens} when the countdown ends, or when you are ready.`);
@@ -263,6 +275,7 @@ async function answerLate(take) {
     act(() => answer(take, stream));
   };
   show("start");
+  offerSkip(stopClock);
   el("start").focus();
   say("Your preparation time ran out while you were away, and the answer clock is running. Start answering now.");
 }
@@ -288,6 +301,7 @@ async function record(take, stream) {
   recorder.start(TIMESLICE_MS);
   const stopMeter = watchLevel(stream, (level) => (el("recording-level").value = level));
   show("start", false);
+  show("skip", false);
   show("recording");
   show("stop");
   el("stop").focus();
@@ -331,6 +345,7 @@ async function finish(take, count, mimeType, interrupted = false) {
 async function typed(take) {
   const status = await api.post(`/api/takes/${take.take_id}/start`);
   show("start", false);
+  show("skip", false);
   show("typed-answer");
   const draftKey = `coach.draft.${take.take_id}`;
   el("typed").value = localStorage.getItem(draftKey) || "";
