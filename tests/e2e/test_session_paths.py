@@ -107,6 +107,9 @@ def test_returning_after_the_deadline_says_nothing_was_saved_and_offers_a_retake
     page.get_by_role("button", name="Skip this question").click()
     expect(page.get_by_text("You skipped this question.")).to_be_visible()
     expect(page.get_by_role("link", name="Next question")).to_be_focused()
+    page.reload()
+    expect(page.get_by_text("You skipped this question.")).to_be_visible()
+    expect(page.get_by_role("button", name="Answer it after all (1 take left)")).to_be_visible()
 
 
 def test_back_onto_an_answered_question_starts_nothing_and_a_retake_and_keep_are_explicit(
