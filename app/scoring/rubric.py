@@ -12,9 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
+
 from app.questions.schemas import KeyPoint, QuestionFile, RedFlag
 from app.scoring.assemble import assemble_report
+from app.scoring.caps import ceiling
 from app.scoring.claims import Claim, asserted, claim_spans, is_negative
+from app.scoring.confidence import low_confidence_tokens
 from app.scoring.injection import injection_spans
 from app.scoring.schemas import (
     CriterionScore,
@@ -56,9 +60,6 @@ SIMILARITY_TERMS = 6
 NO_COVERAGE = 0.1  # mean key-point strength that still shows nothing (a few words in common)
 FULL_COVERAGE = 0.65  # and the strength at which every point is made
 COVERAGE_CURVE = 0.6  # fitted on the dev set (benchmarks/eval/dev_set.jsonl), never the held-out sets
-RED_FLAG_CEILING = 2.0  # one misconception stated: at most a 2, as a senior interviewer would
-RED_FLAGS_CEILING = 1.5
-VOCABULARY_CEILING = 2.0  # the level-2 anchor: the right words, no mechanism
 SHORT_ANSWER_WORDS = 25
 RAMBLING_WORDS = 180
 RAMBLING_DENSITY = 8.0  # domain terms per 100 words; focused answers have 9-45
@@ -105,6 +106,7 @@ class Features:
     words: int
     points: dict[str, PointMatch]
     red_flags: dict[str, list[str]]
+    uncertain: dict[str, list[str]]  # finding id -> the low-confidence words it rests on
     injection: list[str]
     relevance: float  # similarity to this question relative to the closest question in the bank
     list_like: bool
@@ -115,6 +117,11 @@ class Features:
     def term_density(self) -> float:
         """Distinct domain terms per 100 words: lists are dense, rambling is thin."""
         return 100 * self.domain_terms / max(1, self.words)
+
+    @property
+    def stated_flags(self) -> list[str]:
+        """The red flags that count: those that rest on no word the recogniser was unsure of."""
+        return [flag for flag in self.red_flags if flag not in self.uncertain]
 
     @cached_property
     def coverage(self) -> float:
@@ -137,8 +144,14 @@ class RubricScorer:
         self._point_idf = _idf(point_docs)
         question_docs = {q.id: Counter(_content_stems(_question_document(q))) for q in bank}
         self._question_idf = _idf([set(doc) for doc in question_docs.values()])
-        self._question_vectors = {qid: _tfidf(doc, self._question_idf) for qid, doc in question_docs.items()}
+        self._question_ids = list(question_docs)
+        self._term_column = {term: i for i, term in enumerate(self._question_idf)}
+        self._question_matrix = np.zeros((len(question_docs), len(self._term_column)))
+        for row, doc in enumerate(question_docs.values()):
+            for term, value in _unit(_tfidf(doc, self._question_idf)).items():
+                self._question_matrix[row, self._term_column[term]] = value
         self._compiled: dict[tuple[str, str], _CompiledQuestion] = {}
+        self._by_identity: dict[int, tuple[QuestionFile, _CompiledQuestion]] = {}
 
     # --- public -----------------------------------------------------------------------------
 
@@ -156,13 +169,16 @@ class RubricScorer:
         # a sentence that asserts a misconception earns no key point, however many right words it has
         wrong = {usable.tokens[first].sentence for spans in claims.values() for first, _ in spans}
         sound = AnalysedText(text.text, [t for t in scored if t.sentence not in wrong], text.sentences)
+        points = {p.point.id: self._match_point(sound, p) for p in question.points}
+        unsure = low_confidence_tokens(usable, answer.words)
         return Features(
             words=len(answer.text.split()),
-            points={p.point.id: self._match_point(sound, p) for p in question.points},
+            points=points,
             red_flags={
                 flag: list(dict.fromkeys(usable.quote(*span) for span in spans))[:2]
                 for flag, spans in claims.items()
             },
+            uncertain=_uncertain(usable, unsure, claims, points),
             injection=[answer.text[a:b] for a, b in injected],
             relevance=self._relevance(usable, answer.question.id),
             list_like=_list_like(answer.text, usable.tokens),
@@ -175,6 +191,9 @@ class RubricScorer:
     # --- matching ---------------------------------------------------------------------------
 
     def _compile(self, question: QuestionFile) -> _CompiledQuestion:
+        known = self._by_identity.get(id(question))
+        if known is not None and known[0] is question:
+            return known[1]
         key = (question.id, question.model_dump_json())
         if key not in self._compiled:
             names = self._names(question)
@@ -193,6 +212,7 @@ class RubricScorer:
                 for flag in question.red_flags
             ]
             self._compiled[key] = _CompiledQuestion(question, points, flags)
+        self._by_identity[id(question)] = (question, self._compiled[key])  # the same object: no re-dump
         return self._compiled[key]
 
     def _names(self, question: QuestionFile) -> tuple[frozenset[str], frozenset[str]]:
@@ -219,7 +239,7 @@ class RubricScorer:
         missing, named = 1.0, 0.0
         evidence: list[tuple[float, str]] = []
         for cue in point.cues:
-            found = next(find_phrase(text.tokens, cue.stems), None)
+            found = next(find_phrase(text.tokens, cue.stems, index=text.positions), None)
             if found is None:
                 continue
             weight = cue.weight * (LIST_LIKE_DISCOUNT if _sentence_list_like(text, found[0]) else 1.0)
@@ -240,12 +260,49 @@ class RubricScorer:
     def _relevance(self, text: AnalysedText, question_id: str) -> float:
         """Cosine similarity to this question divided by the best similarity to any question."""
         stems = Counter(t.stem for t in text.tokens if t.norm not in FUNCTION_WORDS and len(t.norm) > 2)
-        answer = _tfidf(stems, self._question_idf)
-        if not answer or question_id not in self._question_vectors:
+        answer = _unit(_tfidf(stems, self._question_idf))
+        if not answer or question_id not in self._question_ids:
             return 1.0
-        similarities = {qid: _cosine(answer, vector) for qid, vector in self._question_vectors.items()}
+        columns = [self._term_column[term] for term in answer]
+        similarities = dict(
+            zip(
+                self._question_ids,
+                self._question_matrix[:, columns] @ np.array(list(answer.values())),
+                strict=True,
+            )
+        )
         best = max(similarities.values())
         return similarities[question_id] / best if best > 0 else 1.0
+
+
+def _uncertain(
+    text: AnalysedText,
+    unsure: set[int],
+    claims: dict[str, list[tuple[int, int]]],
+    points: dict[str, PointMatch],
+) -> dict[str, list[str]]:
+    """The low-confidence words each finding rests on. A red flag is uncertain only when every
+    place it was stated has such a word; a key point when its evidence has one."""
+    if not unsure:
+        return {}
+    found: dict[str, list[str]] = {}
+    for flag, spans in claims.items():
+        per_place = [
+            [text.text[t.start : t.end] for t in text.tokens[a : b + 1] if id(t) in unsure] for a, b in spans
+        ]
+        if all(per_place):
+            found[flag] = list(dict.fromkeys(w for place in per_place for w in place))
+    for point, match in points.items():
+        if match.strength >= COVERED_AT:
+            spans = [(at, at + len(q)) for q in match.evidence if (at := text.text.find(q)) >= 0]
+            words = [text.text[t.start : t.end] for t in text.tokens if id(t) in unsure and _inside(t, spans)]
+            if words:
+                found[point] = list(dict.fromkeys(words))
+    return found
+
+
+def _inside(token: Token, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= token.start < b for a, b in spans)
 
 
 def _only_names(stems: tuple[str, ...], names: frozenset[str]) -> bool:
@@ -276,10 +333,10 @@ def _tfidf(counts: Counter[str], idf: dict[str, float]) -> dict[str, float]:
     return {term: (1 + math.log(n)) * idf[term] for term, n in counts.items() if term in idf}
 
 
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    dot = sum(value * b.get(term, 0.0) for term, value in a.items())
-    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
-    return dot / norm if norm else 0.0
+def _unit(vector: dict[str, float]) -> dict[str, float]:
+    """The vector scaled to length 1, so a cosine is a dot product."""
+    norm = math.sqrt(sum(v * v for v in vector.values()))
+    return {term: v / norm for term, v in vector.items()} if norm else vector
 
 
 def _sentence_tokens(text: AnalysedText, index: int) -> list[Token]:
@@ -319,7 +376,9 @@ def _red_flag_spans(text: AnalysedText, flag: _CompiledFlag) -> list[tuple[int, 
     spans = [
         (first, last)
         for cue, negative in flag.cues
-        for first, last in find_phrase(text.tokens, cue, max_gap=RED_FLAG_GAP if len(cue) > 1 else 0)
+        for first, last in find_phrase(
+            text.tokens, cue, max_gap=RED_FLAG_GAP if len(cue) > 1 else 0, index=text.positions
+        )
         if asserted(text.tokens, first, last, negative)
     ]
     return spans + claim_spans(text, flag.claim)
@@ -363,7 +422,7 @@ def _report(answer: ScoringInput, features: Features) -> ScoreReport:
         points = [p for p in question.key_points if p.competency == competency.id]
         matches = [features.points[p.id] for p in points]
         # a stated misconception is evidence too: of a low level, not of nothing
-        has_evidence = bool(features.red_flags) or any(m.strength >= EVIDENCE_AT for m in matches)
+        has_evidence = bool(features.stated_flags) or any(m.strength >= EVIDENCE_AT for m in matches)
         value = _criterion_value([m.strength for m in matches]) if has_evidence else None
         value = _apply_caps(value, features, flags)
         values[competency.id] = value
@@ -382,7 +441,22 @@ def _report(answer: ScoringInput, features: Features) -> ScoreReport:
         covered=covered,
         red_flags=features.red_flags,
         flags=flags,
+        uncertain=features.uncertain,
     )
+
+
+MEASURED: tuple[Flag, ...] = (
+    "possible-prompt-injection",
+    "keyword-list",
+    "off-topic",
+    "too-short",
+    "rambling",
+)
+
+
+def measured_flags(features: Features) -> list[Flag]:
+    """The flags that come from measuring the text, which any scorer must respect."""
+    return [flag for flag in _flags(features) if flag in MEASURED]
 
 
 def _flags(features: Features) -> list[Flag]:
@@ -403,19 +477,7 @@ def _flags(features: Features) -> list[Flag]:
 
 
 def _apply_caps(value: float | None, features: Features, flags: list[Flag]) -> float | None:
-    """Ceilings a senior interviewer would apply whatever else the answer contains."""
-    if value is None:
-        return None
-    if "possible-prompt-injection" in flags:
-        return 1.0
-    ceiling = 5.0
-    if "keyword-list" in flags or "off-topic" in flags:
-        ceiling = 1.5
-    elif "rambling" in flags or "no-key-point" in flags:
-        ceiling = VOCABULARY_CEILING
-    if features.red_flags:
-        ceiling = min(ceiling, RED_FLAG_CEILING if len(features.red_flags) == 1 else RED_FLAGS_CEILING)
-    return min(value, ceiling)
+    return None if value is None else min(value, ceiling(flags, len(features.stated_flags)))
 
 
 def _criterion(
@@ -434,7 +496,7 @@ def _criterion(
     rationale = f"Covers {len(covered)} of {len(points)} key points for this competency"
     if "possible-prompt-injection" in flags:
         rationale = "Not credited: the answer contains text addressed to the grader"
-    elif features.red_flags:
+    elif features.stated_flags:
         rationale += ", but states a misconception"
     elif "keyword-list" in flags:
         rationale += ", but only names terms without explaining them"

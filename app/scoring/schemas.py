@@ -36,6 +36,9 @@ class KeyPointResult(_Report):
     point: str
     competency: str
     evidence: list[str] = Field(default_factory=list)
+    uncertain_words: list[str] = Field(
+        default_factory=list, description="low-confidence recognised words this point rests on: check them"
+    )
 
 
 class RedFlagHit(_Report):
@@ -43,6 +46,10 @@ class RedFlagHit(_Report):
     misconception: str
     why_wrong: str
     evidence: list[str] = Field(default_factory=list)
+    uncertain_words: list[str] = Field(
+        default_factory=list,
+        description="when not empty, the flag rests on words the recogniser was unsure of and is not applied",
+    )
 
 
 class DeliveryMetrics(_Report):
@@ -90,6 +97,7 @@ class WordTiming(_Report):
     word: str
     start: float
     end: float
+    probability: float | None = Field(default=None, description="the recogniser's confidence, 0-1")
 
 
 class ScoringInput(BaseModel):
