@@ -37,8 +37,8 @@ def set_times(database: Path, prep: int, answer: int) -> None:
     engine.dispose()
 
 
-def begin_session(page: Page, url: str, mode: str, questions: int = 1, choose: bool = False) -> None:
-    """Sign up, agree, and start a session from the practice page."""
+def sign_up_and_agree(page: Page, url: str) -> None:
+    """A new candidate who has agreed to recording, on the practice page."""
     page.goto(f"{url}/signup")
     page.get_by_label("Your name").fill("Sam Candidate")
     page.get_by_label("Email").fill(f"sam{next(_emails)}@example.com")
@@ -47,6 +47,11 @@ def begin_session(page: Page, url: str, mode: str, questions: int = 1, choose: b
     page.goto(f"{url}/practice")
     page.get_by_label("I agree that my answers are recorded").check()
     page.get_by_role("button", name="Agree and continue").click()
+
+
+def begin_session(page: Page, url: str, mode: str, questions: int = 1, choose: bool = False) -> None:
+    """Sign up, agree, and start a session from the practice page."""
+    sign_up_and_agree(page, url)
     if choose:  # picking a question selects "One question" by itself
         page.get_by_label("Question", exact=True).select_option(index=1)
         expect(page.get_by_label("One question")).to_be_checked()
@@ -195,14 +200,7 @@ def test_reloads_during_preparation_and_mid_answer_lose_nothing(page: Page, site
 def test_the_audio_device_check_asks_only_for_sound(page: Page, site) -> None:  # type: ignore[no-untyped-def]
     url, database = site
     set_times(database, prep=30, answer=40)
-    page.goto(f"{url}/signup")
-    page.get_by_label("Your name").fill("Ada Audio")
-    page.get_by_label("Email").fill(f"ada{next(_emails)}@example.com")
-    page.get_by_label("Password").fill("a long enough passphrase")
-    page.get_by_role("button", name="Create account").click()
-    page.goto(f"{url}/practice")
-    page.get_by_label("I agree that my answers are recorded").check()
-    page.get_by_role("button", name="Agree and continue").click()
+    sign_up_and_agree(page, url)
     page.get_by_label("Audio only").check()
     page.get_by_role("button", name="Start").click()
     expect(page.get_by_text("Make sure the level moves when you speak.")).to_be_visible()
