@@ -94,6 +94,7 @@ function reset() {
     show(id, false);
   }
   if (el("preview")) show("preview", false);
+  releaseDevices(); // the camera light goes off whenever nothing is being recorded
   el("submit-typed").disabled = false;
   say("");
 }
