@@ -282,8 +282,8 @@ def deadline(take: Take) -> datetime | None:
 def start_answer(take: Take, now: datetime) -> datetime:
     """Recording begins now, or when preparation time ran out if that was earlier (so waiting
     does not buy extra thinking time). Calling again changes nothing."""
-    if take.state not in (TakeState.preparing, TakeState.recording):
-        raise Conflict("This answer is already submitted.")
+    if take.state not in UNFINISHED:
+        raise Conflict("This answer is already submitted, or its time ran out.")
     if take.answer_started_at is None:
         take.answer_started_at = min(now, prep_end(take))
         take.state = TakeState.recording

@@ -189,6 +189,7 @@ def test_reloads_during_preparation_and_mid_answer_lose_nothing(page: Page, site
     page.reload()
     expect(page.get_by_text("The page was reloaded while you were recording.")).to_be_visible(timeout=15_000)
     expect(page.get_by_role("button", name="Keep this answer")).to_be_focused()
+    expect(page.locator("#timer")).to_be_hidden()  # no stale "Loading -:--" after recovery
     expect(page.get_by_role("button", name="Record again (1 take left)")).to_be_visible()
     page.get_by_role("button", name="Keep this answer").click()
     expect(page.get_by_text("Your answer was saved (the first")).to_be_visible(timeout=15_000)
@@ -205,6 +206,24 @@ def test_the_audio_device_check_asks_only_for_sound(page: Page, site) -> None:  
     page.get_by_role("button", name="Start").click()
     expect(page.get_by_text("Make sure the level moves when you speak.")).to_be_visible()
     expect(page.get_by_text("see yourself")).to_have_count(0)
+
+
+def test_a_failed_submit_says_why_and_can_be_sent_again(page: Page, site) -> None:  # type: ignore[no-untyped-def]
+    url, database = site
+    set_times(database, prep=20, answer=60)
+    begin_session(page, url, "typed")
+    page.get_by_role("button", name="Start answering now").click()
+    page.get_by_label("Your answer").fill("Sealed Secrets encrypts with the controller's public key.")
+    page.route(
+        "**/typed",
+        lambda route: route.fulfill(status=503, json={"detail": "The server is busy; try again."}),
+    )
+    page.get_by_role("button", name="Submit answer").click()
+    expect(page.get_by_text("The server is busy; try again.")).to_be_visible()
+    expect(page.get_by_role("button", name="Submit answer")).to_be_enabled()
+    page.unroute("**/typed")
+    page.get_by_role("button", name="Submit answer").click()
+    expect(page.get_by_text("Your answer was saved.")).to_be_visible()
 
 
 def test_a_whole_session_with_the_keyboard_only(page: Page, site) -> None:  # type: ignore[no-untyped-def]
