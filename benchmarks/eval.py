@@ -48,9 +48,8 @@ def main() -> int:
     print(f"spearman: {spearman(overall, grades):.3f}")
     print(f"quadratic weighted kappa: {quadratic_weighted_kappa([round(o) for o in overall], grades):.3f}")
     print(f"within one point: {within_one(overall, grades):.1%}")
-    print(
-        f"mean bias (score - grade): {statistics.mean(o - g for o, g in zip(overall, grades, strict=True)):+.2f}"
-    )
+    bias = statistics.mean(o - g for o, g in zip(overall, grades, strict=True))
+    print(f"mean bias (score - grade): {bias:+.2f}")
     for grade in sorted(set(grades)):
         gaps = [o - g for o, g in zip(overall, grades, strict=True) if g == grade]
         print(f"  grade {grade}: n={len(gaps):3d} bias={statistics.mean(gaps):+.2f}")
