@@ -11,6 +11,7 @@ from app.interviews.service import CHUNK_LIMIT_BYTES
 from app.limits import BodyLimitMiddleware, LargerBody
 from app.questions import routes as questions
 from app.scoring import routes as scoring
+from app.scoring.consistency import publishing_problems
 from app.site import routes as site
 from app.web import SecurityHeadersMiddleware, install_error_handlers
 
@@ -20,6 +21,7 @@ def create_app() -> FastAPI:
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     for router in (site.router, accounts.router, questions.router, interviews.router, scoring.router):
         app.include_router(router)
+    app.state.publish_check = publishing_problems  # the editor publishes only self-consistent questions
     install_error_handlers(app)
     app.add_middleware(CSRFMiddleware, secret=get_settings().resolved_secret_key())
     chunks = LargerBody("PUT", interviews.CHUNK_PATH, CHUNK_LIMIT_BYTES)

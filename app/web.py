@@ -26,6 +26,14 @@ RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
 templates.env.auto_reload = False  # no stat() of every template on every render; restart to see edits
 
+
+def plural(count: int, word: str) -> str:
+    """`1 question`, `3 questions`: the count with the word in the right number."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+templates.env.filters["plural"] = plural
+
 # Messages a redirect can ask the next page to show, by key, so no user text is reflected.
 NOTICES = {
     "signed-in": "Welcome back. You are signed in.",

@@ -104,7 +104,9 @@ def editor_save(
 ) -> Response:
     form = {**form, "id": slug}
     try:
-        version = service.save_question(session, slug, question_from_form(form), editor)
+        version = service.save_question(
+            session, slug, question_from_form(form), editor, check=request.app.state.publish_check
+        )
     except service.QuestionInvalid as invalid:
         return _editor_form(request, form, service.get_question(session, slug), invalid.problems, 422)
     return redirect(f"/editor/questions/{slug}", "question-saved" if version else "question-unchanged")
@@ -112,9 +114,19 @@ def editor_save(
 
 @router.post("/editor/questions/{slug}/status")
 def editor_set_status(
-    session: SessionDep, editor: EditorUser, slug: str, status: Annotated[QuestionStatus, Form()]
+    request: Request,
+    session: SessionDep,
+    editor: EditorUser,
+    slug: str,
+    status: Annotated[QuestionStatus, Form()],
 ) -> Response:
-    service.set_status(session, slug, status)
+    try:
+        service.set_status(session, slug, status, check=request.app.state.publish_check)
+    except service.QuestionInvalid as invalid:
+        question = service.get_question(session, slug)
+        assert question.current_version is not None
+        form = form_from_content(question.current_version.content)
+        return _editor_form(request, form, question, invalid.problems, 422)
     return redirect(f"/editor/questions/{slug}", f"question-{status.value}")
 
 
