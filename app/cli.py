@@ -17,6 +17,7 @@ from app.db import get_sessionmaker
 from app.errors import AppError
 from app.media.cli import register as register_media_commands
 from app.models import Role
+from app.models.base import utcnow
 from app.questions import service as questions
 from app.questions.bank_files import BankFiles, coverage_summary, load_bank
 from app.scoring.batch import score_batch, score_one
@@ -121,6 +122,9 @@ def users_create(
             accounts.create_user(
                 session, email=email, password=password, display_name=name or email.split("@")[0], role=role
             )
+    except accounts.EmailTaken as error:
+        change = f"gitops-coach users set-role --email {email} --role {role.value}"
+        raise _fail(f"{error.message} To change its role, run: {change}") from None
     except AppError as error:
         raise _fail(error.message) from None
     typer.echo(f"created {email.strip().lower()} ({role.value})")
@@ -136,6 +140,30 @@ def users_set_role(email: Annotated[str, typer.Option()], role: Annotated[Role, 
     except AppError as error:
         raise _fail(error.message) from None
     typer.echo(f"{email.strip().lower()} is now {role.value}")
+
+
+@users_cli.command("disable")
+def users_disable(email: Annotated[str, typer.Option()]) -> None:
+    """Disable an account: it cannot sign in, and its sessions end at once."""
+    try:
+        with get_sessionmaker().begin() as session:
+            user = accounts.get_user_by_email(session, email)
+            accounts.disable_user(session, user_id=user.id, by=None, now=utcnow())
+    except AppError as error:
+        raise _fail(error.message) from None
+    typer.echo(f"{email.strip().lower()} is disabled and signed out everywhere")
+
+
+@users_cli.command("enable")
+def users_enable(email: Annotated[str, typer.Option()]) -> None:
+    """Enable a disabled account again."""
+    try:
+        with get_sessionmaker().begin() as session:
+            user = accounts.get_user_by_email(session, email)
+            accounts.enable_user(session, user_id=user.id)
+    except AppError as error:
+        raise _fail(error.message) from None
+    typer.echo(f"{email.strip().lower()} can sign in again")
 
 
 def _read_bank(directory: Path) -> BankFiles:
