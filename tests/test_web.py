@@ -82,3 +82,13 @@ def test_error_pages_never_query_the_database(client: TestClient, db: Session, m
     monkeypatch.setattr("app.accounts.service.user_for_token", no_database)
     missing = client.get("/no-such-page")  # a signed-in browser, an unknown address
     assert missing.status_code == 404 and "There is nothing at this address." in missing.text
+
+
+def test_the_home_page_promises_only_what_exists(client: TestClient) -> None:
+    home = " ".join(client.get("/").text.split())
+    assert "can browse the question bank with its model answers and practise themselves" in home
+    assert (
+        "Assessments for inviting and reviewing candidates are being built; they are not available yet."
+        in home
+    )
+    assert "invite candidates to fixed assessments" not in home
