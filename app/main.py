@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from app.accounts import log_redaction
 from app.accounts import routes as accounts
 from app.accounts.csrf import CSRFMiddleware
 from app.config import PACKAGE_DIR, get_settings
@@ -19,6 +20,7 @@ def create_app() -> FastAPI:
     for router in (site.router, accounts.router, questions.router, interviews.router, scoring.router):
         app.include_router(router)
     install_error_handlers(app)
+    log_redaction.install()
     app.add_middleware(CSRFMiddleware, secret=get_settings().resolved_secret_key())
     app.add_middleware(SecurityHeadersMiddleware)  # added last, so it wraps everything
     return app

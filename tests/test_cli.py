@@ -107,6 +107,10 @@ def test_serve_starts_on_an_empty_folder_and_a_new_user_signs_up_in_and_out(
         )
         form = {"csrf_token": token, "email": "new@example.com", "password": "a long passphrase"}
         assert "Welcome back" in browser.post("/login", data=form, follow_redirects=True).text
+        assert browser.get("/reset/an-unknown-s3cr3t-token").status_code == 410
+    log = (tmp_path / "server.log").read_text()
+    assert '"GET /reset/[redacted] HTTP/1.1" 410' in log  # a reset token never reaches the log
+    assert "s3cr3t" not in log
 
 
 def test_db_downgrade_and_upgrade_commands(tmp_path: Path) -> None:
