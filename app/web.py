@@ -79,7 +79,8 @@ def render(
         "user": user,
         "nav": nav_for(user),
         "csrf_token": request.state.csrf_token,
-        "notice": NOTICES.get(request.query_params.get("notice", "")) or signed_out_message(request),
+        # being signed out matters more than a stale notice in the address (a reloaded page)
+        "notice": signed_out_message(request) or NOTICES.get(request.query_params.get("notice", "")),
     }
     return templates.TemplateResponse(request, template, base | (context or {}), status_code=status_code)
 
