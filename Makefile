@@ -48,4 +48,5 @@ bench: install
 	$(BIN)/python benchmarks/score_batch.py
 	$(BIN)/python benchmarks/transcription.py
 	$(BIN)/python benchmarks/pipeline_latency.py
+	$(BIN)/python benchmarks/processing_estimate.py
 	$(BIN)/python benchmarks/transcribed_scores.py

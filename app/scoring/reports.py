@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import NotFound
 from app.interviews import service as interviews
-from app.interviews.processing import Processing, processing, seconds_left
+from app.interviews.processing import Processing, measured_speeds, processing, seconds_left
 from app.models import (
     Competency,
     InterviewSession,
@@ -174,6 +174,7 @@ def session_summaries(session: Session, user: User, now: datetime) -> list[Sessi
         select(TakeScore.take_id, TakeScore.overall).where(TakeScore.take_id.in_(take_ids))
     )
     scores = {take_id: overall for take_id, overall in rows}
+    speeds = measured_speeds(session)
     return [
         SessionSummary(
             interview,
@@ -181,7 +182,7 @@ def session_summaries(session: Session, user: User, now: datetime) -> list[Sessi
             sum(1 for take in takes if take is not None),
             overall_score([scores[t.id] for t in takes if t is not None and t.id in scores]),
             session_status(takes),
-            seconds_left(takes, now),
+            seconds_left(takes, now, speeds),
         )
         for interview, takes in ((i, chosen[i.id]) for i in history)
     ]
@@ -291,8 +292,11 @@ def session_report(session: Session, user: User, session_id: int, now: datetime)
     )
     overall = overall_score([r.overall for r in reports])
     report = SessionReport(interview, answers, competencies, overall, strengths[:3], _improvements(answers))
-    report.processing = {t.id: p for t in chosen if t is not None and (p := processing(t, now)) is not None}
-    report.seconds_left = seconds_left(chosen, now)
+    speeds = measured_speeds(session)
+    report.processing = {
+        t.id: p for t in chosen if t is not None and (p := processing(t, now, speeds)) is not None
+    }
+    report.seconds_left = seconds_left(chosen, now, speeds)
     return report
 
 

@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.accounts.deps import CurrentUser
 from app.db import SessionDep
 from app.interviews import service as interviews
-from app.interviews.processing import processing
+from app.interviews.processing import measured_speeds, processing
 from app.markdown import render_markdown
 from app.models.base import utcnow
 from app.scoring import reports
@@ -34,7 +34,7 @@ def answer_report(
         "view": view,
         "prompt_html": render_markdown(view.content.prompt),
         "flag_text": FLAG_TEXT,
-        "processing": processing(view.take, utcnow()),
+        "processing": processing(view.take, utcnow(), measured_speeds(session)),
     }
     return render(request, "scoring/answer_report.html", context)
 
