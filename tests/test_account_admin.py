@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.accounts import service
@@ -200,3 +200,16 @@ def test_a_plain_sign_out_or_an_unknown_cookie_gives_no_reason(client: TestClien
     page = client.get("/login?reason=<script>")
     assert "<script>" not in page.text and "please sign in again" not in page.text
     assert csrf_token(client)
+
+
+def test_of_two_simultaneous_uses_of_a_link_only_one_sets_the_password(db: Session) -> None:
+    admin, candidate = create_user(db, Role.admin), create_user(db)
+    token = service.issue_reset_link(db, user_id=candidate.id, by=admin, now=utcnow())
+    first_read = db.scalars(select(PasswordResetLink)).one()  # the first request's view: unused
+    assert first_read.used_at is None
+    # the other request uses the link in the meantime, behind this session's back
+    db.connection().execute(text("UPDATE password_reset_links SET used_at = created_at"))
+    hash_before = candidate.password_hash
+    with pytest.raises(service.Gone, match="This password-reset link was already used"):
+        service.reset_password(db, token, NEW_PASSWORD, utcnow())  # its stale view said unused
+    assert candidate.password_hash == hash_before  # refused before the password was touched

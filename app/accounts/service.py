@@ -309,14 +309,17 @@ def reset_link_user(session: Session, token: str, now: datetime) -> User:
 def reset_password(session: Session, token: str, new: str, now: datetime) -> User:
     """Set the password through a reset link: the link is used up, every session of the user
     ends, and past failed sign-ins no longer lock the account."""
-    user = reset_link_user(session, token, now)
+    link, user = _usable_link(session, token, now)
     check_password_rules(new)
-    user.password_hash = hash_password(new)
-    session.execute(
+    # Conditional, so of two simultaneous uses of one link only one succeeds.
+    claimed = session.execute(
         update(PasswordResetLink)
-        .where(PasswordResetLink.token_hash == _token_hash(token))
+        .where(PasswordResetLink.id == link.id, PasswordResetLink.used_at.is_(None))
         .values(used_at=now)
     )
+    if not claimed.rowcount:  # type: ignore[attr-defined]
+        raise Gone("This password-reset link was already used. Ask an admin for a new one.")
+    user.password_hash = hash_password(new)
     end_all_sessions(session, user.id, SignOutReason.password_reset)
     session.execute(delete(LoginAttempt).where(LoginAttempt.email == user.email))
     session.flush()
