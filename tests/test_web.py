@@ -4,6 +4,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import build_engine, database_reachable
+from app.web import templates
 from tests.factories import create_user, csrf_token, sign_in
 
 
@@ -92,3 +93,10 @@ def test_the_home_page_promises_only_what_exists(client: TestClient) -> None:
         in home
     )
     assert "invite candidates to fixed assessments" not in home
+
+
+def test_counts_in_pages_use_the_right_number() -> None:
+    page = templates.env.from_string(
+        '{{ 1|plural("pause") }}; {{ 0|plural("pause") }}; {{ 3|plural("question") }}'
+    )
+    assert page.render() == "1 pause; 0 pauses; 3 questions"

@@ -15,6 +15,7 @@ from app.errors import NotFound
 from app.interviews import service as interviews
 from app.interviews.processing import Processing, measured_speeds, processing, seconds_left
 from app.models import (
+    AnswerMode,
     Competency,
     InterviewSession,
     SessionQuestion,
@@ -121,7 +122,7 @@ def answer_view(session: Session, user: User, session_id: int, take_id: int) -> 
             q for p in view.report.key_points_covered for q in p.evidence
         }
         view.quote_times = {q: quote_start(view.transcript, q) if view.transcript else None for q in quotes}
-    if video is not None:
+    if video is not None and take.mode == AnswerMode.video:  # audio and typed answers have no camera
         view.presence, view.has_poster = video.data, video.has_poster
     return view
 
@@ -143,12 +144,12 @@ def overall_score(scores: Sequence[float]) -> float | None:
     return round(mean(scores), 1) if scores else None
 
 
-def session_status(takes: Sequence[Take | None]) -> str:
+def session_status(interview: InterviewSession, takes: Sequence[Take | None]) -> str:
     """In the candidate's words: an answer needs attention first (it has a retry button), then
-    questions left to answer, then answers still in the pipeline."""
+    questions neither answered nor skipped, then answers still in the pipeline."""
     if any(take is not None and take.state == TakeState.failed for take in takes):
         return "needs attention"
-    if any(take is None for take in takes):
+    if not all(interviews.is_settled(question) for question in interview.questions):
         return "in progress"
     if any(take is not None and take.state not in DONE for take in takes):
         return "processing"
@@ -160,6 +161,7 @@ class SessionSummary:
     interview: InterviewSession
     questions: int
     answered: int
+    skipped: int
     overall: float | None
     status: str  # "in progress", "processing", "complete" or "needs attention"
     seconds_left: int | None  # while answers are processed: a rough estimate
@@ -180,8 +182,9 @@ def session_summaries(session: Session, user: User, now: datetime) -> list[Sessi
             interview,
             len(takes),
             sum(1 for take in takes if take is not None),
+            sum(1 for question in interview.questions if question.skipped_at is not None),
             overall_score([scores[t.id] for t in takes if t is not None and t.id in scores]),
-            session_status(takes),
+            session_status(interview, takes),
             seconds_left(takes, now, speeds),
         )
         for interview, takes in ((i, chosen[i.id]) for i in history)
@@ -221,7 +224,8 @@ class SessionReport:
 
     @property
     def pending(self) -> int:
-        return pending([take for _, take, _ in self.answers])
+        """Answers still to come; a question the candidate skipped is not waited for."""
+        return pending([take for question, take, _ in self.answers if take or question.skipped_at is None])
 
 
 def _scores(session: Session, take_ids: list[int]) -> dict[int, ScoreReport]:

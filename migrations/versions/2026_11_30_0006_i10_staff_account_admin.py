@@ -1,7 +1,7 @@
 """account administration: disabled accounts, sessions ended with a reason, password-reset links
 
-Revision ID: 0005_i10_staff
-Revises: 0004
+Revision ID: 0006_i10_staff
+Revises: 0005_i10_session_flow
 Create Date: 2026-11-30 05:15:00
 
 Reviewed by hand: `ended_at`/`ended_reason` keep a session the app ended (role change, disabled
@@ -16,8 +16,8 @@ from alembic import op
 
 import app.models.base
 
-revision: str = "0005_i10_staff"
-down_revision: str | None = "0004"
+revision: str = "0006_i10_staff"
+down_revision: str | None = "0005_i10_session_flow"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
