@@ -13,10 +13,17 @@ from app.accounts.csrf import SESSION_COOKIE
 from app.db import SessionDep, read_only_session
 from app.errors import Forbidden, NotAuthenticated
 from app.limits import LoopSemaphore
-from app.models import Role, User
+from app.models import Role, SignOutReason, User
 
-# argon2 takes ~64 MB and a fraction of a core per hash: a burst of sign-ins waits its turn
-# on the event loop instead of taking every thread and gigabytes of memory.
+# What a browser whose session the app ended is told (on the sign-in page, and by the API).
+SIGNED_OUT = {
+    SignOutReason.role_changed: "Your role was changed; please sign in again.",
+    SignOutReason.disabled: "Your account was disabled by an admin, so you were signed out.",
+    SignOutReason.password_reset: "Your password was reset; please sign in with the new one.",
+    SignOutReason.password_changed: "Your password was changed; please sign in again.",
+}
+# argon2 takes memory and a fraction of a core per hash: a burst of sign-ins waits its turn
+# on the event loop instead of taking every thread.
 password_hashing = LoopSemaphore(2)
 
 
@@ -32,13 +39,16 @@ class Viewer:
 
 
 def user_from_request(request: Request, session: Session) -> User | None:
-    """The signed-in user, looked up once per request; a Viewer copy is kept for templates."""
+    """The signed-in user, looked up once per request; a Viewer copy is kept for templates.
+    When the app ended this browser's session, `request.state.signed_out` says why."""
     if "user" not in request.state._state:
         token = request.cookies.get(SESSION_COOKIE)
         request.state.user = service.user_for_token(session, token) if token else None
         if request.state.user is not None:
             user = request.state.user
             request.state.viewer = Viewer(user.id, user.email, user.display_name, user.role)
+        elif token:
+            request.state.signed_out = service.signed_out_reason(session, token)
     found: User | None = request.state.user
     return found
 
@@ -50,7 +60,8 @@ def _optional_user(request: Request, session: SessionDep) -> User | None:
 def _required_user(request: Request, session: SessionDep) -> User:
     user = user_from_request(request, session)
     if user is None:
-        raise NotAuthenticated("Please sign in to continue.")
+        reason = getattr(request.state, "signed_out", None)
+        raise NotAuthenticated(SIGNED_OUT[reason] if reason else "Please sign in to continue.")
     return user
 
 
