@@ -200,19 +200,19 @@ def users(request: Request, session: SessionDep, admin: AdminUser) -> Response:
 
 
 @router.post("/admin/users/{user_id}/disable")
-def disable_user(session: SessionDep, admin: AdminUser, user_id: int) -> Response:
+def disable_user(session: SessionDep, admin: AdminUser, user_id: RowId) -> Response:
     service.disable_user(session, user_id=user_id, by=admin, now=utcnow())
     return redirect("/admin/users", "user-disabled")
 
 
 @router.post("/admin/users/{user_id}/enable")
-def enable_user(session: SessionDep, admin: AdminUser, user_id: int) -> Response:
+def enable_user(session: SessionDep, admin: AdminUser, user_id: RowId) -> Response:
     service.enable_user(session, user_id=user_id)
     return redirect("/admin/users", "user-enabled")
 
 
 @router.post("/admin/users/{user_id}/reset-link", response_class=HTMLResponse)
-def reset_link(request: Request, session: SessionDep, admin: AdminUser, user_id: int) -> Response:
+def reset_link(request: Request, session: SessionDep, admin: AdminUser, user_id: RowId) -> Response:
     """Shown once, on this response only: the admin copies it and sends it to the user."""
     token = service.issue_reset_link(session, user_id=user_id, by=admin, now=utcnow())
     issued = {"user_id": user_id, "url": f"{request.base_url}reset/{token}"}
