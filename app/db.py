@@ -25,6 +25,14 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 REQUEST_SLOTS = 16  # requests holding a connection at once, per process
 POOL_SIZE = REQUEST_SLOTS + 5  # + SQLite's writer, the in-process job threads and the reconciler
 READ_ONLY = "coach_read_only"
+WRITES = "coach_writes_on_get"
+
+
+def writes_on_get(endpoint: Any) -> Any:
+    """Marks a GET route that writes (it applies the server's clock), so its transaction is a
+    writer's; every other GET is read-only."""
+    setattr(endpoint, WRITES, True)
+    return endpoint
 
 
 def build_engine(url: str) -> Engine:
@@ -105,7 +113,10 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     """One transaction per request: committed when the handler returns, rolled back if it raises.
     GET and HEAD are read-only. Waiting for a slot (and, on SQLite, for the one writer's turn)
     happens here on the event loop, never in a worker thread."""
-    read_only = request.method in READ_METHODS
+    route = request.scope.get("route")
+    read_only = request.method in READ_METHODS and not getattr(
+        getattr(route, "endpoint", None), WRITES, False
+    )
     # SQLite's one writer never queues behind readers for a slot: it has its own.
     gate = sqlite_writer() if not read_only and _is_sqlite() else request_slots()
     async with gate:

@@ -279,7 +279,7 @@ def test_the_consent_page_never_links_off_site(client: TestClient, db: Session, 
     )
 
 
-def test_the_csrf_token_is_bound_to_the_login_session(client: TestClient, db: Session) -> None:
+def test_the_csrf_token_changes_at_sign_in_and_sign_out(client: TestClient, db: Session) -> None:
     before = csrf_token(client)
     user = create_user(db)
     sign_in(client, user)

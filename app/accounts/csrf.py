@@ -1,9 +1,9 @@
 """CSRF protection for every state-changing request, as ASGI middleware so no route can skip it.
 
-Each browser gets a random nonce in an HttpOnly cookie; forms carry HMAC(secret, nonce, login
-session) in the field `csrf_token`, scripts send it in the `X-CSRF-Token` header. Another site can
-neither read the cookie nor compute the token. Binding the token to the login session cookie
-rotates it at every sign-in and sign-out, so a token seen before sign-in is useless after."""
+Each browser gets a random nonce in an HttpOnly cookie; forms carry HMAC(secret, nonce) in the
+field `csrf_token`, scripts send it in the `X-CSRF-Token` header. Another site can neither read
+the cookie nor compute the token. Sign-in and sign-out give the browser a new nonce
+(`rotate_nonce`), so a token seen before either is useless after it."""
 
 import hashlib
 import hmac
@@ -15,7 +15,7 @@ from typing import Any
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse
+from starlette.responses import PlainTextResponse, Response
 
 CSRF_COOKIE = "coach_csrf"
 CSRF_FIELD = "csrf_token"
@@ -33,9 +33,15 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 SESSION_COOKIE = "coach_session"  # the login session's cookie, set by the sign-in routes
 
 
-def csrf_token_for(secret: str, nonce: str, login_session: str = "") -> str:
-    message = f"csrf:{nonce}:{login_session}".encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+def csrf_token_for(secret: str, nonce: str) -> str:
+    return hmac.new(secret.encode(), f"csrf:{nonce}".encode(), hashlib.sha256).hexdigest()
+
+
+def rotate_nonce(response: Response, secure: bool) -> None:
+    """A new nonce for this browser, so tokens issued before sign-in or sign-out stop working."""
+    response.set_cookie(
+        CSRF_COOKIE, secrets.token_urlsafe(32), path="/", httponly=True, samesite="lax", secure=secure
+    )
 
 
 def _replay(body: bytes) -> Receive:
@@ -66,8 +72,7 @@ class CSRFMiddleware:
         fresh = len(nonce) < 32
         if fresh:
             nonce = secrets.token_urlsafe(32)
-        login_session = cookie[SESSION_COOKIE].value if SESSION_COOKIE in cookie else ""
-        expected = csrf_token_for(self.secret, nonce, login_session)
+        expected = csrf_token_for(self.secret, nonce)
         scope.setdefault("state", {})["csrf_token"] = expected
         if scope["method"] not in SAFE_METHODS:
             try:

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts import service
+from app.accounts.csrf import rotate_nonce
 from app.accounts.deps import (
     SESSION_COOKIE,
     AdminUser,
@@ -42,6 +43,7 @@ def _signed_in(request: Request, response: Response, new: service.NewSession) ->
         samesite="lax",
         secure=request.url.scheme == "https",
     )
+    rotate_nonce(response, secure=request.url.scheme == "https")
     return response
 
 
@@ -115,6 +117,7 @@ def logout(request: Request, session: SessionDep) -> Response:
         service.end_session(session, token)
     response = redirect("/", "signed-out")
     response.delete_cookie(SESSION_COOKIE)
+    rotate_nonce(response, secure=request.url.scheme == "https")
     return response
 
 

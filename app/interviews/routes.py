@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.deps import SESSION_COOKIE, CurrentUser
 from app.config import get_settings
-from app.db import SessionDep
+from app.db import SessionDep, writes_on_get
 from app.errors import InvalidInput, NotAuthenticated, NotFound
 from app.interviews import service
 from app.interviews.processing import measured_speeds, processing, seconds_left
@@ -199,6 +199,7 @@ def _question_status(interview: InterviewSession, position: int) -> QuestionStat
 
 
 @router.get("/api/sessions/{session_id}/questions/{position}")
+@writes_on_get
 def question_status(
     session: SessionDep, user: CurrentUser, session_id: RowId, position: Position
 ) -> QuestionStatus:
