@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import select  # noqa: E402
 
 from app import migrate  # noqa: E402
-from app.config import DEFAULT_QUESTION_BANK  # noqa: E402
+from app.config import DEFAULT_QUESTION_BANK, get_settings  # noqa: E402, get_settings
 from app.db import get_sessionmaker  # noqa: E402
 from app.interviews import service as interviews  # noqa: E402
 from app.jobs.queue import enqueue  # noqa: E402
@@ -71,7 +71,10 @@ def main() -> int:
         user = create_user(session)
         interviews.give_consent(session, user, utcnow())
         request = interviews.SessionRequest(SessionKind.mock, AnswerMode.video)
-        session_id, user_id = interviews.start_session(session, user, request).id, user.id
+        session_id, user_id = (
+            interviews.start_session(session, user, request, get_settings(), utcnow()).id,
+            user.id,
+        )
     consumer, reconciler = create_consumer(2), Reconciler()
     consumer.start()
     reconciler.start()

@@ -23,6 +23,10 @@ def _safe_next(target: str | None) -> str:
     return "/"
 
 
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 def _signed_in(request: Request, response: Response, new: service.NewSession) -> Response:
     response.set_cookie(
         SESSION_COOKIE,
@@ -56,7 +60,14 @@ def signup(
     password: Annotated[str, Form()],
 ) -> Response:
     try:
-        user = service.create_user(session, email=email, password=password, display_name=display_name)
+        user = service.sign_up(
+            session,
+            email=email,
+            password=password,
+            display_name=display_name,
+            address=_client_address(request),
+            settings=get_settings(),
+        )
     except AppError as error:
         form = {"email": email, "display_name": display_name}
         return render(
@@ -80,7 +91,7 @@ def login(
     password: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    address = request.client.host if request.client else "unknown"
+    address = _client_address(request)
     try:
         user = service.authenticate(
             session, email=email, password=password, address=address, settings=get_settings()

@@ -1,4 +1,5 @@
-"""Accounts: sign-up, passwords, server-side sessions, sign-in throttling and roles."""
+"""Accounts: sign-up (limited per client address), passwords, server-side sessions, sign-in
+throttling and roles."""
 
 import hashlib
 import re
@@ -13,7 +14,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.config import Settings
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
-from app.models import LoginAttempt, Role, User, UserSession
+from app.models import LoginAttempt, Role, SignupRecord, User, UserSession
 from app.models.base import utcnow
 
 PASSWORD_MIN_LENGTH = 10
@@ -22,6 +23,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified against when the email is unknown, so a miss costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+SIGNUP_WINDOW = timedelta(hours=1)
 
 
 def normalize_email(email: str) -> str:
@@ -62,6 +64,27 @@ def create_user(
         raise Conflict("An account with this email already exists. Sign in instead.")
     user = User(email=email, display_name=display_name, password_hash=hash_password(password), role=role)
     session.add(user)
+    session.flush()
+    return user
+
+
+def sign_up(
+    session: Session, *, email: str, password: str, display_name: str, address: str, settings: Settings
+) -> User:
+    """A new candidate account, unless this client address has made too many in the last hour."""
+    since = utcnow() - SIGNUP_WINDOW
+    recent = session.scalar(
+        select(func.count())
+        .select_from(SignupRecord)
+        .where(SignupRecord.address == address[:64], SignupRecord.created_at > since)
+    )
+    if (recent or 0) >= settings.signups_per_address_per_hour:
+        raise TooManyRequests(
+            "Too many accounts were created from your network address in the last hour. "
+            "Try again in an hour, or sign in to an account you already have."
+        )
+    user = create_user(session, email=email, password=password, display_name=display_name)
+    session.add(SignupRecord(address=address[:64]))
     session.flush()
     return user
 

@@ -2,7 +2,8 @@
 
 The server is the authority on time: it records when a take's answer started and ended, accepts
 the tail of an upload within a grace period, and marks takes that ran over. Every function takes
-`now`, so tests control the clock."""
+`now`, so tests control the clock. Work and storage per user are bounded: sessions per day,
+megabytes of recordings per account, and unfinished takes are cleaned up after a while."""
 
 import hashlib
 import random
@@ -10,12 +11,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.config import Settings
-from app.errors import Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge, UnsupportedMedia
+from app.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    TooManyRequests,
+    UnsupportedMedia,
+)
 from app.models import (
     AnswerMode,
     ConsentRecord,
@@ -41,6 +50,7 @@ MAX_CHUNKS = 2000
 MOCK_QUESTIONS = 5
 MAX_QUESTIONS = 10
 FINISHED = (TakeState.uploaded, TakeState.transcribed, TakeState.analysed, TakeState.scored, TakeState.failed)
+OPEN = (TakeState.preparing, TakeState.recording)  # abandoned takes are neither open nor finished
 
 
 # --- consent ------------------------------------------------------------------------------------
@@ -95,13 +105,19 @@ def _pick_questions(session: Session, wanted: SessionRequest, rng: random.Random
 
 
 def start_session(
-    session: Session, user: User, wanted: SessionRequest, rng: random.Random | None = None
+    session: Session,
+    user: User,
+    wanted: SessionRequest,
+    settings: Settings,
+    now: datetime,
+    rng: random.Random | None = None,
 ) -> InterviewSession:
     """A new session whose questions are pinned to the versions current right now."""
     _require_consent(session, user)
+    _check_sessions_per_day(session, user, settings.sessions_per_day, now)
     picked = _pick_questions(session, wanted, rng or random.Random())  # noqa: S311 - not security
     interview = InterviewSession(
-        user_id=user.id, kind=wanted.kind, mode=wanted.mode, retakes_allowed=wanted.retakes
+        user_id=user.id, kind=wanted.kind, mode=wanted.mode, retakes_allowed=wanted.retakes, created_at=now
     )
     session.add(interview)
     session.flush()
@@ -114,6 +130,25 @@ def start_session(
         )
     session.flush()
     return interview
+
+
+def _check_sessions_per_day(session: Session, user: User, limit: int, now: datetime) -> None:
+    """At most `limit` sessions started in any 24 hours; the refusal says when the next one is possible."""
+    since = now - timedelta(days=1)
+    started = list(
+        session.scalars(
+            select(InterviewSession.created_at)
+            .where(InterviewSession.user_id == user.id, InterviewSession.created_at > since)
+            .order_by(InterviewSession.created_at.desc())
+            .limit(limit)
+        )
+    )
+    if len(started) >= limit:
+        next_at = started[-1] + timedelta(days=1)
+        raise TooManyRequests(
+            f"You have started {limit} sessions in the last 24 hours, the most allowed. You can start "
+            f"another at {next_at:%H:%M} UTC on {next_at:%d %B}; until then, continue one you have started."
+        )
 
 
 def delete_session(session: Session, storage: MediaStorage, user: User, session_id: int) -> None:
@@ -200,7 +235,7 @@ def begin_take(
     unfinished take, so a reload never burns a retake."""
     _require_consent(session, user)
     question = session_question(interview, position)
-    unfinished = next((t for t in question.takes if t.state not in FINISHED), None)
+    unfinished = next((t for t in question.takes if t.state in OPEN), None)
     if unfinished is not None:
         return unfinished
     if takes_left(interview, question) <= 0:
@@ -324,6 +359,7 @@ def receive_chunk(
         or sum(c.size for c in take.chunks) + len(data) > settings.max_upload_mb * 2**20
     ):
         raise PayloadTooLarge(f"Recordings are limited to {settings.max_upload_mb} MB.")
+    _check_storage_quota(session, take, len(data), settings.storage_quota_mb)
     if seq == 0 and not is_media(data):
         raise UnsupportedMedia("This is not a WebM or MP4 recording.")
     storage.write_chunk(take.media_key, seq, data)
@@ -332,6 +368,27 @@ def receive_chunk(
     session.flush()
     take.chunks.append(chunk)
     return received(take)
+
+
+def storage_used(session: Session, user_id: int) -> int:
+    """Bytes of every recording a user has uploaded (assembled recordings are their chunks)."""
+    used = session.scalar(
+        select(func.coalesce(func.sum(UploadChunk.size), 0))
+        .join(Take, Take.id == UploadChunk.take_id)
+        .join(SessionQuestion, SessionQuestion.id == Take.session_question_id)
+        .join(InterviewSession, InterviewSession.id == SessionQuestion.session_id)
+        .where(InterviewSession.user_id == user_id)
+    )
+    return int(used or 0)
+
+
+def _check_storage_quota(session: Session, take: Take, size: int, quota_mb: int) -> None:
+    used = storage_used(session, take.session_question.session.user_id)
+    if used + size > quota_mb * 2**20:
+        raise PayloadTooLarge(
+            f"Your recordings use {used / 2**20:.0f} MB of the {quota_mb} MB each account may keep. "
+            "Delete a session you no longer need to make room, then record this answer again."
+        )
 
 
 def finish_upload(
@@ -424,3 +481,27 @@ def retry_take(session: Session, take: Take, now: datetime) -> None:
 def _rerun_from(take: Take, state: TakeState, now: datetime) -> None:
     take.state, take.attempts, take.failure_reason, take.last_error = state, 0, None, None
     take.enqueued_at = now  # the caller enqueues "process_take" once this is committed
+
+
+# --- clean-up -----------------------------------------------------------------------------------
+
+
+def abandon_stale_takes(session: Session, storage: MediaStorage, hours: float, now: datetime) -> list[int]:
+    """Takes never finished within `hours` are abandoned: what was uploaded of them is deleted
+    (freeing the candidate's storage) and the take says so; the question can be answered again."""
+    stale = list(
+        session.scalars(
+            select(Take)
+            .where(Take.state.in_(OPEN), Take.prep_started_at < now - timedelta(hours=hours))
+            .options(selectinload(Take.chunks))
+        )
+    )
+    for take in stale:
+        storage.remove(take.media_key)
+        take.chunks.clear()
+        take.state = TakeState.abandoned
+        take.failure_reason = (
+            f"This answer was never finished, so what was uploaded of it was deleted after {hours:g} hours."
+        )
+    session.flush()
+    return [take.id for take in stale]

@@ -1,6 +1,6 @@
 """All ORM models, one module per aggregate, imported here so metadata is complete."""
 
-from app.models.account import LoginAttempt, Role, User, UserSession
+from app.models.account import LoginAttempt, Role, SignupRecord, User, UserSession
 from app.models.base import Base
 from app.models.interview import (
     AnswerMode,
@@ -28,6 +28,7 @@ __all__ = [
     "Role",
     "SessionKind",
     "SessionQuestion",
+    "SignupRecord",
     "Take",
     "TakeScore",
     "TakeState",

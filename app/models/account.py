@@ -1,4 +1,4 @@
-"""Users, their server-side sessions and the record of sign-in attempts."""
+"""Users, their server-side sessions, and the records of sign-in attempts and sign-ups."""
 
 import enum
 from datetime import datetime
@@ -62,3 +62,14 @@ class LoginAttempt(Base):
     email: Mapped[str] = mapped_column(String(254))
     address: Mapped[str] = mapped_column(String(64))
     attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SignupRecord(Base):
+    """The client address of a recent sign-up, to limit sign-ups per address; purged after an hour."""
+
+    __tablename__ = "signup_records"
+    __table_args__ = (Index("ix_signup_records_address_at", "address", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

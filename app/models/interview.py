@@ -33,6 +33,7 @@ class TakeState(enum.StrEnum):
     analysed = "analysed"
     scored = "scored"
     failed = "failed"
+    abandoned = "abandoned"  # never finished; what was uploaded was deleted after a while
 
 
 def _enum(kind: type[enum.StrEnum], name: str) -> Enum:

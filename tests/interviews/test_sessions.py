@@ -6,10 +6,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
+from app.config import get_settings
 from app.errors import Conflict, Forbidden, InvalidInput
 from app.interviews import service
 from app.interviews.service import SessionRequest
 from app.models import AnswerMode, SessionKind, TakeState
+from app.models.base import utcnow
 from app.questions import service as questions
 from tests.factories import consenting_candidate, create_user, publish_question
 
@@ -30,14 +32,18 @@ def bank(db: Session) -> list[str]:
 
 def single(db: Session, mode: AnswerMode = AnswerMode.video, slug: str = "drift-manual-edit"):  # type: ignore[no-untyped-def]
     user = consenting_candidate(db)
-    interview = service.start_session(db, user, SessionRequest(SessionKind.single, mode, question=slug))
+    interview = service.start_session(
+        db, user, SessionRequest(SessionKind.single, mode, question=slug), get_settings(), utcnow()
+    )
     return user, service.get_session(db, user, interview.id)
 
 
 def test_nothing_is_recorded_without_consent(db: Session, bank: list[str]) -> None:
     user = create_user(db)
     with pytest.raises(Forbidden):
-        service.start_session(db, user, SessionRequest(SessionKind.mock, AnswerMode.video))
+        service.start_session(
+            db, user, SessionRequest(SessionKind.mock, AnswerMode.video), get_settings(), utcnow()
+        )
     service.give_consent(db, user, T0)
     assert service.has_consent(db, user)
 
@@ -57,21 +63,36 @@ def test_practice_mock_and_single_sessions_choose_their_questions(db: Session, b
     user = consenting_candidate(db)
     rng = random.Random(7)
     practice = service.start_session(
-        db, user, SessionRequest(SessionKind.practice, AnswerMode.audio, count=3), rng
+        db,
+        user,
+        SessionRequest(SessionKind.practice, AnswerMode.audio, count=3),
+        get_settings(),
+        utcnow(),
+        rng,
     )
-    mock = service.start_session(db, user, SessionRequest(SessionKind.mock, AnswerMode.typed), rng)
+    mock = service.start_session(
+        db, user, SessionRequest(SessionKind.mock, AnswerMode.typed), get_settings(), utcnow(), rng
+    )
     assert len(service.get_session(db, user, practice.id).questions) == 3
     mock_categories = {
         q.question_version.content["category"] for q in service.get_session(db, user, mock.id).questions
     }
     assert len(service.get_session(db, user, mock.id).questions) == 5 and len(mock_categories) >= 3
     with pytest.raises(InvalidInput, match="between 1 and 10"):
-        service.start_session(db, user, SessionRequest(SessionKind.practice, AnswerMode.video, count=11))
+        service.start_session(
+            db,
+            user,
+            SessionRequest(SessionKind.practice, AnswerMode.video, count=11),
+            get_settings(),
+            utcnow(),
+        )
     with pytest.raises(InvalidInput, match="No published questions"):
         service.start_session(
             db,
             user,
             SessionRequest(SessionKind.practice, AnswerMode.video, category="tooling", difficulty="junior"),
+            get_settings(),
+            utcnow(),
         )
 
 

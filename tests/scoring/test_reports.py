@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.config import DEFAULT_QUESTION_BANK
+from app.config import DEFAULT_QUESTION_BANK, get_settings
 from app.interviews import service as interviews
 from app.jobs import pipeline
 from app.models import AnswerMode, SessionKind, Take, TakeState, TakeTranscript, User
@@ -32,7 +32,9 @@ def typed_session(db: Session, user: User, answers: dict[str, str]) -> int:
         if len(answers) == 1
         else interviews.SessionRequest(SessionKind.practice, AnswerMode.typed, count=len(answers))
     )
-    interview = interviews.get_session(db, user, interviews.start_session(db, user, request).id)
+    interview = interviews.get_session(
+        db, user, interviews.start_session(db, user, request, get_settings(), utcnow()).id
+    )
     for question in interview.questions:
         take = interviews.begin_take(db, user, interview, question.position, utcnow())
         interviews.start_answer(take, utcnow())
