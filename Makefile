@@ -47,4 +47,5 @@ bench: install
 	$(BIN)/python benchmarks/score_batch.py
 	$(BIN)/python benchmarks/transcription.py
 	$(BIN)/python benchmarks/pipeline_latency.py
+	$(BIN)/python benchmarks/long_recording.py
 	$(BIN)/python benchmarks/transcribed_scores.py

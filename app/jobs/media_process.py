@@ -7,23 +7,23 @@ answer to the next. A child that runs over its time, runs out of memory or dies 
 replaced. While a child works, the caller's heartbeat runs (the pipeline renews its lease), and
 `interrupt_all` (shutdown) stops every child at once, so stopping never waits for a transcription."""
 
-import logging
-import multiprocessing
 import os
 import resource
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
 from typing import Any, TypeVar
 
-log = logging.getLogger(__name__)
+from app.media.errors import MediaError
+
 T = TypeVar("T")
 POLL_SECONDS = 0.25  # how quickly a shutdown or a time limit is noticed
 
-_spawn = multiprocessing.get_context("spawn")  # never fork a process that runs threads
 _stopping = threading.Event()
 _per_thread = threading.local()
 _children: set["_Child"] = set()
@@ -83,8 +83,6 @@ def run_limited(
     if outcome == "error":
         raise StepFailed(f"{what} failed: {value}")
     if outcome == "media":
-        from app.media.errors import MediaError
-
         raise MediaError(value)
     result: T = value
     return result
@@ -111,31 +109,33 @@ def _discard(child: "_Child") -> None:
 
 
 class _Child:
-    """One spawned process serving requests over a pipe, with its address space capped."""
+    """One process (`python -m app.jobs.media_process`, a fresh interpreter: a process running
+    threads is never forked, and no script is re-imported) serving requests over a socket pair."""
 
     def __init__(self, memory_mb: int) -> None:
         self.memory_mb = memory_mb
-        self.connection, theirs = _spawn.Pipe()
-        self.process: BaseProcess = _spawn.Process(
-            target=_serve, args=(theirs, memory_mb * 2**20), name="media-worker", daemon=True
-        )
-        self.process.start()
+        ours, theirs = socket.socketpair()
+        command = [sys.executable, "-m", __name__, str(theirs.fileno()), str(memory_mb * 2**20)]
+        environment = os.environ | {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        self.process = subprocess.Popen(command, pass_fds=[theirs.fileno()], env=environment)  # noqa: S603
         theirs.close()
+        self.connection = Connection(ours.detach())
 
     def usable(self, memory_mb: int) -> bool:
-        return self.memory_mb == memory_mb and self.process.is_alive()
+        return self.memory_mb == memory_mb and self.process.poll() is None
 
     def kill(self) -> None:
-        if self.process.is_alive():
+        if self.process.poll() is None:
             self.process.kill()
-        self.process.join(5)
+        self.process.wait(5)
+        self.connection.close()
 
     def await_result(
         self, what: str, limits: Limits, heartbeat: Callable[[], None], heartbeat_seconds: float
     ) -> tuple[str, Any]:
         deadline = time.monotonic() + limits.seconds
         next_beat = time.monotonic() + heartbeat_seconds
-        while not wait([self.connection, self.process.sentinel], POLL_SECONDS):
+        while not wait([self.connection], POLL_SECONDS):  # a dead child's socket is readable too
             if _stopping.is_set():
                 _discard(self)
                 raise WorkInterrupted(what)
@@ -159,7 +159,7 @@ class _Child:
             reply: tuple[str, Any] = self.connection.recv()
             return reply
         except (EOFError, OSError):
-            code = self.process.exitcode
+            code = self.process.wait(5)
             _discard(self)
             if _stopping.is_set():
                 raise WorkInterrupted(what) from None
@@ -176,8 +176,6 @@ def _serve(connection: Connection, memory_bytes: int) -> None:
     """The child's loop: run each function sent and send back ("ok", result) or why it failed."""
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     threading.Thread(target=_exit_when_orphaned, args=(os.getppid(),), daemon=True).start()
-    from app.media.errors import MediaError
-
     while True:
         try:
             function, args = connection.recv()
@@ -199,3 +197,7 @@ def _exit_when_orphaned(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(1)
     os._exit(1)
+
+
+if __name__ == "__main__":
+    _serve(Connection(int(sys.argv[1])), int(sys.argv[2]))
