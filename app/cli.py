@@ -20,7 +20,9 @@ from app.models import Role
 from app.questions import service as questions
 from app.questions.bank_files import BankFiles, coverage_summary, load_bank
 from app.scoring.batch import score_batch, score_one
+from app.scoring.consistency import inconsistencies
 from app.scoring.report_text import report_as_text
+from app.scoring.rubric import RubricScorer
 from app.scoring.service import build_scorer
 
 cli = typer.Typer(
@@ -157,8 +159,15 @@ BankDir = Annotated[Path, typer.Argument(help="The bank folder (competencies.yam
 
 @questions_cli.command("validate")
 def questions_validate(directory: BankDir = DEFAULT_QUESTION_BANK) -> None:
-    """Check every file of the bank; print each problem with its file and field."""
+    """Check every file of the bank, and that each question scores its own texts as its rubric
+    says; print each problem with its file and field."""
     bank = _read_bank(directory)
+    scorer = RubricScorer(bank.questions)
+    problems = [(q.id, item) for q in bank.questions for item in inconsistencies(q, scorer)]
+    for slug, item in problems:
+        typer.echo(f"{directory}/questions/{slug}.yaml: {item.field}: {item.message}", err=True)
+    if problems:
+        raise _fail(f"{len(problems)} scoring inconsistency(ies) in {directory}")
     typer.echo(f"ok: {coverage_summary(bank.questions)}")
 
 

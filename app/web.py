@@ -21,6 +21,14 @@ from app.models import Role
 log = logging.getLogger(__name__)
 templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
 
+
+def plural(count: int, word: str) -> str:
+    """`1 question`, `3 questions`: the count with the word in the right number."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+templates.env.filters["plural"] = plural
+
 # Messages a redirect can ask the next page to show, by key, so no user text is reflected.
 NOTICES = {
     "signed-in": "Welcome back. You are signed in.",

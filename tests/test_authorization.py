@@ -92,7 +92,11 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/api/sessions/{session_id}/questions/{position}/takes"): owner_action(200, json={}),
     ("GET", "/api/takes/{take_id}"): API_OWNER_GET,
     ("POST", "/api/takes/{take_id}/start"): owner_action(200, json={}),
-    ("POST", "/api/takes/{take_id}/restart"): owner_action(200, json={}),
+    ("GET", "/api/sessions/{session_id}/questions/{position}"): API_OWNER_GET,
+    ("POST", "/api/sessions/{session_id}/questions/{position}/skip"): owner_action(409, json={}),
+    ("POST", "/api/sessions/{session_id}/questions/{position}/keep"): owner_action(
+        200, json={"take_id": "{finished_take_id}"}
+    ),
     ("PUT", "/api/takes/{take_id}/chunks/{seq}"): owner_action(200, raw=WEBM_START),
     ("POST", "/api/takes/{take_id}/stop"): owner_action(200, json={}),
     ("POST", "/api/takes/{take_id}/finish"): owner_action(
@@ -162,7 +166,7 @@ def _candidate_session(db: Session, user: User) -> tuple[int, int, int]:
     )
     finished = submit_recording(db, user, interview, 1, WEBM_START)
     get_storage().poster_path(finished.media_key).write_bytes(b"\xff\xd8\xff\xe0 a poster frame")
-    recording = interviews.begin_take(db, user, interview, 1, utcnow())
+    recording = interviews.begin_take(db, user, interview, 1, utcnow(), retake=True)
     interviews.start_answer(recording, utcnow())
     db.flush()
     return interview.id, finished.id, recording.id
@@ -193,9 +197,10 @@ def test_route_answers_each_actor_as_the_matrix_says(
         )
     elif expected_rule.json is not None:
         headers = {"X-CSRF-Token": csrf_token(client)}
-        response = client.request(
-            method, url, json=expected_rule.json, headers=headers, follow_redirects=False
-        )
+        body = {
+            k: world.fill(v, actor, path) if isinstance(v, str) else v for k, v in expected_rule.json.items()
+        }
+        response = client.request(method, url, json=body, headers=headers, follow_redirects=False)
     else:
         form = {key: world.fill(value, actor, path) for key, value in expected_rule.form.items()}
         response = client.request(

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.errors import NotFound
 from app.interviews import service as interviews
 from app.models import (
+    AnswerMode,
     Competency,
     InterviewSession,
     SessionQuestion,
@@ -120,7 +121,7 @@ def answer_view(session: Session, user: User, session_id: int, take_id: int) -> 
             q for p in view.report.key_points_covered for q in p.evidence
         }
         view.quote_times = {q: quote_start(view.transcript, q) if view.transcript else None for q in quotes}
-    if video is not None:
+    if video is not None and take.mode == AnswerMode.video:  # audio and typed answers have no camera
         view.presence, view.has_poster = video.data, video.has_poster
     return view
 
@@ -165,7 +166,8 @@ class SessionReport:
 
     @property
     def pending(self) -> int:
-        return pending([take for _, take, _ in self.answers])
+        """Answers still to come; a question the candidate skipped is not waited for."""
+        return pending([take for question, take, _ in self.answers if take or question.skipped_at is None])
 
 
 def _scores(session: Session, take_ids: list[int]) -> dict[int, ScoreReport]:

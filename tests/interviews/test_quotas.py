@@ -130,7 +130,7 @@ def test_answers_never_finished_are_cleaned_up_and_the_candidate_sees_why(
     abandon_stale_takes_job.call_local()
     db.expire_all()
     assert (db.get(Take, stale.id).state, db.get(Take, fresh.id).state) == (  # type: ignore[union-attr]
-        TakeState.abandoned,
+        TakeState.expired,
         TakeState.recording,
     )
     assert chunk_files(stale) == [] and chunk_files(fresh) == ["000000.part"]
@@ -142,5 +142,5 @@ def test_answers_never_finished_are_cleaned_up_and_the_candidate_sees_why(
         in (page.text)
     )
     interview = service.get_session(db, candidate, session_id)
-    again = service.begin_take(db, candidate, interview, 1, utcnow())
+    again = service.begin_take(db, candidate, interview, 1, utcnow(), retake=True)
     assert again.id != stale.id and again.number == 2 and again.state == TakeState.preparing

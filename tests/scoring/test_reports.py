@@ -117,7 +117,8 @@ def test_the_answer_report_page_shows_scores_quotes_and_the_model_answer(
         "Only automated sync with self heal reverts the kubectl edit" in page
     )  # a quote in the candidate's words
     assert "Model answer" in page and "Correct the transcript" in page
-    assert client.get(f"/sessions/{session_id}/report").status_code == 200
+    assert "On camera" not in page  # a typed answer has no camera to describe
+    assert "1 question\n" in client.get(f"/sessions/{session_id}/report").text
     assert "<svg" in client.get(f"/sessions/{session_id}/report").text
     assert "<svg" in client.get("/progress").text
     assert client.get(f"/api/sessions/{session_id}/status").json()["pending"] == 0
@@ -152,6 +153,22 @@ def test_an_answer_that_needs_attention_says_why_and_can_be_retried(
     assert post_form(client, f"/sessions/{session_id}/answers/{take.id}/retry").status_code == 303
     db.expire_all()
     assert db.get(Take, take.id).state == TakeState.analysed  # type: ignore[union-attr]
+
+
+def test_a_skipped_question_is_shown_as_skipped_and_not_waited_for(
+    client: TestClient, db: Session, candidate: User
+) -> None:
+    publish_question(db, "sync-interval")
+    request = interviews.SessionRequest(SessionKind.practice, AnswerMode.typed, count=2)
+    started = interviews.start_session(db, candidate, request, get_settings(), utcnow())
+    interview = interviews.get_session(db, candidate, started.id)
+    for position in (1, 2):
+        interviews.skip_question(interview, position, utcnow())
+    db.commit()
+    sign_in(client, candidate)
+    page = client.get(f"/sessions/{interview.id}/report").text
+    assert page.count('<span class="badge">skipped</span>') == 2 and "still being processed" not in page
+    assert "Session report" in client.get(f"/sessions/{interview.id}").text  # the finished session links it
 
 
 def test_reports_belong_to_their_candidate(app, client: TestClient, db: Session, candidate: User) -> None:  # type: ignore[no-untyped-def]

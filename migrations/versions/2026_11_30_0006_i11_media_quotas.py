@@ -1,7 +1,7 @@
-"""quotas: sign-up records per client address, and the abandoned state of takes
+"""quotas: sign-up records, to limit sign-ups per client address
 
-Revision ID: 0005_i11_media
-Revises: 0004
+Revision ID: 0006_i11_media
+Revises: 0005_i10_session_flow
 Create Date: 2026-11-30 05:30:00
 """
 
@@ -12,16 +12,10 @@ from alembic import op
 
 import app.models.base
 
-revision: str = "0005_i11_media"
-down_revision: str | None = "0004"
+revision: str = "0006_i11_media"
+down_revision: str | None = "0005_i10_session_flow"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-STATES = ["preparing", "recording", "uploaded", "transcribed", "analysed", "scored", "failed"]
-
-
-def _state_check(states: list[str]) -> str:
-    return "state IN (" + ", ".join(f"'{state}'" for state in states) + ")"
 
 
 def upgrade() -> None:
@@ -34,16 +28,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("signup_records", schema=None) as batch_op:
         batch_op.create_index("ix_signup_records_address_at", ["address", "created_at"], unique=False)
-    with op.batch_alter_table("takes", schema=None) as batch_op:
-        batch_op.drop_constraint(op.f("ck_takes_take_state"), type_="check")
-        batch_op.create_check_constraint(op.f("ck_takes_take_state"), _state_check([*STATES, "abandoned"]))
 
 
 def downgrade() -> None:
-    op.execute("UPDATE takes SET state = 'failed' WHERE state = 'abandoned'")
-    with op.batch_alter_table("takes", schema=None) as batch_op:
-        batch_op.drop_constraint(op.f("ck_takes_take_state"), type_="check")
-        batch_op.create_check_constraint(op.f("ck_takes_take_state"), _state_check(STATES))
     with op.batch_alter_table("signup_records", schema=None) as batch_op:
         batch_op.drop_index("ix_signup_records_address_at")
     op.drop_table("signup_records")
