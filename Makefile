@@ -49,4 +49,5 @@ bench: install
 	$(BIN)/python benchmarks/transcription.py
 	$(BIN)/python benchmarks/pipeline_latency.py
 	$(BIN)/python benchmarks/long_recording.py
+	$(BIN)/python benchmarks/processing_estimate.py
 	$(BIN)/python benchmarks/transcribed_scores.py

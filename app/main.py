@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from app.accounts import log_redaction
 from app.accounts import routes as accounts
 from app.accounts.csrf import CSRFMiddleware
 from app.config import PACKAGE_DIR, get_settings
@@ -21,6 +22,7 @@ def create_app() -> FastAPI:
         app.include_router(router)
     app.state.publish_check = publishing_problems  # the editor publishes only self-consistent questions
     install_error_handlers(app)
+    log_redaction.install()
     app.add_middleware(CSRFMiddleware, secret=get_settings().resolved_secret_key())
     app.add_middleware(SecurityHeadersMiddleware)  # added last, so it wraps everything
     return app

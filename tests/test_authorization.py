@@ -9,6 +9,7 @@ import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from app.accounts import service as accounts
 from app.config import DEFAULT_QUESTION_BANK, get_settings
 from app.interviews import service as interviews
 from app.models import AnswerMode, QuestionStatus, Role, SessionKind, User
@@ -58,6 +59,12 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/admin/users"): role_page(),
     ("POST", "/admin/users/{user_id}/role"): role_action(form={"role": "reviewer"}),
+    ("POST", "/admin/users/{user_id}/disable"): role_action(),
+    ("POST", "/admin/users/{user_id}/enable"): role_action(),
+    ("POST", "/admin/users/{user_id}/reset-link"): role_action(status=200),
+    # a password-reset link: whoever holds the token (it is the credential), signed in or not
+    ("GET", "/reset/{token}"): public(),
+    ("POST", "/reset/{token}"): public(303, form={"new_password": NEW_PASSWORD}),
     # question bank: editors (and admins) only
     ("GET", "/editor/questions"): role_page("editor"),
     ("GET", "/editor/questions/new"): role_page("editor"),
@@ -123,6 +130,7 @@ class World:
     session_id: int
     finished_take_id: int
     recording_take_id: int
+    reset_token: str
 
     def fill(self, text: str, actor: str, path: str = "") -> str:
         candidate = self.users["candidate"]
@@ -134,6 +142,7 @@ class World:
             position=1,
             take_id=self.finished_take_id if media else self.recording_take_id,
             finished_take_id=self.finished_take_id,
+            token=self.reset_token,
             seq=0,
             path="app.css",
             candidate_email=candidate.email,
@@ -155,7 +164,8 @@ def world(db: Session) -> World:
     service.set_status(db, question.slug, QuestionStatus.published)
     for user in users.values():
         interviews.give_consent(db, user, utcnow())
-    return World(users, *_candidate_session(db, users["candidate"]))
+    token = accounts.issue_reset_link(db, user_id=users["candidate"].id, by=users["admin"], now=utcnow())
+    return World(users, *_candidate_session(db, users["candidate"]), token)
 
 
 def _candidate_session(db: Session, user: User) -> tuple[int, int, int]:

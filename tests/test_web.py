@@ -85,6 +85,16 @@ def test_error_pages_never_query_the_database(client: TestClient, db: Session, m
     assert missing.status_code == 404 and "There is nothing at this address." in missing.text
 
 
+def test_the_home_page_promises_only_what_exists(client: TestClient) -> None:
+    home = " ".join(client.get("/").text.split())
+    assert "can browse the question bank with its model answers and practise themselves" in home
+    assert (
+        "Assessments for inviting and reviewing candidates are being built; they are not available yet."
+        in home
+    )
+    assert "invite candidates to fixed assessments" not in home
+
+
 def test_counts_in_pages_use_the_right_number() -> None:
     page = templates.env.from_string(
         '{{ 1|plural("pause") }}; {{ 0|plural("pause") }}; {{ 3|plural("question") }}'

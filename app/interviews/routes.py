@@ -13,6 +13,7 @@ from app.config import get_settings
 from app.db import SessionDep
 from app.errors import InvalidInput, NotFound, PayloadTooLarge
 from app.interviews import service
+from app.interviews.processing import measured_speeds, processing, seconds_left
 from app.interviews.schemas import (
     BeginTake,
     FinishUpload,
@@ -100,20 +101,16 @@ def create_session(
 # --- session pages ------------------------------------------------------------------------------
 
 
-@router.get("/sessions", response_class=HTMLResponse)
-def sessions_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
-    return render(request, "interviews/sessions.html", {"interviews": service.list_sessions(session, user)})
-
-
 @router.get("/sessions/{session_id}", response_class=HTMLResponse)
 def session_page(request: Request, session: SessionDep, user: CurrentUser, session_id: SessionId) -> Response:
     interview = service.get_session(session, user, session_id)
+    chosen, now, speeds = service.chosen_takes(interview), utcnow(), measured_speeds(session)
     context = {
         "interview": interview,
-        "chosen": dict(
-            zip([q.id for q in interview.questions], service.chosen_takes(interview), strict=True)
-        ),
+        "chosen": dict(zip([q.id for q in interview.questions], chosen, strict=True)),
         "next_position": service.next_position(interview),
+        "processing": {take.id: processing(take, now, speeds) for take in chosen if take is not None},
+        "seconds_left": seconds_left(chosen, now, speeds),
     }
     return render(request, "interviews/session.html", context)
 

@@ -1,6 +1,14 @@
 """All ORM models, one module per aggregate, imported here so metadata is complete."""
 
-from app.models.account import LoginAttempt, Role, SignupRecord, User, UserSession
+from app.models.account import (
+    LoginAttempt,
+    PasswordResetLink,
+    Role,
+    SignOutReason,
+    SignupRecord,
+    User,
+    UserSession,
+)
 from app.models.base import Base
 from app.models.interview import (
     AnswerMode,
@@ -22,12 +30,14 @@ __all__ = [
     "ConsentRecord",
     "InterviewSession",
     "LoginAttempt",
+    "PasswordResetLink",
     "Question",
     "QuestionStatus",
     "QuestionVersion",
     "Role",
     "SessionKind",
     "SessionQuestion",
+    "SignOutReason",
     "SignupRecord",
     "Take",
     "TakeScore",

@@ -62,7 +62,6 @@ def _editor_form(
         "form": form,
         "question": question,
         "errors": errors,
-        "general_errors": errors.get("(file)", []),
     }
     return render(request, "questions/editor_form.html", context | _choices(), status_code)
 

@@ -118,7 +118,12 @@ def list_competencies(session: Session) -> list[Competency]:
 
 
 def versions(session: Session, question: Question) -> list[QuestionVersion]:
-    query = select(QuestionVersion).where(QuestionVersion.question_id == question.id)
+    """Newest first, each with who saved it (none for versions written by `questions sync`)."""
+    query = (
+        select(QuestionVersion)
+        .where(QuestionVersion.question_id == question.id)
+        .options(selectinload(QuestionVersion.author))
+    )
     return list(session.scalars(query.order_by(QuestionVersion.number.desc())))
 
 

@@ -1,7 +1,7 @@
 """quotas: sign-up records, to limit sign-ups per client address
 
-Revision ID: 0006_i11_media
-Revises: 0005_i10_session_flow
+Revision ID: 0007_i11_media
+Revises: 0006_i10_staff
 Create Date: 2026-11-30 05:30:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import app.models.base
 
-revision: str = "0006_i11_media"
-down_revision: str | None = "0005_i10_session_flow"
+revision: str = "0007_i11_media"
+down_revision: str | None = "0006_i10_staff"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
