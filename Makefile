@@ -54,6 +54,7 @@ bench: install bench-load
 	$(BIN)/python benchmarks/score_batch.py
 	$(BIN)/python benchmarks/transcription.py
 	$(BIN)/python benchmarks/pipeline_latency.py
+	$(BIN)/python benchmarks/long_recording.py
 	$(BIN)/python benchmarks/processing_estimate.py
 	$(BIN)/python benchmarks/transcribed_scores.py
 

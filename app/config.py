@@ -50,6 +50,14 @@ class Settings(BaseSettings):
     pipeline_lease_seconds: int = Field(default=300, ge=1)  # a killed worker's take is retried after this
     pipeline_max_attempts: int = Field(default=3, ge=1)
     reconcile_seconds: float = Field(default=30.0, gt=0)
+    media_step_seconds: float = Field(default=300.0, gt=0)  # wall-clock limit of one media step
+    media_memory_mb: int = Field(default=2048, ge=256)  # address-space limit of the media process
+
+    # quotas: bounded work and storage per user and per client address
+    storage_quota_mb: int = Field(default=2000, ge=1)  # all of a user's recordings together
+    sessions_per_day: int = Field(default=20, ge=1)  # interview sessions a user may start in 24 hours
+    signups_per_address_per_hour: int = Field(default=10, ge=1)
+    abandoned_take_hours: float = Field(default=24.0, gt=0)  # unfinished takes are cleaned up after this
 
     def resolved_llm_api_key(self) -> str | None:
         if self.llm_api_key is not None:

@@ -3,7 +3,8 @@
 
 Answers 1-4 are processed while the candidate records the next one (as in real use); the clock
 runs from the moment answer 5 is finalised until every answer is scored. Also prints the peak
-resident memory of the process doing the work."""
+resident memory of the worker process and of the largest media child process (speech and video
+run there, under COACH_MEDIA_MEMORY_MB)."""
 
 import os
 import resource
@@ -20,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import select  # noqa: E402
 
 from app import migrate  # noqa: E402
-from app.config import DEFAULT_QUESTION_BANK  # noqa: E402
+from app.config import DEFAULT_QUESTION_BANK, get_settings  # noqa: E402, get_settings
 from app.db import get_sessionmaker  # noqa: E402
 from app.interviews import service as interviews  # noqa: E402
 from app.jobs.queue import enqueue  # noqa: E402
@@ -71,7 +72,10 @@ def main() -> int:
         user = create_user(session)
         interviews.give_consent(session, user, utcnow())
         request = interviews.SessionRequest(SessionKind.mock, AnswerMode.video)
-        session_id, user_id = interviews.start_session(session, user, request).id, user.id
+        session_id, user_id = (
+            interviews.start_session(session, user, request, get_settings(), utcnow()).id,
+            user.id,
+        )
     consumer, reconciler = create_consumer(2), Reconciler()
     consumer.start()
     reconciler.start()
@@ -91,11 +95,12 @@ def main() -> int:
     reconciler.stop()
     consumer.stop(graceful=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    media_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # stopped with the consumer
     seconds = wav_seconds(VAR / "answer.wav")
     print(f"answers: {QUESTIONS} x {len(data) / 1e6:.1f} MB webm, {seconds:.0f} s of speech each")
     print(f"last answer finalised -> session report complete: {elapsed:.1f} s")
     print(f"final states: {[s.value for s in states(take_ids)]}")
-    print(f"peak resident memory (web-less worker process, whisper and OpenCV loaded): {peak:.0f} MB")
+    print(f"peak resident memory: worker process {peak:.0f} MB, largest media process {media_peak:.0f} MB")
     return 0
 
 

@@ -20,7 +20,7 @@ from benchmarks.pipeline_latency import recording
 
 # isort: split
 from app import migrate
-from app.config import DEFAULT_QUESTION_BANK
+from app.config import DEFAULT_QUESTION_BANK, get_settings
 from app.db import get_sessionmaker
 from app.interviews import service as interviews
 from app.interviews.processing import STAGES, measured_speeds, processing, recording_seconds, stage_seconds
@@ -47,7 +47,9 @@ def new_take(mode: AnswerMode, data: bytes) -> int:
         user = create_user(session)
         interviews.give_consent(session, user, utcnow())
         request = interviews.SessionRequest(SessionKind.single, mode, question="drift-manual-edit")
-        interview = interviews.get_session(session, user, interviews.start_session(session, user, request).id)
+        interview = interviews.get_session(
+            session, user, interviews.start_session(session, user, request, get_settings(), utcnow()).id
+        )
         if mode == AnswerMode.typed:
             take = interviews.begin_take(session, user, interview, 1, utcnow())
             interviews.start_answer(take, utcnow())

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts
-from app.config import DEFAULT_QUESTION_BANK
+from app.config import DEFAULT_QUESTION_BANK, get_settings
 from app.interviews import service as interviews
 from app.models import AnswerMode, QuestionStatus, Role, SessionKind, User
 from app.models.base import Base, utcnow
@@ -186,7 +186,9 @@ def world(db: Session) -> World:
 def _candidate_session(db: Session, user: User) -> tuple[int, int, int]:
     """A single-question video session with one finished take and a second one recording."""
     request = interviews.SessionRequest(SessionKind.single, AnswerMode.video, question=QUESTION["id"])
-    interview = interviews.get_session(db, user, interviews.start_session(db, user, request).id)
+    interview = interviews.get_session(
+        db, user, interviews.start_session(db, user, request, get_settings(), utcnow()).id
+    )
     finished = submit_recording(db, user, interview, 1, WEBM_START)
     get_storage().poster_path(finished.media_key).write_bytes(b"\xff\xd8\xff\xe0 a poster frame")
     recording = interviews.begin_take(db, user, interview, 1, utcnow(), retake=True)

@@ -69,8 +69,14 @@ def signup(
     password: Annotated[str, Form()],
 ) -> Response:
     try:
-        user = service.create_user(
-            session, email=email, password=password, display_name=display_name, password_hash=password_hash
+        user = service.sign_up(
+            session,
+            email=email,
+            password=password,
+            display_name=display_name,
+            address=client_address(request),
+            settings=get_settings(),
+            password_hash=password_hash,
         )
     except AppError as error:
         form = {"email": email, "display_name": display_name}

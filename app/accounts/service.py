@@ -1,5 +1,5 @@
-"""Accounts: sign-up, passwords, server-side sessions, sign-in throttling, roles, disabled
-accounts and one-time password-reset links."""
+"""Accounts: sign-up (limited per client address), passwords, server-side sessions, sign-in
+throttling, roles, disabled accounts and one-time password-reset links."""
 
 import hashlib
 import re
@@ -16,7 +16,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.config import Settings
 from app.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound, TooManyRequests
-from app.models import LoginAttempt, PasswordResetLink, Role, SignOutReason, User, UserSession
+from app.models import LoginAttempt, PasswordResetLink, Role, SignOutReason, SignupRecord, User, UserSession
 from app.models.base import utcnow
 
 PASSWORD_MIN_LENGTH = 10
@@ -30,6 +30,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 # Verified against when the email is unknown, so a miss costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+SIGNUP_WINDOW = timedelta(hours=1)
 
 
 def normalize_email(email: str) -> str:
@@ -125,6 +126,36 @@ def create_user(
             session.add(user)
     except IntegrityError:
         raise EmailTaken("An account with this email already exists.") from None
+    return user
+
+
+def sign_up(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    address: str,
+    settings: Settings,
+    password_hash: str | None = None,
+) -> User:
+    """A new candidate account, unless this client address has made too many in the last hour."""
+    since = utcnow() - SIGNUP_WINDOW
+    recent = session.scalar(
+        select(func.count())
+        .select_from(SignupRecord)
+        .where(SignupRecord.address == address[:64], SignupRecord.created_at > since)
+    )
+    if (recent or 0) >= settings.signups_per_address_per_hour:
+        raise TooManyRequests(
+            "Too many accounts were created from your network address in the last hour. "
+            "Try again in an hour, or sign in to an account you already have."
+        )
+    user = create_user(
+        session, email=email, password=password, display_name=display_name, password_hash=password_hash
+    )
+    session.add(SignupRecord(address=address[:64]))
+    session.flush()
     return user
 
 

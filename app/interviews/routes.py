@@ -90,7 +90,7 @@ def create_session(
     question: Annotated[str, Form()] = "",
 ) -> Response:
     wanted = service.SessionRequest(kind, mode, category, difficulty, count, question)
-    interview = service.start_session(session, user, wanted)
+    interview = service.start_session(session, user, wanted, get_settings(), utcnow())
     first = f"/sessions/{interview.id}/questions/1"
     return redirect(first if mode == AnswerMode.typed else f"/sessions/{interview.id}/check")
 

@@ -2,7 +2,8 @@
 
 The server is the authority on time: it records when a take's answer started and ended, accepts
 the tail of an upload within a grace period, and marks takes that ran over. Every function takes
-`now`, so tests control the clock."""
+`now`, so tests control the clock. Work and storage per user are bounded: sessions per day,
+megabytes of recordings per account, and unfinished takes are cleaned up after a while."""
 
 import enum
 import hashlib
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -115,14 +116,20 @@ def _pick_questions(session: Session, wanted: SessionRequest, rng: random.Random
 
 
 def start_session(
-    session: Session, user: User, wanted: SessionRequest, rng: random.Random | None = None
+    session: Session,
+    user: User,
+    wanted: SessionRequest,
+    settings: Settings,
+    now: datetime,
+    rng: random.Random | None = None,
 ) -> InterviewSession:
     """A new session whose questions are pinned to the versions current right now."""
     _require_consent(session, user)
+    _check_sessions_per_day(session, user, settings.sessions_per_day, now)
     wanted = replace(wanted, kind=chosen_kind(wanted))
     picked = _pick_questions(session, wanted, rng or random.Random())  # noqa: S311 - not security
     interview = InterviewSession(
-        user_id=user.id, kind=wanted.kind, mode=wanted.mode, retakes_allowed=wanted.retakes
+        user_id=user.id, kind=wanted.kind, mode=wanted.mode, retakes_allowed=wanted.retakes, created_at=now
     )
     session.add(interview)
     session.flush()
@@ -135,6 +142,25 @@ def start_session(
         )
     session.flush()
     return interview
+
+
+def _check_sessions_per_day(session: Session, user: User, limit: int, now: datetime) -> None:
+    """At most `limit` sessions started in any 24 hours; the refusal says when the next one is possible."""
+    since = now - timedelta(days=1)
+    started = list(
+        session.scalars(
+            select(InterviewSession.created_at)
+            .where(InterviewSession.user_id == user.id, InterviewSession.created_at > since)
+            .order_by(InterviewSession.created_at.desc())
+            .limit(limit)
+        )
+    )
+    if len(started) >= limit:
+        next_at = started[-1] + timedelta(days=1)
+        raise TooManyRequests(
+            f"You have started {limit} sessions in the last 24 hours, the most allowed. You can start "
+            f"another at {next_at:%H:%M} UTC on {next_at:%d %B}; until then, continue one you have started."
+        )
 
 
 def delete_session(session: Session, storage: MediaStorage, user: User, session_id: int) -> None:
@@ -376,6 +402,7 @@ def receive_chunk(
         or sum(c.size for c in take.chunks) + len(data) > settings.max_upload_mb * 2**20
     ):
         raise PayloadTooLarge(f"Recordings are limited to {settings.max_upload_mb} MB.")
+    _check_storage_quota(session, take, len(data), settings.storage_quota_mb)
     if seq == 0 and not is_media(data):
         raise UnsupportedMedia("This is not a WebM or MP4 recording.")
     chunk = UploadChunk(take_id=take.id, seq=seq, size=len(data), sha256=sha256.lower())
@@ -398,6 +425,27 @@ def _check_accepts_chunks(take: Take, now: datetime) -> None:
         raise Conflict("This answer is not recording; start it first, or it was already submitted.")
     if take.ended_at is not None and now > take.ended_at + timedelta(seconds=TAIL_SECONDS):
         raise Conflict("This recording stopped too long ago to take more of it; finish it or start a retake.")
+
+
+def storage_used(session: Session, user_id: int) -> int:
+    """Bytes of every recording a user has uploaded (assembled recordings are their chunks)."""
+    used = session.scalar(
+        select(func.coalesce(func.sum(UploadChunk.size), 0))
+        .join(Take, Take.id == UploadChunk.take_id)
+        .join(SessionQuestion, SessionQuestion.id == Take.session_question_id)
+        .join(InterviewSession, InterviewSession.id == SessionQuestion.session_id)
+        .where(InterviewSession.user_id == user_id)
+    )
+    return int(used or 0)
+
+
+def _check_storage_quota(session: Session, take: Take, size: int, quota_mb: int) -> None:
+    used = storage_used(session, take.session_question.session.user_id)
+    if used + size > quota_mb * 2**20:
+        raise PayloadTooLarge(
+            f"Your recordings use {used / 2**20:.0f} MB of the {quota_mb} MB each account may keep. "
+            "Delete a session you no longer need to make room, then record this answer again."
+        )
 
 
 def finish_upload(
@@ -563,3 +611,27 @@ def _check_rescore_interval(last: datetime | None, now: datetime) -> None:
 def _rerun_from(take: Take, state: TakeState, now: datetime) -> None:
     take.state, take.attempts, take.failure_reason, take.last_error = state, 0, None, None
     take.enqueued_at = now  # the caller enqueues "process_take" once this is committed
+
+
+# --- clean-up -----------------------------------------------------------------------------------
+
+
+def abandon_stale_takes(session: Session, storage: MediaStorage, hours: float, now: datetime) -> list[int]:
+    """Takes never finished within `hours` end as expired: what was uploaded of them is deleted
+    (freeing the candidate's storage) and the take says so."""
+    stale = list(
+        session.scalars(
+            select(Take)
+            .where(Take.state.in_(UNFINISHED), Take.prep_started_at < now - timedelta(hours=hours))
+            .options(selectinload(Take.chunks))
+        )
+    )
+    for take in stale:
+        storage.remove(take.media_key)
+        take.chunks.clear()
+        take.state, take.ended_at = TakeState.expired, take.ended_at or now
+        take.failure_reason = (
+            f"This answer was never finished, so what was uploaded of it was deleted after {hours:g} hours."
+        )
+    session.flush()
+    return [take.id for take in stale]

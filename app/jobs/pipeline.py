@@ -2,14 +2,17 @@
 
 Each step is idempotent and recorded in the database, which is the source of truth. Slow work
 (decoding, speech recognition, video analysis) happens outside any transaction; its result is
-written in a short one that also moves the take to its next state. A worker holds a lease on
-the take while it works, so two workers never process the same take, and a killed worker's
-take is picked up again by the reconciler once its lease runs out."""
+written in a short one that also moves the take to its next state. Media steps run in a child
+process with memory and time limits, on only the allowed part of the recording (the answer
+limit plus grace). A worker holds a lease on the take while it works, renewed while a long step
+runs, so two workers never process the same take; a killed worker's take is picked up again by
+the reconciler once its lease runs out, and a stopped worker's take at once."""
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -17,10 +20,12 @@ from sqlalchemy.orm import Session, selectinload
 from app.config import get_settings
 from app.db import get_sessionmaker
 from app.interviews.service import GRACE_SECONDS, limits
+from app.jobs import media_process
+from app.jobs.media_process import Limits, StepFailed, WorkInterrupted
 from app.jobs.queue import enqueue, job
 from app.media.errors import MediaError
-from app.media.transcription import build_transcriber
-from app.media.video import analyse_video
+from app.media.transcription import Transcript, transcribe_recording
+from app.media.video import VideoAnalysis, analyse_video
 from app.models import (
     AnswerMode,
     Competency,
@@ -41,6 +46,11 @@ from app.storage import get_storage
 
 log = logging.getLogger(__name__)
 IN_PROGRESS = (TakeState.uploaded, TakeState.transcribed, TakeState.analysed)
+T = TypeVar("T")
+
+
+class TakeGone(Exception):
+    """The take was deleted (with its session) while it was being processed."""
 
 
 def _take(session: Session, take_id: int) -> Take:
@@ -50,8 +60,26 @@ def _take(session: Session, take_id: int) -> Take:
         .options(selectinload(Take.session_question).selectinload(SessionQuestion.question_version))
     )
     if take is None:
-        raise LookupError(f"take {take_id} does not exist")
+        raise TakeGone(take_id)
     return take
+
+
+def _allowed_seconds(take: Take) -> float:
+    """How much of a recording is processed: the answer limit plus the grace period."""
+    return limits(take.session_question)[1] + GRACE_SECONDS
+
+
+def _isolated(what: str, take_id: int, function: Callable[..., T], *args: Any) -> T:
+    """Run a media function in the limited child process, renewing the take's lease meanwhile."""
+    settings = get_settings()
+    return media_process.run_limited(
+        function,
+        *args,
+        what=what,
+        limits=Limits(seconds=settings.media_step_seconds, memory_mb=settings.media_memory_mb),
+        heartbeat=lambda: _renew(take_id),
+        heartbeat_seconds=settings.pipeline_lease_seconds / 3,
+    )
 
 
 # --- leases -------------------------------------------------------------------------------------
@@ -89,40 +117,46 @@ def transcribe_step(take_id: int) -> None:
         path = (
             None if typed else get_storage().recording_path(take.media_key, take.media_type or "video/webm")
         )
-        typed_text = take.typed_text or ""
-    if typed:
-        text, words, model, language, duration = typed_text, [], "typed", None, None
-    else:
-        assert path is not None
-        transcript = build_transcriber(get_settings()).transcribe(path, glossary)
-        text, model, language, duration = (
-            transcript.text,
-            transcript.model,
-            transcript.language,
-            transcript.duration_seconds,
+        typed_text, allowed = take.typed_text or "", _allowed_seconds(take)
+    transcript = None
+    if path is not None:
+        transcript = _isolated(
+            "Transcription", take_id, transcribe_recording, get_settings(), path, glossary, allowed
         )
-        words = [w.model_dump() for w in transcript.words]
     with get_sessionmaker().begin() as session:
         take = _take(session, take_id)
         if take.state != TakeState.uploaded:
             return  # already done by an earlier attempt
-        session.add(TakeTranscript(take_id=take_id, text=text, words=words, model=model, language=language))
-        if duration is not None:
-            take.duration_seconds = duration
-            _, answer_seconds = limits(take.session_question)
-            take.overran = take.overran or duration > answer_seconds + GRACE_SECONDS
+        session.add(_transcript_row(take_id, transcript, typed_text))
+        if transcript is not None:
+            take.duration_seconds = transcript.duration_seconds
+            take.overran = take.overran or transcript.ran_over
         take.state = TakeState.transcribed
+
+
+def _transcript_row(take_id: int, transcript: Transcript | None, typed_text: str) -> TakeTranscript:
+    if transcript is None:
+        return TakeTranscript(take_id=take_id, text=typed_text, words=[], model="typed", language=None)
+    words = [w.model_dump() for w in transcript.words]
+    return TakeTranscript(
+        take_id=take_id,
+        text=transcript.text,
+        words=words,
+        model=transcript.model,
+        language=transcript.language,
+    )
 
 
 def analyse_step(take_id: int) -> None:
     with get_sessionmaker()() as session:
         take = _take(session, take_id)
         video = take.mode == AnswerMode.video
-        key, media_type = take.media_key, take.media_type or "video/webm"
+        key, media_type, allowed = take.media_key, take.media_type or "video/webm", _allowed_seconds(take)
     data: dict[str, Any] = {"frames_sampled": 0, "notes": ["This answer has no video."]}
     poster = None
     if video:
-        analysis = analyse_video(get_storage().recording_path(key, media_type))
+        path = get_storage().recording_path(key, media_type)
+        analysis: VideoAnalysis = _isolated("Video analysis", take_id, analyse_video, path, 1.0, allowed)
         poster = analysis.poster_jpeg
         data = analysis.model_dump(exclude={"poster_jpeg"})
     if poster:
@@ -195,14 +229,21 @@ def process_take(take_id: int) -> TakeState | None:
         return None
     try:
         while (state := _state(take_id)) in STEPS:
+            if media_process.stopping():
+                raise WorkInterrupted(state.value)
             _renew(take_id)
             STEPS[state](take_id)
         return _state(take_id)
     except MediaError as error:
         _fail(take_id, error.message)
         return TakeState.failed
-    except LookupError:
-        return None  # the candidate deleted the session while it was being processed
+    except TakeGone:
+        log.info("take %s was deleted while it was being processed", take_id)
+        return None
+    except WorkInterrupted:
+        log.info("shutting down: take %s is released and will be processed again", take_id)
+        _send_again_later(take_id)
+        return None
     except Exception as error:
         log.exception("pipeline step failed for take %s", take_id)
         return _record_attempt(take_id, error)
@@ -214,14 +255,24 @@ def _state(take_id: int) -> TakeState:
     with get_sessionmaker()() as session:
         state = session.scalar(select(Take.state).where(Take.id == take_id))
         if state is None:
-            raise LookupError(f"take {take_id} does not exist")
+            raise TakeGone(take_id)
         return state
 
 
 def _renew(take_id: int) -> None:
     lease = timedelta(seconds=get_settings().pipeline_lease_seconds)
     with get_sessionmaker().begin() as session:
-        session.execute(update(Take).where(Take.id == take_id).values(claimed_until=utcnow() + lease))
+        result = session.execute(
+            update(Take).where(Take.id == take_id).values(claimed_until=utcnow() + lease)
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            raise TakeGone(take_id)
+
+
+def _send_again_later(take_id: int) -> None:
+    """Interrupted work: the next reconciler pass (in any consumer) sends the take again."""
+    with get_sessionmaker().begin() as session:
+        session.execute(update(Take).where(Take.id == take_id).values(enqueued_at=None))
 
 
 def _fail(take_id: int, reason: str) -> None:
@@ -233,7 +284,7 @@ def _fail(take_id: int, reason: str) -> None:
 
 def _record_attempt(take_id: int, error: Exception) -> TakeState:
     """Count a failed attempt; after the last one the take needs attention (with a retry button)."""
-    reason = f"{type(error).__name__}: {error}"[:500]
+    reason = (str(error) if isinstance(error, StepFailed) else f"{type(error).__name__}: {error}")[:500]
     with get_sessionmaker().begin() as session:
         take = session.get(Take, take_id)
         if take is None:

@@ -3,7 +3,8 @@ default, offline), or any OpenAI-compatible `/audio/transcriptions` endpoint.
 
 The question's glossary biases recognition towards the domain terms a candidate is likely to say
 (faster-whisper `hotwords`, the endpoint's `prompt`). Both transcribers decode the file first, so a
-broken recording fails the same way, and the duration is always measured from the decoded audio."""
+broken recording fails the same way, and the duration is always measured from the decoded audio.
+Only the allowed part of a recording (the answer limit plus grace) is decoded and transcribed."""
 
 import logging
 import os
@@ -16,7 +17,7 @@ from openai import APIError, OpenAI, omit
 from pydantic import BaseModel, ConfigDict
 
 from app.config import Settings
-from app.media.audio import SAMPLE_RATE, AudioClip, decode_audio
+from app.media.audio import SAMPLE_RATE, AudioClip, decode_audio, wav_bytes
 from app.media.errors import MediaError
 from app.scoring.schemas import WordTiming
 
@@ -41,10 +42,11 @@ class Transcript(BaseModel):
     language: str
     duration_seconds: float
     model: str
+    ran_over: bool = False  # the recording went on past the limit; only its allowed part was transcribed
 
 
 class Transcriber(Protocol):
-    def transcribe(self, path: Path, hotwords: list[str]) -> Transcript: ...
+    def transcribe(self, path: Path, hotwords: list[str], max_seconds: float | None = None) -> Transcript: ...
 
 
 def _word(word: str, start: float, end: float, clip: AudioClip) -> WordTiming:
@@ -101,8 +103,8 @@ class WhisperTranscriber:
         self.model = model
         self.compute_type = compute_type
 
-    def transcribe(self, path: Path, hotwords: list[str]) -> Transcript:
-        clip = decode_audio(path)
+    def transcribe(self, path: Path, hotwords: list[str], max_seconds: float | None = None) -> Transcript:
+        clip = decode_audio(path, max_seconds)
         transcript = self._transcribe(clip, path.name, hotwords)
         if hotwords and (missed := missed_speech_seconds(clip, transcript.words)) > MISSED_SPEECH_SECONDS:
             log.info(
@@ -128,6 +130,7 @@ class WhisperTranscriber:
             language=info.language,
             duration_seconds=clip.duration_seconds,
             model=self.model,
+            ran_over=clip.ran_over,
         )
 
 
@@ -135,19 +138,20 @@ class WhisperTranscriber:
 
 
 class OpenAITranscriber:
-    """POSTs the original file to `/audio/transcriptions` and asks for word timestamps."""
+    """POSTs the original file to `/audio/transcriptions` and asks for word timestamps; a recording
+    that ran over is sent as a wav file of its allowed part instead."""
 
     def __init__(self, client: OpenAI, model: str) -> None:
         self.client = client
         self.model = model
 
-    def transcribe(self, path: Path, hotwords: list[str]) -> Transcript:
-        clip = decode_audio(path)
+    def transcribe(self, path: Path, hotwords: list[str], max_seconds: float | None = None) -> Transcript:
+        clip = decode_audio(path, max_seconds)
         try:
             with path.open("rb") as recording:
                 result = self.client.audio.transcriptions.create(
                     model=self.model,
-                    file=(path.name, recording),
+                    file=(f"{path.stem}.wav", wav_bytes(clip)) if clip.ran_over else (path.name, recording),
                     response_format="verbose_json",
                     timestamp_granularities=["word"],
                     prompt=", ".join(hotwords) or omit,
@@ -162,6 +166,7 @@ class OpenAITranscriber:
             language=result.language,
             duration_seconds=clip.duration_seconds,
             model=self.model,
+            ran_over=clip.ran_over,
         )
 
 
@@ -185,3 +190,10 @@ def build_transcriber(settings: Settings) -> Transcriber:
         )
     client = OpenAI(api_key=api_key, base_url=settings.transcription_base_url, timeout=OPENAI_TIMEOUT_SECONDS)
     return OpenAITranscriber(client, settings.transcription_model)
+
+
+def transcribe_recording(
+    settings: Settings, path: Path, hotwords: list[str], max_seconds: float
+) -> Transcript:
+    """The pipeline's transcription step, run in a media child process (see app.jobs.media_process)."""
+    return build_transcriber(settings).transcribe(path, hotwords, max_seconds)

@@ -7,7 +7,7 @@ no place in an assessment. The notes it writes are about the camera set-up, whic
 
 Frames are sampled by their timestamps (Chrome's webm files carry no duration), faces are found
 with OpenCV's frontal-face Haar cascade, and every share is a share of the sampled frames, which
-is to say of the answer's length."""
+is to say of the answer's length. Like the audio, only the allowed part of an answer is looked at."""
 
 import threading
 from collections.abc import Iterator
@@ -106,14 +106,17 @@ def look_at(frame: Image) -> FrameLook:
     return FrameLook(faces=len(faces), dark=dark, face_width_share=w / small_width, off_centre=off_centre)
 
 
-def sampled_frames(path: Path, every_seconds: float) -> Iterator[Image]:
-    """About one BGR frame per `every_seconds` of the first video stream, chosen by timestamp."""
+def sampled_frames(path: Path, every_seconds: float, max_seconds: float | None = None) -> Iterator[Image]:
+    """About one BGR frame per `every_seconds` of the first video stream, chosen by timestamp,
+    up to `max_seconds` into the recording."""
     with open_media(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         next_time = 0.0
         for index, frame in enumerate(decoded_frames(container, stream)):
             seconds = frame.time if frame.time is not None else index / FALLBACK_FPS
+            if max_seconds is not None and seconds > max_seconds:
+                return
             if seconds + 1e-3 >= next_time:
                 next_time = seconds + every_seconds
                 yield _downscaled(np.asarray(frame.to_ndarray(format="bgr24"), dtype=np.uint8))
@@ -168,12 +171,12 @@ def _has_video(path: Path) -> bool:
         return bool(container.streams.video)
 
 
-def _middle_frame(path: Path, every_seconds: float, count: int) -> Image:
+def _middle_frame(path: Path, every_seconds: float, count: int, max_seconds: float | None) -> Image:
     """Decoded a second time rather than keeping every frame of a long answer in memory."""
-    return next(islice(sampled_frames(path, every_seconds), count // 2, None))
+    return next(islice(sampled_frames(path, every_seconds, max_seconds), count // 2, None))
 
 
-def analyse_video(path: Path, every_seconds: float = 1.0) -> VideoAnalysis:
+def analyse_video(path: Path, every_seconds: float = 1.0, max_seconds: float | None = None) -> VideoAnalysis:
     """Describe the picture of a recording; an audio-only recording gets a note, not an error.
     The poster is the well-lit frame with the largest face, else the middle frame."""
     if not _has_video(path):
@@ -188,7 +191,7 @@ def analyse_video(path: Path, every_seconds: float = 1.0) -> VideoAnalysis:
         )
     looks: list[FrameLook] = []
     poster: tuple[float, Image] | None = None
-    for frame in sampled_frames(path, every_seconds):
+    for frame in sampled_frames(path, every_seconds, max_seconds):
         look = look_at(frame)
         looks.append(look)
         if look.faces and not look.dark and (poster is None or look.face_width_share > poster[0]):
@@ -202,7 +205,9 @@ def analyse_video(path: Path, every_seconds: float = 1.0) -> VideoAnalysis:
         too_dark_share=_share(looks, [look.dark for look in looks]),
         off_centre_share=_share(looks, [look.off_centre for look in looks]),
         too_small_share=_share(looks, [look.too_small for look in looks]),
-        poster_jpeg=_jpeg(poster[1] if poster else _middle_frame(path, every_seconds, len(looks))),
+        poster_jpeg=_jpeg(
+            poster[1] if poster else _middle_frame(path, every_seconds, len(looks), max_seconds)
+        ),
         notes=[],
     )
     analysis.notes = _notes(analysis)

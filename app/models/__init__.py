@@ -1,6 +1,14 @@
 """All ORM models, one module per aggregate, imported here so metadata is complete."""
 
-from app.models.account import LoginAttempt, PasswordResetLink, Role, SignOutReason, User, UserSession
+from app.models.account import (
+    LoginAttempt,
+    PasswordResetLink,
+    Role,
+    SignOutReason,
+    SignupRecord,
+    User,
+    UserSession,
+)
 from app.models.base import Base
 from app.models.interview import (
     AnswerMode,
@@ -30,6 +38,7 @@ __all__ = [
     "SessionKind",
     "SessionQuestion",
     "SignOutReason",
+    "SignupRecord",
     "Take",
     "TakeScore",
     "TakeState",

@@ -1,5 +1,5 @@
-"""Users, their server-side sessions, one-time password-reset links and the record of sign-in
-attempts."""
+"""Users, their server-side sessions, one-time password-reset links and the records of sign-in
+attempts and sign-ups."""
 
 import enum
 from datetime import datetime
@@ -92,3 +92,14 @@ class PasswordResetLink(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+class SignupRecord(Base):
+    """The client address of a recent sign-up, to limit sign-ups per address; purged after an hour."""
+
+    __tablename__ = "signup_records"
+    __table_args__ = (Index("ix_signup_records_address_at", "address", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from app.config import get_settings
 from app.interviews import service
 from app.interviews.processing import BENCHMARK_SPEEDS, StageSpeeds, measured_speeds, processing, seconds_left
 from app.models import AnswerMode, SessionKind, Take, TakeScore, TakeState, TakeTranscript, TakeVideoReport
@@ -60,7 +61,9 @@ def processed(db: Session, stage_seconds: tuple[float, float, float], edited: bo
     """A 60 s video answer whose stages finished `stage_seconds` apart, as the pipeline stamps them."""
     user = consenting_candidate(db)
     request = service.SessionRequest(SessionKind.single, AnswerMode.video, question="drift-manual-edit")
-    interview = service.get_session(db, user, service.start_session(db, user, request).id)
+    interview = service.get_session(
+        db, user, service.start_session(db, user, request, get_settings(), utcnow()).id
+    )
     done = submit_recording(db, user, interview, 1, WEBM)
     ended = done.ended_at
     assert ended is not None

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from app.config import Settings
+from app.config import Settings, get_settings
 from app.errors import Conflict, Forbidden, InvalidInput, TooManyRequests
 from app.interviews import service
 from app.interviews.service import SessionRequest
 from app.models import AnswerMode, SessionKind, Take, TakeState, TakeTranscript, UploadChunk
+from app.models.base import utcnow
 from app.questions import service as questions
 from app.storage import MediaStorage, get_storage
 from tests.factories import consenting_candidate, create_user, publish_question
@@ -34,14 +35,18 @@ def bank(db: Session) -> list[str]:
 
 def single(db: Session, mode: AnswerMode = AnswerMode.video, slug: str = "drift-manual-edit"):  # type: ignore[no-untyped-def]
     user = consenting_candidate(db)
-    interview = service.start_session(db, user, SessionRequest(SessionKind.single, mode, question=slug))
+    interview = service.start_session(
+        db, user, SessionRequest(SessionKind.single, mode, question=slug), get_settings(), utcnow()
+    )
     return user, service.get_session(db, user, interview.id)
 
 
 def test_nothing_is_recorded_without_consent(db: Session, bank: list[str]) -> None:
     user = create_user(db)
     with pytest.raises(Forbidden):
-        service.start_session(db, user, SessionRequest(SessionKind.mock, AnswerMode.video))
+        service.start_session(
+            db, user, SessionRequest(SessionKind.mock, AnswerMode.video), get_settings(), utcnow()
+        )
     service.give_consent(db, user, T0)
     assert service.has_consent(db, user)
 
@@ -61,21 +66,36 @@ def test_practice_mock_and_single_sessions_choose_their_questions(db: Session, b
     user = consenting_candidate(db)
     rng = random.Random(7)
     practice = service.start_session(
-        db, user, SessionRequest(SessionKind.practice, AnswerMode.audio, count=3), rng
+        db,
+        user,
+        SessionRequest(SessionKind.practice, AnswerMode.audio, count=3),
+        get_settings(),
+        utcnow(),
+        rng,
     )
-    mock = service.start_session(db, user, SessionRequest(SessionKind.mock, AnswerMode.typed), rng)
+    mock = service.start_session(
+        db, user, SessionRequest(SessionKind.mock, AnswerMode.typed), get_settings(), utcnow(), rng
+    )
     assert len(service.get_session(db, user, practice.id).questions) == 3
     mock_categories = {
         q.question_version.content["category"] for q in service.get_session(db, user, mock.id).questions
     }
     assert len(service.get_session(db, user, mock.id).questions) == 5 and len(mock_categories) >= 3
     with pytest.raises(InvalidInput, match="between 1 and 10"):
-        service.start_session(db, user, SessionRequest(SessionKind.practice, AnswerMode.video, count=11))
+        service.start_session(
+            db,
+            user,
+            SessionRequest(SessionKind.practice, AnswerMode.video, count=11),
+            get_settings(),
+            utcnow(),
+        )
     with pytest.raises(InvalidInput, match="No published questions"):
         service.start_session(
             db,
             user,
             SessionRequest(SessionKind.practice, AnswerMode.video, category="tooling", difficulty="junior"),
+            get_settings(),
+            utcnow(),
         )
 
 
@@ -319,7 +339,12 @@ def test_skipping_lets_a_session_finish_and_answering_later_clears_the_skip(
 ) -> None:
     user = consenting_candidate(db)
     started = service.start_session(
-        db, user, SessionRequest(SessionKind.practice, AnswerMode.typed, count=3), random.Random(1)
+        db,
+        user,
+        SessionRequest(SessionKind.practice, AnswerMode.typed, count=3),
+        get_settings(),
+        utcnow(),
+        random.Random(1),
     )
     interview = service.get_session(db, user, started.id)
     in_progress = service.begin_take(db, user, interview, 2, T0)
@@ -340,6 +365,8 @@ def test_skipping_lets_a_session_finish_and_answering_later_clears_the_skip(
 def test_choosing_a_question_practises_that_question(db: Session, bank: list[str]) -> None:
     user = consenting_candidate(db)
     wanted = SessionRequest(SessionKind.practice, AnswerMode.typed, count=3, question="sync-interval")
-    interview = service.get_session(db, user, service.start_session(db, user, wanted).id)
+    interview = service.get_session(
+        db, user, service.start_session(db, user, wanted, get_settings(), utcnow()).id
+    )
     assert interview.kind == SessionKind.single
     assert [q.question_version.content["id"] for q in interview.questions] == ["sync-interval"]

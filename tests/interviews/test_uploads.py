@@ -11,8 +11,10 @@ from httpx import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.config import get_settings
 from app.interviews import service
 from app.models import Role, Take
+from app.models.base import utcnow
 from app.storage import get_storage
 from tests.factories import consenting_candidate, create_user, csrf_token, publish_question, sign_in
 from tests.media.media_files import face_frame, speak, write_video
@@ -63,7 +65,7 @@ def new_session(db: Session, user) -> int:  # type: ignore[no-untyped-def]
     request = service.SessionRequest(
         service.SessionKind.single, service.AnswerMode.video, question="drift-manual-edit"
     )
-    interview = service.start_session(db, user, request)
+    interview = service.start_session(db, user, request, get_settings(), utcnow())
     db.flush()
     return interview.id
 
@@ -188,7 +190,7 @@ def test_a_typed_answer_moves_on_to_the_session(client: TestClient, db: Session,
     request = service.SessionRequest(
         service.SessionKind.single, service.AnswerMode.typed, question="drift-manual-edit"
     )
-    session_id = service.start_session(db, candidate, request).id
+    session_id = service.start_session(db, candidate, request, get_settings(), utcnow()).id
     db.flush()
     recorder = Recorder(client, session_id)
     recorder.start()

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from app import migrate
-from app.config import DEFAULT_QUESTION_BANK
+from app.config import DEFAULT_QUESTION_BANK, get_settings
 from app.db import build_engine
 from app.interviews import service as interviews
 from app.models import AnswerMode, SessionKind, Take, TakeScore, TakeState
@@ -23,8 +23,8 @@ from app.models.base import utcnow
 from app.questions import service as questions
 from app.questions.bank_files import load_bank
 from app.storage import MediaStorage
-from tests.factories import create_user, submit_recording
-from tests.media.media_files import face_frame, speak, write_video
+from tests.factories import consenting_candidate, create_user, publish_question, submit_recording
+from tests.media.media_files import face_frame, looped_opus, speak, write_video
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 LONG_ANSWER = (
@@ -33,15 +33,19 @@ LONG_ANSWER = (
 ) * 4
 
 
-@pytest.fixture(params=["sqlite-queue", "redis-queue"])
-def worker_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
+def local_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COACH_")}
-    env |= {
+    return env | {
         "COACH_VAR_DIR": str(tmp_path / "var"),
         "COACH_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'coach.db'}",
         "COACH_PIPELINE_LEASE_SECONDS": "20",  # longer than any one step here, short enough to wait out
         "COACH_RECONCILE_SECONDS": "1",
     }
+
+
+@pytest.fixture(params=["sqlite-queue", "redis-queue"])
+def worker_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
+    env = local_env(tmp_path)
     if request.param == "redis-queue":
         client = redis.Redis.from_url(REDIS_URL)
         try:
@@ -65,7 +69,9 @@ def answered_takes(env: dict[str, str], recordings: list[bytes]) -> tuple[Engine
     user = create_user(session)
     interviews.give_consent(session, user, utcnow())
     request = interviews.SessionRequest(SessionKind.practice, AnswerMode.video, count=len(recordings))
-    interview = interviews.get_session(session, user, interviews.start_session(session, user, request).id)
+    interview = interviews.get_session(
+        session, user, interviews.start_session(session, user, request, get_settings(), utcnow()).id
+    )
     storage = MediaStorage(Path(env["COACH_VAR_DIR"]) / "media")
     ids = []
     for position, data in enumerate(recordings, start=1):
@@ -77,10 +83,13 @@ def answered_takes(env: dict[str, str], recordings: list[bytes]) -> tuple[Engine
     return engine, ids
 
 
-def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def start_worker(env: dict[str, str], log: Path, *command: str) -> subprocess.Popen[bytes]:
     coach = str(Path(sys.executable).with_name("gitops-coach"))
     return subprocess.Popen(
-        [coach, "worker", "--workers", "1"], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT
+        [coach, *(command or ("worker",)), "--workers", "1"],
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -132,4 +141,62 @@ def test_a_worker_killed_mid_transcription_loses_nothing(worker_env: dict[str, s
     with Session(engine) as session:
         scores = session.execute(select(TakeScore.take_id, func.count()).group_by(TakeScore.take_id)).all()
     assert sorted(scores) == sorted((take_id, 1) for take_id in ids), log.read_text()[-3000:]
+    engine.dispose()
+
+
+def long_take(env: dict[str, str], data: bytes) -> tuple[Engine, int]:
+    """A database of the workers' own, with one uploaded answer to a question allowing 10 minutes."""
+    url = env["COACH_DATABASE_URL"]
+    migrate.upgrade(url)
+    engine = build_engine(url)
+    with Session(engine) as session:
+        publish_question(session, "drift-manual-edit", answer_seconds=600)
+        user = consenting_candidate(session)
+        request = interviews.SessionRequest(
+            SessionKind.single, AnswerMode.audio, question="drift-manual-edit"
+        )
+        started = interviews.start_session(session, user, request, get_settings(), utcnow())
+        interview = interviews.get_session(session, user, started.id)
+        storage = MediaStorage(Path(env["COACH_VAR_DIR"]) / "media")
+        take = submit_recording(session, user, interview, 1, data, storage)
+        take.enqueued_at = None  # only the reconciler will find it
+        session.commit()
+        return engine, take.id
+
+
+@pytest.mark.parametrize(
+    ("command", "stop"),
+    [
+        (("worker",), signal.SIGINT),
+        (("worker",), signal.SIGTERM),
+        (("serve", "--port", "8141"), signal.SIGTERM),
+    ],
+    ids=["worker-SIGINT", "worker-SIGTERM", "serve-SIGTERM"],
+)
+def test_stopping_during_a_long_transcription_returns_promptly_and_releases_the_take(
+    command: tuple[str, ...], stop: signal.Signals, tmp_path: Path
+) -> None:
+    env = local_env(tmp_path)
+    engine, take_id = long_take(env, looped_opus(tmp_path / "long.webm", 600).read_bytes())
+
+    def take() -> Take:
+        with Session(engine) as session:
+            found = session.get(Take, take_id)
+            assert found is not None
+            return found
+
+    log = tmp_path / "worker.log"
+    process = start_worker(env, log, *command)
+    try:
+        wait_for(lambda: take().claimed_until is not None, 90, "the worker to start transcribing")
+        time.sleep(2)  # well inside a transcription of ten minutes of audio
+        process.send_signal(stop)
+        process.wait(timeout=20)  # the transcription alone would take minutes
+    finally:
+        if process.poll() is None:
+            process.kill()
+    released = take()
+    assert released.state == TakeState.uploaded and released.attempts == 0, log.read_text()[-3000:]
+    assert released.claimed_until is None and released.enqueued_at is None  # the next reconciler resends it
+    assert f"take {take_id} is released and will be processed again" in log.read_text()
     engine.dispose()

@@ -76,6 +76,39 @@ def write_video(path: Path, frames: Iterable[np.ndarray], fps: int = 10, wav: Pa
     return path
 
 
+def looped_opus(path: Path, seconds: float, wav: Path | None = None, bit_rate: int = 6_000) -> Path:
+    """A Chrome-like webm/Opus file holding `seconds` of audio: the wav's sound (or silence) encoded
+    once in 60 ms frames, its packets then repeated. Cheap to make however long it is; 40 minutes
+    of silence at 6 kbit/s take about 1.2 MB, the file of the audit's finding F3."""
+    with av.open(str(path), "w", format="webm", options={"live": "1"}) as output:
+        stream = _audio_stream(output, "libopus")
+        stream.bit_rate = bit_rate
+        stream.options = {"frame_duration": "60"}
+        source = _wav_frames(wav) if wav else [_silence(48_000)]
+        packets = [p for frame in [*source, None] for p in stream.encode(frame)]
+        loop = sum(p.duration or 0 for p in packets)
+        starts = [p.pts or 0 for p in packets]
+        for repeat in range(int(seconds * 48_000 // loop) + 1):
+            for packet, start in zip(packets, starts, strict=True):
+                if repeat * loop + start >= seconds * 48_000:
+                    return path
+                packet.pts = packet.dts = repeat * loop + start
+                output.mux(packet)
+    return path
+
+
+def _wav_frames(wav: Path) -> list[av.AudioFrame]:
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=48_000)
+    with av.open(str(wav)) as source:
+        return [r for frame in [*source.decode(audio=0), None] for r in resampler.resample(frame)]
+
+
+def _silence(samples: int) -> av.AudioFrame:
+    frame = av.AudioFrame.from_ndarray(np.zeros((1, samples), dtype=np.int16), format="s16", layout="mono")
+    frame.sample_rate, frame.pts = 48_000, 0
+    return frame
+
+
 @cache
 def astronaut(size: int) -> np.ndarray:
     """skimage's astronaut photo (Eileen Collins, a real face) as a size x size BGR image."""

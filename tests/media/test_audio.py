@@ -7,7 +7,7 @@ import pytest
 
 from app.media.audio import SAMPLE_RATE, decode_audio
 from app.media.errors import MediaError
-from tests.media.media_files import encode_audio, face_frame, wav_seconds, write_video
+from tests.media.media_files import encode_audio, face_frame, looped_opus, wav_seconds, write_video
 
 MATROSKA_CLUSTER = bytes.fromhex("1f43b675")  # the element that holds the recorded media
 
@@ -69,3 +69,16 @@ def test_a_video_without_a_sound_track_says_there_is_no_audio(tmp_path: Path) ->
     silent = write_video(tmp_path / "silent.webm", [face_frame()] * 5)
     with pytest.raises(MediaError, match=r"silent\.webm has no audio"):
         decode_audio(silent)
+
+
+def test_decoding_stops_at_the_limit_of_a_file_far_longer_than_its_size_suggests(tmp_path: Path) -> None:
+    long = looped_opus(tmp_path / "forty-minutes.webm", 40 * 60)
+    clip = decode_audio(long, max_seconds=40)
+    assert clip.duration_seconds == 40 and clip.ran_over is True
+
+
+def test_a_recording_within_the_limit_is_decoded_whole_and_not_marked(
+    speech_wav: Path, speech_webm: Path
+) -> None:
+    clip = decode_audio(speech_webm, max_seconds=wav_seconds(speech_wav) + 1)
+    assert clip.duration_seconds == pytest.approx(wav_seconds(speech_wav), abs=0.1) and clip.ran_over is False

@@ -30,7 +30,7 @@ def test_transcribe_as_json_with_a_questions_glossary(
     )
     assert result.exit_code == 0, result.output
     transcript = json.loads(result.stdout)
-    assert set(transcript) == {"text", "words", "language", "duration_seconds", "model"}
+    assert set(transcript) == {"text", "words", "language", "duration_seconds", "model", "ran_over"}
     assert (
         "HashiCorp Vault" in transcript["text"] and "SOPS" in transcript["text"]
     )  # heard thanks to the glossary

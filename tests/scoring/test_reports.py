@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.config import DEFAULT_QUESTION_BANK
+from app.config import DEFAULT_QUESTION_BANK, get_settings
 from app.interviews import service as interviews
 from app.jobs import pipeline
 from app.models import AnswerMode, SessionKind, Take, TakeState, TakeTranscript, User
@@ -32,7 +32,9 @@ def typed_session(db: Session, user: User, answers: dict[str, str]) -> int:
         if len(answers) == 1
         else interviews.SessionRequest(SessionKind.practice, AnswerMode.typed, count=len(answers))
     )
-    interview = interviews.get_session(db, user, interviews.start_session(db, user, request).id)
+    interview = interviews.get_session(
+        db, user, interviews.start_session(db, user, request, get_settings(), utcnow()).id
+    )
     for question in interview.questions:
         take = interviews.begin_take(db, user, interview, question.position, utcnow())
         interviews.start_answer(take, utcnow())
@@ -137,11 +139,13 @@ def test_my_sessions_lists_score_question_count_and_status(
     publish_question(db, "sync-interval")
     complete = typed_session(db, candidate, {"drift-manual-edit": STRONG})
     two = interviews.SessionRequest(SessionKind.practice, AnswerMode.typed, count=2)
-    in_progress = interviews.start_session(db, candidate, two)
+    in_progress = interviews.start_session(db, candidate, two, get_settings(), utcnow())
     waiting = interviews.start_session(
         db,
         candidate,
         interviews.SessionRequest(SessionKind.single, AnswerMode.typed, question="sync-interval"),
+        get_settings(),
+        utcnow(),
     )
     interview = interviews.get_session(db, candidate, waiting.id)
     take = interviews.begin_take(db, candidate, interview, 1, utcnow())
@@ -236,7 +240,8 @@ def test_a_skipped_question_is_shown_as_skipped_and_not_waited_for(
 ) -> None:
     publish_question(db, "sync-interval")
     request = interviews.SessionRequest(SessionKind.practice, AnswerMode.typed, count=2)
-    interview = interviews.get_session(db, candidate, interviews.start_session(db, candidate, request).id)
+    started = interviews.start_session(db, candidate, request, get_settings(), utcnow())
+    interview = interviews.get_session(db, candidate, started.id)
     for position in (1, 2):
         interviews.skip_question(interview, position, utcnow())
     db.commit()

@@ -1,0 +1,22 @@
+"""Housekeeping jobs for interviews: the hourly clean-up of takes that were never finished."""
+
+import logging
+
+from huey import crontab
+
+from app.config import get_settings
+from app.db import get_sessionmaker
+from app.interviews.service import abandon_stale_takes
+from app.jobs.queue import huey
+from app.models.base import utcnow
+from app.storage import get_storage
+
+log = logging.getLogger(__name__)
+
+
+@huey.periodic_task(crontab(minute="7"))
+def abandon_stale_takes_job() -> None:
+    with get_sessionmaker().begin() as session:
+        abandoned = abandon_stale_takes(session, get_storage(), get_settings().abandoned_take_hours, utcnow())
+    if abandoned:
+        log.info("cleaned up unfinished takes %s", abandoned)
