@@ -276,7 +276,7 @@ def test_the_owner_rows_that_expect_409_succeed_on_a_fresh_session(
     """The matrix's owner gets 409 for mode (the session has takes); on a fresh one it works."""
     user = world.users["candidate"]
     request = interviews.SessionRequest(SessionKind.single, AnswerMode.video, question=QUESTION["id"])
-    fresh = interviews.start_session(db, user, request).id
+    fresh = interviews.start_session(db, user, request, get_settings(), utcnow()).id
     db.commit()
     sign_in(client, user)
     changed = client.post(
