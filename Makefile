@@ -24,8 +24,9 @@ lint: install
 	$(BIN)/ruff format --check app tests migrations benchmarks
 	$(BIN)/mypy
 
-# Debian packages the tests drive: a real browser and a real speech synthesiser.
-SYSTEM_PACKAGES := chromium espeak-ng sox
+# Debian packages the tests and benchmarks drive: a real browser, real speech synthesisers
+# (espeak-ng in the tests; flite and festival add voices to `make bench`) and sox for noise.
+SYSTEM_PACKAGES := chromium espeak-ng sox flite festival
 system-deps:
 	@missing=""; for pkg in $(SYSTEM_PACKAGES); do command -v $$pkg >/dev/null || missing="$$missing $$pkg"; done; \
 	if [ -n "$$missing" ]; then \
@@ -43,8 +44,8 @@ eval: install
 	$(BIN)/python benchmarks/eval.py benchmarks/eval/dev_set.jsonl --show none
 	$(BIN)/python benchmarks/eval.py benchmarks/eval/validation_set.jsonl --show none
 
-bench: install
+bench: install system-deps
 	$(BIN)/python benchmarks/score_batch.py
 	$(BIN)/python benchmarks/transcription.py
 	$(BIN)/python benchmarks/pipeline_latency.py
-	$(BIN)/python benchmarks/transcribed_scores.py
+	$(BIN)/python benchmarks/spoken_answers.py

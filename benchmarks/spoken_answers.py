@@ -80,6 +80,17 @@ class BeforeIssue12:
         return "".join(s.text for s in segments).strip(), [w.start for s in segments for w in s.words or []]
 
 
+def speaks(voice: str) -> bool:
+    """Whether this voice is installed and works (festival needs a voice package beside it)."""
+    if not shutil.which(VOICES[voice].split()[0]):
+        return False
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "text.txt").write_text("Argo CD.")
+        out = Path(folder) / "out.wav"
+        command = VOICES[voice].format(out=out, text=Path(folder) / "text.txt").split()
+        return subprocess.run(command, capture_output=True).returncode == 0 and out.exists()
+
+
 def read_wav(path: Path) -> np.ndarray:
     return decode_audio(path).samples
 
@@ -176,9 +187,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default=get_settings().whisper_model)
     parser.add_argument("--no-baseline", action="store_true", help="skip the before-issue-12 transcriber")
+    parser.add_argument("--answers", type=int, default=None, help="only the first N answers")
     options = parser.parse_args()
     settings = get_settings()
-    voices = [v for v in VOICES if shutil.which(VOICES[v].split()[0])]
+    voices = [v for v in VOICES if speaks(v)]
     bank = load_bank(DEFAULT_QUESTION_BANK)
     questions, scorer = {q.id: q for q in bank.questions}, RubricScorer(bank.questions)
     transcribers: dict[str, Transcriber | BeforeIssue12] = {
@@ -188,11 +200,10 @@ def main() -> int:
         transcribers["before"] = BeforeIssue12(options.model, settings.whisper_compute_type)
     started = time.perf_counter()
     load_whisper_model(options.model, settings.whisper_compute_type)
-    print(
-        f"model {options.model} ({settings.whisper_compute_type}) loaded in {time.perf_counter() - started:.1f} s"
-    )
+    loaded = time.perf_counter() - started
+    print(f"model {options.model} ({settings.whisper_compute_type}) loaded in {loaded:.1f} s")
     print(f"voices: {', '.join(voices)} (missing: {', '.join(set(VOICES) - set(voices)) or 'none'})")
-    rows = [json.loads(line) for line in ANSWERS.read_text().splitlines() if line.strip()]
+    rows = [json.loads(line) for line in ANSWERS.read_text().splitlines() if line.strip()][: options.answers]
     results: dict[tuple[str, str, str], list[Result]] = defaultdict(list)
     with tempfile.TemporaryDirectory() as folder:
         for index, row in enumerate(rows):
@@ -204,6 +215,10 @@ def main() -> int:
                         transcriber, webm, speech_seconds, questions[row["question"]], row["text"], scorer
                     )
                     results[(name, voice, condition)].append(result)
+                    print(
+                        f"  {row['id']:20s} {voice:20s} {condition:12s} {name:6s} WER {result.wer:.3f}",
+                        file=sys.stderr,
+                    )
     header = f"{'':34s} {'n':>3s} {'WER':>6s} {'recall':>7s} {'invented':>8s} {'|Δscore|':>7s} {'speed':>7s}"
     for name in transcribers:
         print(f"\n{name}: {header}")

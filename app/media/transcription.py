@@ -9,6 +9,7 @@ vocabulary corrected (what was heard is kept beside the correction), sentences m
 
 import logging
 import os
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -107,7 +108,7 @@ def load_whisper_model(name: str, compute_type: str) -> "WhisperModel":
         raise MediaError(f"The speech model {name!r} could not be loaded: {error}") from error
 
 
-def missed_speech_seconds(clip: AudioClip, words: list[WordTiming]) -> float:
+def missed_speech_seconds(clip: AudioClip, words: Sequence[WordTiming]) -> float:
     """Seconds of clearly voiced audio more than a second away from any recognised word. A word
     stretched over seconds of speech (the model skipped what was said there) covers only its ends."""
     per_second = SAMPLE_RATE // FRAME_SAMPLES
