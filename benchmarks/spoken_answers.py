@@ -8,8 +8,9 @@ invented words (recognised after the speech ended) and mean |spoken score - type
 recordings also go through the transcriber as it was before issue 12 (no voice activity detection,
 no guards, no vocabulary correction): the baseline measured in the same run.
 
-Run from the repository root: .venv/bin/python benchmarks/spoken_answers.py [--model NAME]
-(COACH_WHISPER_MODEL is the default; numbers only, no pass/fail)."""
+Run from the repository root: .venv/bin/python benchmarks/spoken_answers.py
+[--model NAME --model OTHER] [--answers N] [--no-baseline] (COACH_WHISPER_MODEL is the default;
+numbers only, no pass/fail)."""
 
 import argparse
 import json
@@ -57,6 +58,7 @@ VOICES = {
 
 @dataclass
 class Result:
+    heard: str
     wer: float
     recall: float | None
     invented: int
@@ -170,11 +172,13 @@ def measure(
     spoken = scorer.score(ScoringInput(question=question, text=heard or "(nothing)")).overall
     invented = sum(start > speech_seconds + INVENTED_AFTER_SECONDS for start in starts)
     duration = speech_seconds + TAIL_SECONDS
-    return Result(word_error_rate(text, heard), recall, invented, abs(spoken - typed), elapsed, duration)
+    return Result(
+        heard, word_error_rate(text, heard), recall, invented, abs(spoken - typed), elapsed, duration
+    )
 
 
 def summary(label: str, results: list[Result]) -> str:
-    recalls = [r.recall for r in results if r.recall is not None]
+    recalls = [r.recall for r in results if r.recall is not None] or [1.0]
     speed = sum(r.audio_seconds for r in results) / sum(r.processing_seconds for r in results)
     return (
         f"{label:34s} {len(results):3d} {statistics.mean(r.wer for r in results):6.3f} "
@@ -185,23 +189,25 @@ def summary(label: str, results: list[Result]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", default=get_settings().whisper_model)
+    parser.add_argument("--model", action="append", help="a model to compare (repeatable)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the before-issue-12 transcriber")
     parser.add_argument("--answers", type=int, default=None, help="only the first N answers")
+    parser.add_argument("--transcripts", type=Path, help="write every transcript to this JSONL file")
     options = parser.parse_args()
     settings = get_settings()
     voices = [v for v in VOICES if speaks(v)]
     bank = load_bank(DEFAULT_QUESTION_BANK)
     questions, scorer = {q.id: q for q in bank.questions}, RubricScorer(bank.questions)
+    models, compute_type = options.model or [settings.whisper_model], settings.whisper_compute_type
     transcribers: dict[str, Transcriber | BeforeIssue12] = {
-        "now": WhisperTranscriber(options.model, settings.whisper_compute_type)
+        f"now {Path(model).name}": WhisperTranscriber(model, compute_type) for model in models
     }
     if not options.no_baseline:
-        transcribers["before"] = BeforeIssue12(options.model, settings.whisper_compute_type)
-    started = time.perf_counter()
-    load_whisper_model(options.model, settings.whisper_compute_type)
-    loaded = time.perf_counter() - started
-    print(f"model {options.model} ({settings.whisper_compute_type}) loaded in {loaded:.1f} s")
+        transcribers[f"before {Path(models[0]).name}"] = BeforeIssue12(models[0], compute_type)
+    for model in models:
+        started = time.perf_counter()
+        load_whisper_model(model, compute_type)
+        print(f"model {model} ({compute_type}) loaded in {time.perf_counter() - started:.1f} s")
     print(f"voices: {', '.join(voices)} (missing: {', '.join(set(VOICES) - set(voices)) or 'none'})")
     rows = [json.loads(line) for line in ANSWERS.read_text().splitlines() if line.strip()][: options.answers]
     results: dict[tuple[str, str, str], list[Result]] = defaultdict(list)
@@ -215,8 +221,12 @@ def main() -> int:
                         transcriber, webm, speech_seconds, questions[row["question"]], row["text"], scorer
                     )
                     results[(name, voice, condition)].append(result)
+                    if options.transcripts:
+                        line = {"id": row["id"], "voice": voice, "condition": condition, "by": name}
+                        with options.transcripts.open("a") as out:
+                            out.write(json.dumps({**line, "heard": result.heard}) + "\n")
                     print(
-                        f"  {row['id']:20s} {voice:20s} {condition:12s} {name:6s} WER {result.wer:.3f}",
+                        f"  {row['id']:20s} {summary(f'{voice}, {condition}, {name}', [result])}",
                         file=sys.stderr,
                     )
     header = f"{'':34s} {'n':>3s} {'WER':>6s} {'recall':>7s} {'invented':>8s} {'|Δscore|':>7s} {'speed':>7s}"
