@@ -39,10 +39,11 @@ system-deps:
 test: lint system-deps
 	$(BIN)/pytest
 
-## The scorer against human grades (dev and validation sets), and scoring throughput.
+## The scorer against human grades: the dev set it is tuned on, and two sets it is not.
 eval: install
 	$(BIN)/python benchmarks/eval.py benchmarks/eval/dev_set.jsonl --show none
 	$(BIN)/python benchmarks/eval.py benchmarks/eval/validation_set.jsonl --show none
+	$(BIN)/python benchmarks/eval.py benchmarks/eval/heldout_set.jsonl --show none
 
 bench: install system-deps
 	$(BIN)/python benchmarks/score_batch.py

@@ -1,7 +1,8 @@
 """Evaluation harness: the offline scorer against human grades (`make eval`).
 
 Prints Spearman and quadratic weighted kappa between `overall` and the grade, agreement within
-one point, the highest score any gaming answer got, injection flagging, quote fidelity, speed."""
+one point, the mean bias per human grade, mean/min/max per kind of answer, the highest score any
+gaming answer got, injection flagging, quote fidelity and speed."""
 
 import argparse
 import json
@@ -47,12 +48,20 @@ def main() -> int:
     print(f"spearman: {spearman(overall, grades):.3f}")
     print(f"quadratic weighted kappa: {quadratic_weighted_kappa([round(o) for o in overall], grades):.3f}")
     print(f"within one point: {within_one(overall, grades):.1%}")
+    bias = statistics.mean(o - g for o, g in zip(overall, grades, strict=True))
+    print(f"mean bias (score - grade): {bias:+.2f}")
+    for grade in sorted(set(grades)):
+        gaps = [o - g for o, g in zip(overall, grades, strict=True) if g == grade]
+        print(f"  grade {grade}: n={len(gaps):3d} bias={statistics.mean(gaps):+.2f}")
     by_kind: dict[str, list[float]] = defaultdict(list)
     for row, report in zip(rows, reports, strict=True):
         by_kind[row.get("kind", "normal")].append(report.overall)
     for kind in sorted(by_kind):
         scores = by_kind[kind]
-        print(f"  {kind:16s} n={len(scores):3d} mean={statistics.mean(scores):.2f} max={max(scores):.1f}")
+        print(
+            f"  {kind:16s} n={len(scores):3d} mean={statistics.mean(scores):.2f} "
+            f"min={min(scores):.1f} max={max(scores):.1f}"
+        )
     gaming = [o for r, o in zip(rows, overall, strict=True) if r.get("kind") in GAMING]
     print(f"highest score of a gaming answer: {max(gaming):.1f}" if gaming else "no gaming answers")
     injections = [rep for r, rep in zip(rows, reports, strict=True) if r.get("kind") == "injection"]

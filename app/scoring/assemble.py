@@ -16,14 +16,23 @@ def assemble_report(
     covered: dict[str, list[str]],
     red_flags: dict[str, list[str]],
     flags: list[Flag],
+    uncertain: dict[str, list[str]] | None = None,
 ) -> ScoreReport:
-    """`covered` and `red_flags` map ids to their evidence quotes; the question supplies the text."""
+    """`covered` and `red_flags` map ids to their evidence quotes; the question supplies the text.
+    `uncertain` maps key-point and red-flag ids to the low-confidence words they rest on."""
+    unsure = uncertain or {}
     question = answer.question
     return ScoreReport(
         overall=round(min(5.0, max(1.0, overall)), 1),
         criteria=criteria,
         key_points_covered=[
-            KeyPointResult(id=p.id, point=p.point, competency=p.competency, evidence=covered[p.id])
+            KeyPointResult(
+                id=p.id,
+                point=p.point,
+                competency=p.competency,
+                evidence=covered[p.id],
+                uncertain_words=unsure.get(p.id, []),
+            )
             for p in question.key_points
             if p.id in covered
         ],
@@ -34,7 +43,11 @@ def assemble_report(
         ],
         red_flags=[
             RedFlagHit(
-                id=f.id, misconception=f.misconception, why_wrong=f.why_wrong, evidence=red_flags[f.id]
+                id=f.id,
+                misconception=f.misconception,
+                why_wrong=f.why_wrong,
+                evidence=red_flags[f.id],
+                uncertain_words=unsure.get(f.id, []),
             )
             for f in question.red_flags
             if f.id in red_flags

@@ -2,6 +2,7 @@
 first and keeps its verdict, whatever a model later says."""
 
 import re
+import unicodedata
 
 # Words that name the grader. "model", "assistant" and "bot" are common in GitOps talk
 # ("the pull model"), so they count only where the sentence clearly addresses a grader.
@@ -46,12 +47,59 @@ PATTERNS = [
     r"\b(?:approved|verified|pre-?approved|signed off)\b[^.]{0,40}\b(?:panel|interviewer|hiring (?:manager|team)|recruiter)s?\b",
     r"\b(?:panel|interviewer|hiring (?:manager|team)|recruiter)s?\b[^.]{0,40}\b(?:already )?(?:approved|verified|pre-?approved|signed off)\b",
 ]
+# The same moves in the other languages candidates try: ignore the instructions, give the top mark.
+PATTERNS += [
+    # French
+    r"\b(?:ignore[zr]?|oublie[zr]?|ne tenez pas compte)\b[^.]{0,40}\b(?:instructions?|consignes?|grille|crit[eè]res?|bar[eè]me)\b",
+    r"\b(?:donne[zr]?|attribue[zr]?|mets|mettez|accorde[zr]?)\b[^.]{0,40}\b(?:note|score|[eé]valuation)\b[^.]{0,30}\b(?:maximale|parfaite|excellente|5|cinq|20/20)\b",
+    r"\bnote (?:maximale|parfaite)\b|\b(?:[àa] l'|au |pour l')(?:[eé]valuateur|correcteur|IA|intelligence artificielle)\b",
+    # German
+    r"\b(?:ignorier(?:e|en|t)?|vergiss|vergessen sie|missachte)\b[^.]{0,40}\b(?:anweisungen|anleitung|vorgaben|bewertungskriterien|kriterien|rubrik)\b",
+    r"\b(?:gib|geben sie|vergib|vergeben sie|bewerte|bewerten sie)\b[^.]{0,40}\b(?:bestnote|h[öo]chste(?:n)? (?:note|punktzahl|bewertung)|volle(?:n)? punkt(?:zahl|e)|note (?:1|eins|5|f[üu]nf)|5 punkte|f[üu]nf punkte)\b",
+    r"\b(?:an|f[üu]r) (?:den|die|das) (?:bewerter|pr[üu]fer|ki|bewertungssystem|sprachmodell)\b",
+    # Spanish and Portuguese
+    r"\b(?:ignora|ignore|ignorad|olvida|olvide)\b[^.]{0,40}\b(?:instrucciones|instruções|indicaciones|r[uú]brica|criterios|crit[eé]rios)\b",
+    r"\b(?:da(?:le|me)?|dé|asigna(?:le)?|otorga|califica|punt[uú]a|d[eê])\b[^.]{0,40}\b(?:puntuaci[oó]n|nota|calificaci[oó]n|pontua[cç][aã]o)\b[^.]{0,30}\b(?:m[aá]xima|perfecta|perfeita|5|cinco)\b",
+    r"\b(?:al|para el|para la|ao) (?:evaluador|corrector|calificador|modelo de ia|avaliador|ia)\b",
+    # more English rewordings
+    r"\b(?:disregard|ignore|forget)\b[^.]{0,25}\b(?:everything|all|anything) (?:above|before|previous|prior|said)\b",
+    rf"\b(?:rate|score|grade|mark)\b[^.]{{0,25}}\b(?:every|each|all)\b[^.]{{0,20}}\b(?:competenc(?:y|ies)|criteri(?:on|a)|categor(?:y|ies)|dimensions?)\b[^.]{{0,20}}\b{_TOP}",
+    rf"\b(?:this|my) (?:answer|response|submission) (?:deserves|merits|should (?:get|receive|be given)|earns)\b[^.]{{0,20}}\b{_TOP}",
+    r"\b(?:you are now|from now on you are|act as|pretend (?:to be|you are)|roleplay as)\b[^.]{0,40}\b(?:grader|evaluator|examiner|assessor|scorer|judge|ai|model)\b",
+    rf"\b(?:the )?(?:correct|right|expected|true|final) (?:grade|score|rating|mark) (?:is|would be|=)\b[^.]{{0,15}}\b{_TOP}",
+]
 _COMPILED = [re.compile(p, re.IGNORECASE | re.MULTILINE) for p in PATTERNS]
+
+# Letters from other scripts that look Latin, as used to slip past a filter ("ignore" spelled with
+# a Cyrillic o). NFKC already folds full-width and other compatibility forms.
+_CONFUSABLES = str.maketrans(
+    "аеорсухіјѕԁɡοαεικνρτυχАВЕКМНОРСТХІЈЅΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",  # look-alikes are the point
+    "aeopcyxijsdgoaeikvptuxABEKMHOPCTXIJSABEZHIKMNOPTYX",
+)
+_INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
+
+
+def fold(text: str) -> tuple[str, list[int]]:
+    """The text with compatibility forms, look-alike letters and invisible characters folded to
+    plain Latin, and for each folded character the index of the original one it came from."""
+    folded: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        if char in _INVISIBLE:
+            continue
+        plain = unicodedata.normalize("NFKC", char).translate(_CONFUSABLES)
+        folded.append(plain)
+        origin += [index] * len(plain)
+    return "".join(folded), origin
 
 
 def injection_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of text that looks addressed to the grader, merged and in order."""
-    spans = sorted((m.start(), m.end()) for pattern in _COMPILED for m in pattern.finditer(text))
+    """Character spans (of the original text) that look addressed to the grader, merged and in order."""
+    plain, origin = fold(text)
+    found = [
+        (m.start(), m.end()) for pattern in _COMPILED for m in pattern.finditer(plain) if m.end() > m.start()
+    ]
+    spans = sorted((origin[a], origin[b - 1] + 1) for a, b in found)
     merged: list[tuple[int, int]] = []
     for start, end in spans:
         if merged and start <= merged[-1][1]:

@@ -19,7 +19,12 @@ def report_as_text(report: ScoreReport) -> str:
     lines += [f"covered: {p.id}: {p.point}" for p in report.key_points_covered]
     lines += [f"missed:  {p.id}: {p.point}" for p in report.key_points_missed]
     for flag in report.red_flags:
-        lines.append(f"red flag: {flag.misconception} {flag.why_wrong}")
+        unsure = (
+            f" (uncertain, not counted: check {', '.join(flag.uncertain_words)})"
+            if flag.uncertain_words
+            else ""
+        )
+        lines.append(f"red flag{unsure}: {flag.misconception} {flag.why_wrong}")
         lines += [f'    "{quote}"' for quote in flag.evidence]
     d = report.delivery
     pace = (

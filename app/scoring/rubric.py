@@ -12,8 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
+
 from app.questions.schemas import KeyPoint, QuestionFile, RedFlag
 from app.scoring.assemble import assemble_report
+from app.scoring.caps import ceiling
+from app.scoring.claims import Claim, asserted, claim_spans, is_negative
+from app.scoring.confidence import low_confidence_tokens
 from app.scoring.injection import injection_spans
 from app.scoring.schemas import (
     CriterionScore,
@@ -40,31 +45,21 @@ LIST_LIKE_DISCOUNT = 0.4  # a cue inside a bare list of terms shows less than on
 COVERED_AT = 0.45
 EVIDENCE_AT = 0.2
 RED_FLAG_GAP = 3  # words allowed between a red flag's words ("prune is true, argo will revert")
-NEGATION_WINDOW = 10
-REJECTION_WINDOW = 8  # "<phrase> ... is not gitops", within the same clause
-CLAUSE_BREAKS = frozenset({"and", "but", "so", "then", "because", "while", "whereas"})
-NEGATORS = frozenset(
-    """not never no dont doesnt didnt isnt arent wasnt shouldnt wouldnt wont cant cannot avoid avoided
-    without instead rather against stop nor neither nobody mistake myth misconception wrong
-    antipattern tempting temptation""".split()
-)
-REJECTIONS_AFTER = frozenset(
-    """wrong bad worse dangerous risky unsafe antipattern anti mistake myth terrible not never harmful
-    pointless useless destroys destroy breaks break loses wipes doesnt isnt wont cant shouldnt""".split()
-)
+TERM_CUE_WEIGHT = 0.2  # a cue that only names a thing ("prune", "Argo CD") shows vocabulary, not mechanism
+GENERIC_IDF = 1.6  # stems in about a third of the questions or more ("git", "cluster") say nothing specific
+MECHANISM_WEIGHT = 0.65  # how much a sentence that says the point's mechanism in own words credits it
 CLAUSE_WORDS = frozenset(
     """is are was were be been being do does did has have had can could would should will must i you we
     they he she it me us them my our your their this that these those if then than so because when where
     which who what why how not no never just isnt dont its im id wed thats there""".split()
 )
-BELIEF_VERBS = frozenset("assume assumes believe believes think thinks expect expects".split())
-BELIEVERS = frozenset("people teams folks some many others everyone candidates developers engineers".split())
 EXPLAINERS = frozenset(
     "because so which means mean when if then otherwise since instead but unless until whereas why".split()
 )
 SIMILARITY_TERMS = 6
-RED_FLAG_CEILING = 2.0  # one misconception stated: at most a 2, as a senior interviewer would
-RED_FLAGS_CEILING = 1.5
+NO_COVERAGE = 0.1  # mean key-point strength that still shows nothing (a few words in common)
+FULL_COVERAGE = 0.65  # and the strength at which every point is made
+COVERAGE_CURVE = 0.6  # fitted on the dev set (benchmarks/eval/dev_set.jsonl), never the held-out sets
 SHORT_ANSWER_WORDS = 25
 RAMBLING_WORDS = 180
 RAMBLING_DENSITY = 8.0  # domain terms per 100 words; focused answers have 9-45
@@ -81,13 +76,14 @@ class _Cue:
 class _CompiledPoint:
     point: KeyPoint
     cues: list[_Cue]
-    terms: dict[str, float]  # content stems of the point sentence, with their idf
+    mechanism: dict[str, float]  # the point's own words that are not mere names, with their idf
 
 
 @dataclass(frozen=True)
 class _CompiledFlag:
     flag: RedFlag
-    cues: list[tuple[str, ...]]
+    cues: list[tuple[tuple[str, ...], bool]]  # stems, and whether the cue is itself negative
+    claim: Claim
 
 
 @dataclass
@@ -110,6 +106,7 @@ class Features:
     words: int
     points: dict[str, PointMatch]
     red_flags: dict[str, list[str]]
+    uncertain: dict[str, list[str]]  # finding id -> the low-confidence words it rests on
     injection: list[str]
     relevance: float  # similarity to this question relative to the closest question in the bank
     list_like: bool
@@ -120,6 +117,11 @@ class Features:
     def term_density(self) -> float:
         """Distinct domain terms per 100 words: lists are dense, rambling is thin."""
         return 100 * self.domain_terms / max(1, self.words)
+
+    @property
+    def stated_flags(self) -> list[str]:
+        """The red flags that count: those that rest on no word the recogniser was unsure of."""
+        return [flag for flag in self.red_flags if flag not in self.uncertain]
 
     @cached_property
     def coverage(self) -> float:
@@ -138,12 +140,18 @@ class RubricScorer:
         self._bank = {q.id: q for q in bank}
         point_docs = [
             set(_content_stems(f"{p.point} {' '.join(p.cues)}")) for q in bank for p in q.key_points
-        ]
+        ] + [set(_content_stems(f.misconception)) for q in bank for f in q.red_flags]
         self._point_idf = _idf(point_docs)
         question_docs = {q.id: Counter(_content_stems(_question_document(q))) for q in bank}
         self._question_idf = _idf([set(doc) for doc in question_docs.values()])
-        self._question_vectors = {qid: _tfidf(doc, self._question_idf) for qid, doc in question_docs.items()}
+        self._question_ids = list(question_docs)
+        self._term_column = {term: i for i, term in enumerate(self._question_idf)}
+        self._question_matrix = np.zeros((len(question_docs), len(self._term_column)))
+        for row, doc in enumerate(question_docs.values()):
+            for term, value in _unit(_tfidf(doc, self._question_idf)).items():
+                self._question_matrix[row, self._term_column[term]] = value
         self._compiled: dict[tuple[str, str], _CompiledQuestion] = {}
+        self._by_identity: dict[int, tuple[QuestionFile, _CompiledQuestion]] = {}
 
     # --- public -----------------------------------------------------------------------------
 
@@ -157,11 +165,20 @@ class RubricScorer:
         injected = injection_spans(answer.text)
         scored = [t for t in text.tokens if not any(a <= t.start < b for a, b in injected)]
         usable = AnalysedText(text.text, scored, text.sentences)
-        points = {p.point.id: self._match_point(usable, p) for p in question.points}
+        claims = {f.flag.id: spans for f in question.flags if (spans := _red_flag_spans(usable, f))}
+        # a sentence that asserts a misconception earns no key point, however many right words it has
+        wrong = {usable.tokens[first].sentence for spans in claims.values() for first, _ in spans}
+        sound = AnalysedText(text.text, [t for t in scored if t.sentence not in wrong], text.sentences)
+        points = {p.point.id: self._match_point(sound, p) for p in question.points}
+        unsure = low_confidence_tokens(usable, answer.words)
         return Features(
             words=len(answer.text.split()),
             points=points,
-            red_flags={f.flag.id: quotes for f in question.flags if (quotes := _red_flag_quotes(usable, f))},
+            red_flags={
+                flag: list(dict.fromkeys(usable.quote(*span) for span in spans))[:2]
+                for flag, spans in claims.items()
+            },
+            uncertain=_uncertain(usable, unsure, claims, points),
             injection=[answer.text[a:b] for a, b in injected],
             relevance=self._relevance(usable, answer.question.id),
             list_like=_list_like(answer.text, usable.tokens),
@@ -174,39 +191,67 @@ class RubricScorer:
     # --- matching ---------------------------------------------------------------------------
 
     def _compile(self, question: QuestionFile) -> _CompiledQuestion:
+        known = self._by_identity.get(id(question))
+        if known is not None and known[0] is question:
+            return known[1]
         key = (question.id, question.model_dump_json())
         if key not in self._compiled:
-            points = [
-                _CompiledPoint(
-                    point,
-                    [_Cue(s, _cue_weight(s)) for s in {phrase_stems(c) for c in point.cues}],
-                    {
-                        s: self._point_idf.get(s, 1.0)
-                        for s in set(_content_stems(f"{point.point} {' '.join(point.cues)}"))
-                    },
-                )
-                for point in question.key_points
-            ]
+            names = self._names(question)
+            points = [self._compile_point(point, names) for point in question.key_points]
+            contrasts = tuple(p.mechanism for p in points)
             flags = [
-                _CompiledFlag(flag, sorted({phrase_stems(c) for c in flag.cues}))
+                _CompiledFlag(
+                    flag,
+                    sorted({(phrase_stems(c), _negative(c)) for c in flag.cues}),
+                    Claim(
+                        self._weighted(_content_stems(flag.misconception)),
+                        (*contrasts, self._weighted(_content_stems(flag.why_wrong))),
+                        _negative(flag.misconception),
+                    ),
+                )
                 for flag in question.red_flags
             ]
             self._compiled[key] = _CompiledQuestion(question, points, flags)
+        self._by_identity[id(question)] = (question, self._compiled[key])  # the same object: no re-dump
         return self._compiled[key]
 
+    def _names(self, question: QuestionFile) -> tuple[frozenset[str], frozenset[str]]:
+        """Stems that only name things here: the glossary's terms (also spelled as one word,
+        "syncPolicy.retry" = "syncpolicy retry"), and with them the bank's most common words."""
+        glossary = [phrase_stems(term) for term in question.glossary]
+        named = {stem for stems in glossary for stem in stems} | {"".join(stems) for stems in glossary}
+        common = {term for term, idf in self._question_idf.items() if idf < GENERIC_IDF}
+        return frozenset(named), frozenset(named | common)
+
+    def _compile_point(self, point: KeyPoint, names: tuple[frozenset[str], frozenset[str]]) -> _CompiledPoint:
+        glossary, vocabulary = names
+        cues = [
+            _Cue(stems, TERM_CUE_WEIGHT if _only_names(stems, glossary) else _cue_weight(stems))
+            for stems in {phrase_stems(c) for c in point.cues}
+        ]
+        own_words = _content_stems(f"{point.point} {' '.join(point.cues)}")
+        return _CompiledPoint(point, cues, self._weighted([s for s in own_words if s not in vocabulary]))
+
+    def _weighted(self, stems: list[str]) -> dict[str, float]:
+        return {s: self._point_idf.get(s, 1.0) for s in set(stems)}
+
     def _match_point(self, text: AnalysedText, point: _CompiledPoint) -> PointMatch:
-        missing = 1.0
+        missing, named = 1.0, 0.0
         evidence: list[tuple[float, str]] = []
         for cue in point.cues:
-            found = next(find_phrase(text.tokens, cue.stems), None)
+            found = next(find_phrase(text.tokens, cue.stems, index=text.positions), None)
             if found is None:
                 continue
             weight = cue.weight * (LIST_LIKE_DISCOUNT if _sentence_list_like(text, found[0]) else 1.0)
-            missing *= 1 - weight
+            if cue.weight == TERM_CUE_WEIGHT:  # naming more things shows no more mechanism
+                named = max(named, weight)
+            else:
+                missing *= 1 - weight
             evidence.append((weight, text.quote(*found)))
-        similarity, sentence = _best_sentence_similarity(text, point.terms)
+        missing *= 1 - named
+        similarity, sentence = _best_sentence_similarity(text, point.mechanism)
         if similarity > 0:
-            missing *= 1 - 0.6 * similarity
+            missing *= 1 - MECHANISM_WEIGHT * similarity
             if not evidence and similarity >= 0.35:
                 evidence.append((similarity, sentence))
         quotes = list(dict.fromkeys(q for _, q in sorted(evidence, key=lambda e: -e[0])))
@@ -215,12 +260,58 @@ class RubricScorer:
     def _relevance(self, text: AnalysedText, question_id: str) -> float:
         """Cosine similarity to this question divided by the best similarity to any question."""
         stems = Counter(t.stem for t in text.tokens if t.norm not in FUNCTION_WORDS and len(t.norm) > 2)
-        answer = _tfidf(stems, self._question_idf)
-        if not answer or question_id not in self._question_vectors:
+        answer = _unit(_tfidf(stems, self._question_idf))
+        if not answer or question_id not in self._question_ids:
             return 1.0
-        similarities = {qid: _cosine(answer, vector) for qid, vector in self._question_vectors.items()}
+        columns = [self._term_column[term] for term in answer]
+        similarities = dict(
+            zip(
+                self._question_ids,
+                self._question_matrix[:, columns] @ np.array(list(answer.values())),
+                strict=True,
+            )
+        )
         best = max(similarities.values())
         return similarities[question_id] / best if best > 0 else 1.0
+
+
+def _uncertain(
+    text: AnalysedText,
+    unsure: set[int],
+    claims: dict[str, list[tuple[int, int]]],
+    points: dict[str, PointMatch],
+) -> dict[str, list[str]]:
+    """The low-confidence words each finding rests on. A red flag is uncertain only when every
+    place it was stated has such a word; a key point when its evidence has one."""
+    if not unsure:
+        return {}
+    found: dict[str, list[str]] = {}
+    for flag, spans in claims.items():
+        per_place = [
+            [text.text[t.start : t.end] for t in text.tokens[a : b + 1] if id(t) in unsure] for a, b in spans
+        ]
+        if all(per_place):
+            found[flag] = list(dict.fromkeys(w for place in per_place for w in place))
+    for point, match in points.items():
+        if match.strength >= COVERED_AT:
+            spans = [(at, at + len(q)) for q in match.evidence if (at := text.text.find(q)) >= 0]
+            words = [text.text[t.start : t.end] for t in text.tokens if id(t) in unsure and _inside(t, spans)]
+            if words:
+                found[point] = list(dict.fromkeys(words))
+    return found
+
+
+def _inside(token: Token, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= token.start < b for a, b in spans)
+
+
+def _only_names(stems: tuple[str, ...], names: frozenset[str]) -> bool:
+    """A cue that only names a tool, object or field shows vocabulary, not how anything works."""
+    return len(stems) == 1 or set(stems) <= names or "".join(stems) in names
+
+
+def _negative(text: str) -> bool:
+    return is_negative([t.norm for t in analyse(text).tokens])
 
 
 def _cue_weight(stems: tuple[str, ...]) -> float:
@@ -242,10 +333,10 @@ def _tfidf(counts: Counter[str], idf: dict[str, float]) -> dict[str, float]:
     return {term: (1 + math.log(n)) * idf[term] for term, n in counts.items() if term in idf}
 
 
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    dot = sum(value * b.get(term, 0.0) for term, value in a.items())
-    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
-    return dot / norm if norm else 0.0
+def _unit(vector: dict[str, float]) -> dict[str, float]:
+    """The vector scaled to length 1, so a cosine is a dot product."""
+    norm = math.sqrt(sum(v * v for v in vector.values()))
+    return {term: v / norm for term, v in vector.items()} if norm else vector
 
 
 def _sentence_tokens(text: AnalysedText, index: int) -> list[Token]:
@@ -279,36 +370,18 @@ def _best_sentence_similarity(text: AnalysedText, terms: dict[str, float]) -> tu
     return round(best, 3), text.quote(indices[0], min(indices[-1], indices[0] + 29))
 
 
-def _red_flag_quotes(text: AnalysedText, flag: _CompiledFlag) -> list[str]:
-    quotes = []
-    for cue in flag.cues:
-        for first, last in find_phrase(text.tokens, cue, max_gap=RED_FLAG_GAP if len(cue) > 1 else 0):
-            if not _negated(text.tokens, first, last):
-                quotes.append(text.quote(first, last))
-    return list(dict.fromkeys(quotes))[:2]
-
-
-def _negated(tokens: list[Token], first: int, last: int) -> bool:
-    """Whether the phrase is rejected rather than stated ("never force push", "X is wrong")."""
-    sentence = tokens[first].sentence
-    before = [t for t in tokens[max(0, first - NEGATION_WINDOW) : first] if t.sentence == sentence]
-    after = []
-    for token in tokens[last + 1 : last + 1 + REJECTION_WINDOW]:
-        if token.sentence != sentence or token.norm in CLAUSE_BREAKS:
-            break
-        after.append(token)
-    inside = tokens[first + 1 : last]
-    return (
-        any(t.norm in NEGATORS for t in before + inside)
-        or any(t.norm in REJECTIONS_AFTER for t in after)
-        or _reported_belief(before)
-    )
-
-
-def _reported_belief(before: list[Token]) -> bool:
-    """ "people assume X", "a common myth is X": X is described, not claimed ("I think X" is)."""
-    words = [t.norm for t in before]
-    return any(word in BELIEF_VERBS and i > 0 and words[i - 1] in BELIEVERS for i, word in enumerate(words))
+def _red_flag_spans(text: AnalysedText, flag: _CompiledFlag) -> list[tuple[int, int]]:
+    """Where the answer asserts the flag's misconception: a cue phrase, or most of the
+    misconception's own distinctive words, neither of them rejected."""
+    spans = [
+        (first, last)
+        for cue, negative in flag.cues
+        for first, last in find_phrase(
+            text.tokens, cue, max_gap=RED_FLAG_GAP if len(cue) > 1 else 0, index=text.positions
+        )
+        if asserted(text.tokens, first, last, negative)
+    ]
+    return spans + claim_spans(text, flag.claim)
 
 
 _SEGMENTS = re.compile(r"[,.;:!?\n]+|\band\b", re.IGNORECASE)
@@ -332,8 +405,12 @@ def _list_like(raw: str, tokens: list[Token]) -> bool:
 
 
 def _criterion_value(strengths: list[float]) -> float:
+    """1-5 from the mean strength of a competency's key points. Concave, because the anchors are:
+    a correct mechanism without nuance (a third of the points, well made) is a 3, and the last
+    points (failure modes, experience) separate a 4 from a 5."""
     coverage = sum(strengths) / len(strengths)
-    return 1 + 4 * min(1.0, max(0.0, (coverage - 0.05) / 0.75))
+    reached = min(1.0, max(0.0, (coverage - NO_COVERAGE) / (FULL_COVERAGE - NO_COVERAGE)))
+    return 1 + 4 * reached**COVERAGE_CURVE
 
 
 def _report(answer: ScoringInput, features: Features) -> ScoreReport:
@@ -344,7 +421,8 @@ def _report(answer: ScoringInput, features: Features) -> ScoreReport:
     for competency in question.competencies:
         points = [p for p in question.key_points if p.competency == competency.id]
         matches = [features.points[p.id] for p in points]
-        has_evidence = any(m.strength >= EVIDENCE_AT for m in matches)
+        # a stated misconception is evidence too: of a low level, not of nothing
+        has_evidence = bool(features.stated_flags) or any(m.strength >= EVIDENCE_AT for m in matches)
         value = _criterion_value([m.strength for m in matches]) if has_evidence else None
         value = _apply_caps(value, features, flags)
         values[competency.id] = value
@@ -363,7 +441,22 @@ def _report(answer: ScoringInput, features: Features) -> ScoreReport:
         covered=covered,
         red_flags=features.red_flags,
         flags=flags,
+        uncertain=features.uncertain,
     )
+
+
+MEASURED: tuple[Flag, ...] = (
+    "possible-prompt-injection",
+    "keyword-list",
+    "off-topic",
+    "too-short",
+    "rambling",
+)
+
+
+def measured_flags(features: Features) -> list[Flag]:
+    """The flags that come from measuring the text, which any scorer must respect."""
+    return [flag for flag in _flags(features) if flag in MEASURED]
 
 
 def _flags(features: Features) -> list[Flag]:
@@ -378,23 +471,13 @@ def _flags(features: Features) -> list[Flag]:
         flags.append("too-short")
     if features.words >= RAMBLING_WORDS and features.term_density < RAMBLING_DENSITY:
         flags.append("rambling")
+    if not any(p.strength >= COVERED_AT for p in features.points.values()):
+        flags.append("no-key-point")
     return flags
 
 
 def _apply_caps(value: float | None, features: Features, flags: list[Flag]) -> float | None:
-    """Ceilings a senior interviewer would apply whatever else the answer contains."""
-    if value is None:
-        return None
-    if "possible-prompt-injection" in flags:
-        return 1.0
-    ceiling = 5.0
-    if "keyword-list" in flags or "off-topic" in flags:
-        ceiling = 1.5
-    elif "rambling" in flags:
-        ceiling = 2.0
-    if features.red_flags:
-        ceiling = min(ceiling, RED_FLAG_CEILING if len(features.red_flags) == 1 else RED_FLAGS_CEILING)
-    return min(value, ceiling)
+    return None if value is None else min(value, ceiling(flags, len(features.stated_flags)))
 
 
 def _criterion(
@@ -413,7 +496,7 @@ def _criterion(
     rationale = f"Covers {len(covered)} of {len(points)} key points for this competency"
     if "possible-prompt-injection" in flags:
         rationale = "Not credited: the answer contains text addressed to the grader"
-    elif features.red_flags:
+    elif features.stated_flags:
         rationale += ", but states a misconception"
     elif "keyword-list" in flags:
         rationale += ", but only names terms without explaining them"

@@ -6,13 +6,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.questions.schemas import QuestionFile
 
-Flag = Literal["possible-prompt-injection", "keyword-list", "off-topic", "too-short", "rambling"]
+Flag = Literal[
+    "possible-prompt-injection", "keyword-list", "off-topic", "too-short", "rambling", "no-key-point"
+]
 FLAG_TEXT: dict[str, str] = {
     "possible-prompt-injection": "The answer contains text addressed to the grader; that text earns nothing.",
     "keyword-list": "The answer lists terms without explaining how they work or why.",
     "off-topic": "The answer seems to address a different question.",
     "too-short": "The answer is too short to show much.",
     "rambling": "The answer is long but has little concrete content.",
+    "no-key-point": "The answer names the right things but explains none of the key points.",
 }
 Score = Annotated[int, Field(ge=1, le=5)]
 
@@ -33,6 +36,9 @@ class KeyPointResult(_Report):
     point: str
     competency: str
     evidence: list[str] = Field(default_factory=list)
+    uncertain_words: list[str] = Field(
+        default_factory=list, description="low-confidence recognised words this point rests on: check them"
+    )
 
 
 class RedFlagHit(_Report):
@@ -40,6 +46,10 @@ class RedFlagHit(_Report):
     misconception: str
     why_wrong: str
     evidence: list[str] = Field(default_factory=list)
+    uncertain_words: list[str] = Field(
+        default_factory=list,
+        description="when not empty, the flag rests on words the recogniser was unsure of and is not applied",
+    )
 
 
 class DeliveryMetrics(_Report):
@@ -87,6 +97,7 @@ class WordTiming(_Report):
     word: str
     start: float
     end: float
+    probability: float | None = Field(default=None, description="the recogniser's confidence, 0-1")
 
 
 class ScoringInput(BaseModel):

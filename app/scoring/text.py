@@ -3,9 +3,9 @@ always quoted verbatim), sentences, light stemming and phrase matching that tole
 speech recognition spaces words ("self heal", "selfheal", "self-heal")."""
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from app.questions.cues import normalize_spoken
 
@@ -99,6 +99,14 @@ class AnalysedText:
             hi = max(hi, last)
         return self.text[self.tokens[lo].start : self.tokens[hi].end]
 
+    @cached_property
+    def positions(self) -> dict[str, list[int]]:
+        """Where each stem occurs, for find_phrase."""
+        found: dict[str, list[int]] = {}
+        for i, token in enumerate(self.tokens):
+            found.setdefault(token.stem, []).append(i)
+        return found
+
     def sentence_tokens(self, sentence: int) -> list[Token]:
         return [t for t in self.tokens if t.sentence == sentence]
 
@@ -127,14 +135,22 @@ def phrase_stems(phrase: str) -> tuple[str, ...]:
     return tuple(stem(word) for word, _, _ in words)
 
 
-def find_phrase(tokens: list[Token], phrase: tuple[str, ...], max_gap: int = 0) -> Iterator[tuple[int, int]]:
+def find_phrase(
+    tokens: list[Token],
+    phrase: tuple[str, ...],
+    max_gap: int = 0,
+    index: dict[str, list[int]] | None = None,
+) -> Iterator[tuple[int, int]]:
     """Token ranges (first, last) where the phrase occurs within one sentence. Spacing may
     differ ("self heal" = "selfheal"); with max_gap, up to that many other words may sit
-    between the phrase's words ("prune ... will revert")."""
+    between the phrase's words ("prune ... will revert"). `index` (AnalysedText.positions)
+    makes the search look only where a token could begin the phrase."""
     target = "".join(phrase)
-    for i, token in enumerate(tokens):
-        if not target.startswith(token.stem):
-            continue
+    if index is None:
+        starts: Iterable[int] = (i for i, t in enumerate(tokens) if target.startswith(t.stem))
+    else:
+        starts = sorted(i for n in range(1, len(target) + 1) for i in index.get(target[:n], ()))
+    for i in starts:
         end = _spell(tokens, i, target) if max_gap == 0 else _gapped(tokens, i, phrase, max_gap)
         if end is not None:
             yield i, end

@@ -170,7 +170,11 @@ def test_a_corrected_transcript_is_kept_beside_the_original_and_rescored(db: Ses
     before = db.scalars(select(TakeScore.overall).where(TakeScore.take_id == take_id)).one()
     take = interviews.get_take(db, user, take_id)
     interviews.correct_transcript(
-        db, take, "Argo CD marks it out of sync, and only self heal reverts the kubectl edit.", utcnow()
+        db,
+        take,
+        "Argo CD compares the live object with Git and marks it out of sync, and only automated sync "
+        "with self heal puts the old value back.",
+        utcnow(),
     )
     db.commit()
     assert pipeline.process_take(take_id) == TakeState.scored

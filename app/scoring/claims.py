@@ -1,0 +1,147 @@
+"""Whether an answer asserts a claim, as opposed to naming it, rejecting it or describing its topic.
+
+A red flag stands for a false claim ("prune reverts manual edits"). An answer asserts it when a
+short stretch of one sentence carries most of the claim's distinctive words (or one of the flag's
+cue phrases) and nothing around that stretch rejects it: a negation ("doesn't", "I wouldn't
+use X and Y"), a consequence that condemns it ("X would drift apart", "X is refused"), a
+contrast ("instead of X"), a reported belief ("people assume X, but"), or X told as the cause of
+an incident. A stretch that reads more like the question's correct statements than like the
+claim is a correct statement on the same topic, not the claim."""
+
+from dataclasses import dataclass
+
+from app.scoring.text import FUNCTION_WORDS, AnalysedText, Token
+
+NEGATION_WINDOW = 10  # words before a claim that can negate it ("I would never ... X")
+REJECTION_WINDOW = 10  # words after it that can condemn it ("X ... would drift apart")
+CLAIM_WINDOW = 14  # a claim's words lie within this many words of each other
+CLAIM_AT = 0.72  # share of a claim's distinctive weight that asserts it
+CLAIM_TERMS = 6  # a claim sentence names more than a speaker will: its most distinctive words
+CLAUSE_BREAKS = frozenset(
+    {"but", "so", "then", "because", "while", "whereas", "although", "though", "however"}
+)
+NEGATORS = frozenset(
+    """not never no dont doesnt didnt isnt arent wasnt werent shouldnt wouldnt wont cant cannot couldnt
+    avoid avoided avoiding without instead rather against stop nor neither nobody mistake mistaken myth
+    misconception wrong antipattern tempting temptation misunderstand misunderstanding misread
+    refuse refuses refused forbid forbidden prohibit prohibited ban banned""".split()
+)
+REJECTIONS_AFTER = frozenset(
+    """wrong bad worse dangerous risky unsafe antipattern anti mistake myth terrible not never harmful
+    pointless useless destroys destroy destroyed breaks break broke broken loses lose lost wipes wiped
+    doesnt isnt wont cant shouldnt wouldnt arent hides hide hid drift drifts drifted diverge diverges
+    diverged rewrites rewrite bypass bypasses bypassed refused rejected blocked denied fails failed
+    fail caused causes cause outage incident bites bit burned burnt hurt regret regretted nightmare
+    mess disaster painful pain trouble problem problems dangerous leaks leak leaked exposes expose
+    exposed defeats defeat undermines undermine misses miss overwritten clobber clobbers""".split()
+)
+BELIEF_VERBS = frozenset(
+    "assume assumes assumed believe believes believed think thinks expect expects".split()
+)
+BELIEVERS = frozenset(
+    "people teams folks some many others everyone candidates developers engineers juniors someone".split()
+)
+BELIEF_NOUNS = frozenset("myth misconception assumption mistake trap misunderstanding".split())
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A false claim as weighted distinctive stems, and the correct statements it must be told from."""
+
+    terms: dict[str, float]
+    contrasts: tuple[dict[str, float], ...]
+    negative: bool = False
+
+    @property
+    def total(self) -> float:
+        return sum(sorted(self.terms.values(), reverse=True)[:CLAIM_TERMS])
+
+
+def claim_spans(text: AnalysedText, claim: Claim) -> list[tuple[int, int]]:
+    """Token ranges (first, last) where the answer asserts the claim."""
+    total = claim.total
+    if not total or len(claim.terms) < 2:
+        return []
+    found: list[tuple[int, int]] = []
+    for sentence in _sentences(text):
+        for first, last, share in _windows(text.tokens, sentence, claim.terms, total):
+            stretch = {t.stem for t in text.tokens[first : last + 1]}
+            if any(_share(stretch, contrast) > share for contrast in claim.contrasts):
+                continue
+            if asserted(text.tokens, first, last, claim.negative):
+                found.append((first, last))
+                break
+    return found
+
+
+def _sentences(text: AnalysedText) -> list[list[int]]:
+    by_sentence: dict[int, list[int]] = {}
+    for i, token in enumerate(text.tokens):
+        by_sentence.setdefault(token.sentence, []).append(i)
+    return list(by_sentence.values())
+
+
+def _windows(
+    tokens: list[Token], indices: list[int], terms: dict[str, float], total: float
+) -> list[tuple[int, int, float]]:
+    """Stretches of at most CLAIM_WINDOW words that carry at least CLAIM_AT of the claim's weight."""
+    found = []
+    hits = [i for i in indices if tokens[i].stem in terms]
+    for a, start in enumerate(hits):
+        present: set[str] = set()
+        for end in hits[a:]:
+            if end - start >= CLAIM_WINDOW:
+                break
+            present.add(tokens[end].stem)
+            share = min(1.0, sum(terms[s] for s in present) / total)
+            if share >= CLAIM_AT:
+                found.append((start, end, share))
+                break
+    return found
+
+
+def _share(present: set[str], terms: dict[str, float]) -> float:
+    total = sum(sorted(terms.values(), reverse=True)[:CLAIM_TERMS])
+    return sum(w for s, w in terms.items() if s in present) / total if total else 0.0
+
+
+def asserted(tokens: list[Token], first: int, last: int, negative: bool = False) -> bool:
+    """Whether the words first..last are stated rather than rejected. A claim that is itself
+    negative ("Git needs no protection") is stated with its negation and rejected without it;
+    a condemning consequence ("X would drift apart") or a reported belief ("people assume X")
+    rejects either kind."""
+    sentence = tokens[first].sentence
+    before = [t for t in tokens[max(0, first - NEGATION_WINDOW) : first] if t.sentence == sentence]
+    clause_start = max((i for i, t in enumerate(before) if t.norm in CLAUSE_BREAKS), default=-1)
+    before = before[clause_start + 1 :]
+    after = []
+    for token in tokens[last + 1 : last + 1 + REJECTION_WINDOW]:
+        if token.sentence != sentence or token.norm in CLAUSE_BREAKS:
+            break
+        after.append(token)
+    if any(t.norm in REJECTIONS_AFTER for t in after) or reported_belief(before):
+        return False
+    return any(t.norm in NEGATORS for t in before + tokens[first : last + 1]) == negative
+
+
+PURPOSE = frozenset({"so", "otherwise"})
+
+
+def is_negative(words: list[str]) -> bool:
+    """Whether a claim or cue is itself a negative statement ("Git needs no protection"). A
+    negation in a trailing purpose clause ("turn off self-heal so the fix isn't overwritten")
+    does not make the claim negative."""
+    main = words[: next((i for i, w in enumerate(words) if i and w in PURPOSE), len(words))]
+    return any(word in NEGATORS for word in main)
+
+
+def reported_belief(before: list[Token]) -> bool:
+    """ "people assume X", "a common myth is X": X is described, not claimed ("I think X" is)."""
+    words = [t.norm for t in before]
+    if any(word in BELIEF_NOUNS for word in words):
+        return True
+    return any(word in BELIEF_VERBS and i > 0 and words[i - 1] in BELIEVERS for i, word in enumerate(words))
+
+
+def content(tokens: list[Token]) -> list[Token]:
+    return [t for t in tokens if t.norm not in FUNCTION_WORDS and len(t.norm) > 2]
