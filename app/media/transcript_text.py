@@ -21,10 +21,9 @@ SHORT_PAUSE_SECONDS = 0.3
 
 
 class TranscriptWord(WordTiming):
-    """One recognised word: its confidence (0-1, when the model gives one) and, when the
-    vocabulary pass corrected it, what the model heard (`heard`), so nothing is hidden."""
+    """One recognised word with its timing and confidence and, when the vocabulary pass corrected
+    it, what the model heard (`heard`), so nothing is hidden from the candidate or a reviewer."""
 
-    probability: float | None = None
     heard: str | None = None
 
 
