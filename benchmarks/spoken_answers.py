@@ -4,7 +4,8 @@ festival), clean and with room noise at about 20 dB SNR, each followed by 8 s of
 encoded as Chrome does (WebM/Opus, no duration), transcribed with the question's glossary.
 
 Per voice and condition: word error rate, domain-term recall (the glossary terms the answer says),
-invented words (recognised after the speech ended) and mean |spoken score - typed score|. The same
+invented words (recognised after the speech ended, or closings such as "Thank you very much"
+the answer never said) and mean |spoken score - typed score|. The same
 recordings also go through the transcriber as it was before issue 12 (no voice activity detection,
 no guards, no vocabulary correction): the baseline measured in the same run.
 
@@ -14,6 +15,7 @@ numbers only, no pass/fail)."""
 
 import argparse
 import json
+import re
 import resource
 import shutil
 import statistics
@@ -45,6 +47,10 @@ RATE = 16_000
 TAIL_SECONDS = 8.0
 SNR_DB = 20.0
 INVENTED_AFTER_SECONDS = 0.5  # a word starting this long after the speech ended was not said
+# Closings Whisper writes over silence, sometimes squeezed into the last second of speech.
+CLOSINGS = re.compile(
+    r"\b(?:thank you|thanks)(?: (?:very|so) much)?(?: for (?:watching|listening))?\b|\bsubscribe\b"
+)
 # name -> command; {out} is the wav written, {text} the text file read.
 VOICES = {
     "espeak-ng en-us": "espeak-ng -v en-us -w {out} -f {text}",
@@ -151,6 +157,13 @@ def terms_in(text: str, glossary: list[str]) -> set[str]:
     return {term for term in glossary if f" {normalize_spoken(term)} " in spoken}
 
 
+def closing_words(heard: str, text: str) -> int:
+    """Words of closings ("Thank you very much", "thanks for watching") the answer never said."""
+    said = len(CLOSINGS.findall(text.lower()))
+    found = CLOSINGS.findall(re.sub(r"[^a-z ]", "", heard.lower()))
+    return sum(len(closing.split()) for closing in found[said:])
+
+
 def measure(
     transcribe: Transcriber | BeforeIssue12,
     webm: Path,
@@ -170,7 +183,9 @@ def measure(
     recall = len(expected & terms_in(heard, question.glossary)) / len(expected) if expected else None
     typed = scorer.score(ScoringInput(question=question, text=text)).overall
     spoken = scorer.score(ScoringInput(question=question, text=heard or "(nothing)")).overall
-    invented = sum(start > speech_seconds + INVENTED_AFTER_SECONDS for start in starts)
+    invented = sum(start > speech_seconds + INVENTED_AFTER_SECONDS for start in starts) + closing_words(
+        heard, text
+    )
     duration = speech_seconds + TAIL_SECONDS
     return Result(
         heard, word_error_rate(text, heard), recall, invented, abs(spoken - typed), elapsed, duration

@@ -7,8 +7,9 @@ voice activity detection (which keeps most silence from the model in the first p
   hotwords), or text that compresses too well (a loop);
 - a phrase repeated back to back is kept once;
 - the sign-offs of online videos, which no interview answer contains, are removed;
-- a short last sentence the model barely believed ("Maybe.", "Great.") is removed: it is what
-  Whisper writes over the silence after an answer."""
+- a last sentence that is only "Thank you (very much)", or a short one the model barely believed
+  ("Maybe.", "Great."), is removed: it is what Whisper writes over the silence after an answer
+  (in a recorded answer, a closing "thank you" carries nothing to score either)."""
 
 import re
 from collections.abc import Sequence
@@ -34,6 +35,9 @@ VIDEO_SIGN_OFFS = re.compile(
     r"|subtitles? by [a-z ]+"
     r")\b"
 )
+
+
+CLOSING_THANKS = re.compile(r"(?:thank you|thanks)(?: (?:very|so) much)?(?: (?:all|everyone))?|bye(?: bye)?")
 
 
 class Segment(Protocol):
@@ -91,18 +95,26 @@ def without_sign_offs(words: Sequence[TranscriptWord]) -> list[TranscriptWord]:
     return [w for i, w in enumerate(words) if i not in dropped]
 
 
-def without_unsure_tail(words: Sequence[TranscriptWord]) -> list[TranscriptWord]:
-    """The words minus a last sentence of at most three words and low average confidence."""
+def _last_sentence(words: Sequence[TranscriptWord]) -> Sequence[TranscriptWord]:
+    """The words after the last full stop before the final word (none if there is no earlier one)."""
     ends = [i for i, w in enumerate(words[:-1]) if re.search(r"[.!?]$", w.word)]
-    tail = words[ends[-1] + 1 :] if ends else []
+    return words[ends[-1] + 1 :] if ends else []
+
+
+def _invented_ending(tail: Sequence[TranscriptWord]) -> bool:
+    """A bare "Thank you very much." closing an answer, or a short sentence the model barely
+    believed ("Maybe."): what Whisper writes over the silence after the last words."""
+    if CLOSING_THANKS.fullmatch(" ".join(_plain(w) for w in tail)):
+        return True
     confidence = [w.probability for w in tail if w.probability is not None]
     unsure = len(confidence) == len(tail) and sum(confidence) < UNSURE_TAIL_PROBABILITY * len(tail)
-    return (
-        list(words[: len(words) - len(tail)])
-        if tail and len(tail) <= UNSURE_TAIL_WORDS and unsure
-        else list(words)
-    )
+    return len(tail) <= UNSURE_TAIL_WORDS and unsure
+
+
+def without_invented_ending(words: Sequence[TranscriptWord]) -> list[TranscriptWord]:
+    tail = _last_sentence(words)
+    return list(words[: len(words) - len(tail)]) if tail and _invented_ending(tail) else list(words)
 
 
 def without_invented_text(words: Sequence[TranscriptWord]) -> list[TranscriptWord]:
-    return without_unsure_tail(without_sign_offs(without_repeats(words)))
+    return without_invented_ending(without_sign_offs(without_repeats(words)))

@@ -99,6 +99,10 @@ def test_a_short_last_sentence_the_model_barely_believed_is_removed() -> None:
     assert said(without_invented_text(heard)) == "keep the keys out of the repository."
     sure = timed("keep the keys out of the repository. Rotate them.")
     assert said(without_invented_text(sure)) == said(sure)
+    thanked = timed("and syncs the cluster. Thank you very much.")
+    assert said(without_invented_text(thanked)) == "and syncs the cluster."
+    meant = timed("I would thank you for the review. Thank you.")  # only a bare closing goes
+    assert said(without_invented_text(meant)) == "I would thank you for the review."
 
 
 class Segment:
