@@ -49,4 +49,5 @@ bench: install system-deps
 	$(BIN)/python benchmarks/score_batch.py
 	$(BIN)/python benchmarks/transcription.py
 	$(BIN)/python benchmarks/pipeline_latency.py
+	$(BIN)/python benchmarks/processing_estimate.py
 	$(BIN)/python benchmarks/spoken_answers.py

@@ -2,6 +2,7 @@
 
 import logging
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -17,10 +18,13 @@ from app.db import get_sessionmaker
 from app.errors import AppError
 from app.media.cli import register as register_media_commands
 from app.models import Role
+from app.models.base import utcnow
 from app.questions import service as questions
 from app.questions.bank_files import BankFiles, coverage_summary, load_bank
 from app.scoring.batch import score_batch, score_one
+from app.scoring.consistency import inconsistencies
 from app.scoring.report_text import report_as_text
+from app.scoring.rubric import RubricScorer
 from app.scoring.service import build_scorer
 
 cli = typer.Typer(
@@ -121,21 +125,46 @@ def users_create(
             accounts.create_user(
                 session, email=email, password=password, display_name=name or email.split("@")[0], role=role
             )
+    except accounts.EmailTaken as error:
+        change = f"gitops-coach users set-role --email {email} --role {role.value}"
+        raise _fail(f"{error.message} To change its role, run: {change}") from None
     except AppError as error:
         raise _fail(error.message) from None
     typer.echo(f"created {email.strip().lower()} ({role.value})")
 
 
+def _change_user(email: str, change: Callable[[Session, int], object], done: str) -> None:
+    """Apply one account change to the user with this email, in one transaction; say what happened."""
+    try:
+        with get_sessionmaker().begin() as session:
+            change(session, accounts.get_user_by_email(session, email).id)
+    except AppError as error:
+        raise _fail(error.message) from None
+    typer.echo(f"{email.strip().lower()} {done}")
+
+
 @users_cli.command("set-role")
 def users_set_role(email: Annotated[str, typer.Option()], role: Annotated[Role, typer.Option()]) -> None:
     """Change a user's role; their sessions end so the new rights apply at once."""
-    try:
-        with get_sessionmaker().begin() as session:
-            user = accounts.get_user_by_email(session, email)
-            accounts.set_role(session, user_id=user.id, role=role)
-    except AppError as error:
-        raise _fail(error.message) from None
-    typer.echo(f"{email.strip().lower()} is now {role.value}")
+    _change_user(
+        email, lambda s, user_id: accounts.set_role(s, user_id=user_id, role=role), f"is now {role.value}"
+    )
+
+
+@users_cli.command("disable")
+def users_disable(email: Annotated[str, typer.Option()]) -> None:
+    """Disable an account: it cannot sign in, and its sessions end at once."""
+    _change_user(
+        email,
+        lambda s, user_id: accounts.disable_user(s, user_id=user_id, by=None, now=utcnow()),
+        "is disabled and signed out everywhere",
+    )
+
+
+@users_cli.command("enable")
+def users_enable(email: Annotated[str, typer.Option()]) -> None:
+    """Enable a disabled account again."""
+    _change_user(email, lambda s, user_id: accounts.enable_user(s, user_id=user_id), "can sign in again")
 
 
 def _read_bank(directory: Path) -> BankFiles:
@@ -157,8 +186,15 @@ BankDir = Annotated[Path, typer.Argument(help="The bank folder (competencies.yam
 
 @questions_cli.command("validate")
 def questions_validate(directory: BankDir = DEFAULT_QUESTION_BANK) -> None:
-    """Check every file of the bank; print each problem with its file and field."""
+    """Check every file of the bank, and that each question scores its own texts as its rubric
+    says; print each problem with its file and field."""
     bank = _read_bank(directory)
+    scorer = RubricScorer(bank.questions)
+    problems = [(q.id, item) for q in bank.questions for item in inconsistencies(q, scorer)]
+    for slug, item in problems:
+        typer.echo(f"{directory}/questions/{slug}.yaml: {item.field}: {item.message}", err=True)
+    if problems:
+        raise _fail(f"{len(problems)} scoring inconsistency(ies) in {directory}")
     typer.echo(f"ok: {coverage_summary(bank.questions)}")
 
 

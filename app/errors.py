@@ -35,6 +35,11 @@ class Conflict(AppError):
     title = "Conflict"
 
 
+class Gone(AppError):
+    status_code = 410
+    title = "No longer available"
+
+
 class PayloadTooLarge(AppError):
     status_code = 413
     title = "Too large"

@@ -3,12 +3,14 @@
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from app.accounts import log_redaction
 from app.accounts import routes as accounts
 from app.accounts.csrf import CSRFMiddleware
 from app.config import PACKAGE_DIR, get_settings
 from app.interviews import routes as interviews
 from app.questions import routes as questions
 from app.scoring import routes as scoring
+from app.scoring.consistency import publishing_problems
 from app.site import routes as site
 from app.web import SecurityHeadersMiddleware, install_error_handlers
 
@@ -18,7 +20,9 @@ def create_app() -> FastAPI:
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     for router in (site.router, accounts.router, questions.router, interviews.router, scoring.router):
         app.include_router(router)
+    app.state.publish_check = publishing_problems  # the editor publishes only self-consistent questions
     install_error_handlers(app)
+    log_redaction.install()
     app.add_middleware(CSRFMiddleware, secret=get_settings().resolved_secret_key())
     app.add_middleware(SecurityHeadersMiddleware)  # added last, so it wraps everything
     return app

@@ -13,13 +13,21 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.accounts.csrf import ASGIApp, Message, Receive, Scope, Send
-from app.accounts.deps import Viewer
+from app.accounts.deps import SIGNED_OUT, Viewer
 from app.config import PACKAGE_DIR
 from app.errors import AppError, NotAuthenticated
 from app.models import Role
 
 log = logging.getLogger(__name__)
 templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
+
+
+def plural(count: int, word: str) -> str:
+    """`1 question`, `3 questions`: the count with the word in the right number."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+templates.env.filters["plural"] = plural
 
 # Messages a redirect can ask the next page to show, by key, so no user text is reflected.
 NOTICES = {
@@ -40,6 +48,9 @@ NOTICES = {
     "transcript-corrected": "Transcript corrected. The answer is being scored again on your words.",
     "retrying": "Processing this answer again.",
     "session-deleted": "The session, its recordings, transcripts and scores are deleted.",
+    "user-disabled": "Account disabled. That user's sessions were signed out.",
+    "user-enabled": "Account enabled. That user can sign in again.",
+    "password-reset": "Your new password is set and you are signed in. Your other sessions were signed out.",
 }
 
 
@@ -76,9 +87,17 @@ def render(
         "user": user,
         "nav": nav_for(user),
         "csrf_token": request.state.csrf_token,
-        "notice": NOTICES.get(request.query_params.get("notice", "")),
+        # being signed out matters more than a stale notice in the address (a reloaded page)
+        "notice": signed_out_message(request) or NOTICES.get(request.query_params.get("notice", "")),
     }
     return templates.TemplateResponse(request, template, base | (context or {}), status_code=status_code)
+
+
+def signed_out_message(request: Request) -> str | None:
+    """Why the app ended this browser's session, from the cookie it still sends or the reason
+    the sign-in redirect carries (a key, so no user text is reflected)."""
+    reason = getattr(request.state, "signed_out", None) or request.query_params.get("reason")
+    return next((text for key, text in SIGNED_OUT.items() if key == reason), None)
 
 
 def redirect(path: str, notice: str | None = None) -> RedirectResponse:
@@ -155,7 +174,9 @@ def error_response(request: Request, status_code: int, title: str, message: str)
 async def _app_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
     if isinstance(exc, NotAuthenticated) and request.method == "GET" and not _wants_json(request):
-        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+        reason = getattr(request.state, "signed_out", None)
+        why = f"&reason={reason.value}" if reason else ""
+        return RedirectResponse(f"/login?next={quote(request.url.path)}{why}", status_code=303)
     return error_response(request, exc.status_code, exc.title, exc.message)
 
 

@@ -9,6 +9,7 @@ import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from app.accounts import service as accounts
 from app.config import DEFAULT_QUESTION_BANK
 from app.interviews import service as interviews
 from app.models import AnswerMode, QuestionStatus, Role, SessionKind, User
@@ -58,6 +59,12 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/admin/users"): role_page(),
     ("POST", "/admin/users/{user_id}/role"): role_action(form={"role": "reviewer"}),
+    ("POST", "/admin/users/{user_id}/disable"): role_action(),
+    ("POST", "/admin/users/{user_id}/enable"): role_action(),
+    ("POST", "/admin/users/{user_id}/reset-link"): role_action(status=200),
+    # a password-reset link: whoever holds the token (it is the credential), signed in or not
+    ("GET", "/reset/{token}"): public(),
+    ("POST", "/reset/{token}"): public(303, form={"new_password": NEW_PASSWORD}),
     # question bank: editors (and admins) only
     ("GET", "/editor/questions"): role_page("editor"),
     ("GET", "/editor/questions/new"): role_page("editor"),
@@ -92,7 +99,11 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/api/sessions/{session_id}/questions/{position}/takes"): owner_action(200, json={}),
     ("GET", "/api/takes/{take_id}"): API_OWNER_GET,
     ("POST", "/api/takes/{take_id}/start"): owner_action(200, json={}),
-    ("POST", "/api/takes/{take_id}/restart"): owner_action(200, json={}),
+    ("GET", "/api/sessions/{session_id}/questions/{position}"): API_OWNER_GET,
+    ("POST", "/api/sessions/{session_id}/questions/{position}/skip"): owner_action(409, json={}),
+    ("POST", "/api/sessions/{session_id}/questions/{position}/keep"): owner_action(
+        200, json={"take_id": "{finished_take_id}"}
+    ),
     ("PUT", "/api/takes/{take_id}/chunks/{seq}"): owner_action(200, raw=WEBM_START),
     ("POST", "/api/takes/{take_id}/stop"): owner_action(200, json={}),
     ("POST", "/api/takes/{take_id}/finish"): owner_action(
@@ -119,6 +130,7 @@ class World:
     session_id: int
     finished_take_id: int
     recording_take_id: int
+    reset_token: str
 
     def fill(self, text: str, actor: str, path: str = "") -> str:
         candidate = self.users["candidate"]
@@ -130,6 +142,7 @@ class World:
             position=1,
             take_id=self.finished_take_id if media else self.recording_take_id,
             finished_take_id=self.finished_take_id,
+            token=self.reset_token,
             seq=0,
             path="app.css",
             candidate_email=candidate.email,
@@ -151,7 +164,8 @@ def world(db: Session) -> World:
     service.set_status(db, question.slug, QuestionStatus.published)
     for user in users.values():
         interviews.give_consent(db, user, utcnow())
-    return World(users, *_candidate_session(db, users["candidate"]))
+    token = accounts.issue_reset_link(db, user_id=users["candidate"].id, by=users["admin"], now=utcnow())
+    return World(users, *_candidate_session(db, users["candidate"]), token)
 
 
 def _candidate_session(db: Session, user: User) -> tuple[int, int, int]:
@@ -160,7 +174,7 @@ def _candidate_session(db: Session, user: User) -> tuple[int, int, int]:
     interview = interviews.get_session(db, user, interviews.start_session(db, user, request).id)
     finished = submit_recording(db, user, interview, 1, WEBM_START)
     get_storage().poster_path(finished.media_key).write_bytes(b"\xff\xd8\xff\xe0 a poster frame")
-    recording = interviews.begin_take(db, user, interview, 1, utcnow())
+    recording = interviews.begin_take(db, user, interview, 1, utcnow(), retake=True)
     interviews.start_answer(recording, utcnow())
     db.flush()
     return interview.id, finished.id, recording.id
@@ -191,9 +205,10 @@ def test_route_answers_each_actor_as_the_matrix_says(
         )
     elif expected_rule.json is not None:
         headers = {"X-CSRF-Token": csrf_token(client)}
-        response = client.request(
-            method, url, json=expected_rule.json, headers=headers, follow_redirects=False
-        )
+        body = {
+            k: world.fill(v, actor, path) if isinstance(v, str) else v for k, v in expected_rule.json.items()
+        }
+        response = client.request(method, url, json=body, headers=headers, follow_redirects=False)
     else:
         form = {key: world.fill(value, actor, path) for key, value in expected_rule.form.items()}
         response = client.request(

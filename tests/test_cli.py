@@ -4,6 +4,7 @@ import os
 import re
 import subprocess
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -13,7 +14,8 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.models import Role, User
+from app.models import Role, User, UserSession
+from app.models.base import utcnow
 from tests.factories import create_user
 from tests.servers import COACH, serving
 
@@ -43,7 +45,9 @@ def test_users_create_explains_a_weak_password_or_a_taken_email(db: Session) -> 
         cli, ["users", "create", "--email", "taken@example.com"], input="a fine passphrase\n"
     )
     assert taken.exit_code == 1
-    assert "already exists" in taken.output
+    assert "An account with this email already exists." in taken.output
+    assert "To change its role, run: gitops-coach users set-role --email taken@example.com" in taken.output
+    assert "Sign in instead" not in taken.output
 
 
 def test_users_set_role(db: Session) -> None:
@@ -55,6 +59,24 @@ def test_users_set_role(db: Session) -> None:
     missing = runner.invoke(cli, ["users", "set-role", "--email", "ghost@example.com", "--role", "admin"])
     assert missing.exit_code == 1
     assert "No user with the email" in missing.output
+
+
+def test_users_disable_signs_the_user_out_and_enable_lets_them_back(db: Session) -> None:
+    user = create_user(db)
+    db.add(UserSession(token_hash="e" * 64, user_id=user.id, expires_at=utcnow() + timedelta(days=1)))
+    db.flush()
+    disabled = runner.invoke(cli, ["users", "disable", "--email", user.email])
+    assert disabled.exit_code == 0, disabled.output
+    assert f"{user.email} is disabled and signed out everywhere" in disabled.output
+    db.expire_all()
+    assert user.disabled_at is not None
+    assert db.scalars(select(UserSession)).one().ended_reason == "disabled"
+    enabled = runner.invoke(cli, ["users", "enable", "--email", user.email])
+    assert enabled.exit_code == 0 and f"{user.email} can sign in again" in enabled.output
+    db.expire_all()
+    assert user.disabled_at is None
+    missing = runner.invoke(cli, ["users", "disable", "--email", "ghost@example.com"])
+    assert missing.exit_code == 1 and "No user with the email" in missing.output
 
 
 @pytest.fixture
@@ -85,6 +107,10 @@ def test_serve_starts_on_an_empty_folder_and_a_new_user_signs_up_in_and_out(
         )
         form = {"csrf_token": token, "email": "new@example.com", "password": "a long passphrase"}
         assert "Welcome back" in browser.post("/login", data=form, follow_redirects=True).text
+        assert browser.get("/reset/an-unknown-s3cr3t-token").status_code == 410
+    log = (tmp_path / "server.log").read_text()
+    assert '"GET /reset/[redacted] HTTP/1.1" 410' in log  # a reset token never reaches the log
+    assert "s3cr3t" not in log
 
 
 def test_db_downgrade_and_upgrade_commands(tmp_path: Path) -> None:

@@ -98,6 +98,72 @@ def test_errors_inside_a_list_say_which_item(client: TestClient, db: Session) ->
     assert "is not one the question assesses" in response.text
 
 
+def test_every_problem_is_shown_after_one_save(client: TestClient, db: Session) -> None:
+    _editor(client, db)
+    content = {**QUESTION, "id": "new-three", "title": "No"}
+    content["competencies"] = [{**c, "weight": 0.3} for c in QUESTION["competencies"][:2]]
+    content["key_points"] = [
+        *QUESTION["key_points"][:2],
+        {**QUESTION["key_points"][2], "competency": "policy-as-code"},
+    ]
+    clash = QUESTION["key_points"][0]["cues"][0]
+    content["red_flags"] = [{**QUESTION["red_flags"][0], "cues": [clash]}]
+    form = form_from_content(content)
+    form["model_answer"] = "Too short."
+    response = post_form(client, "/editor/questions", form)
+    assert response.status_code == 422
+    html = response.text
+    assert "The question was not saved: 5 problems in 5 fields. Fix them all, then save once." in html
+
+    def field_errors(name: str) -> str:
+        found = re.search(rf'<ul class="field-error" id="e-{name}">(.*?)</ul>', html, re.S)
+        assert found, f"no errors shown at {name}"
+        return found.group(1)
+
+    assert "at least 3 characters" in field_errors("title")
+    assert "weights must add up to 1.0" in field_errors("competencies")
+    assert (
+        "item 3 &gt; competency: &#39;policy-as-code&#39; is not one the question assesses"
+        in field_errors("key_points")
+    )
+    assert f"item 1 &gt; cues: cue &#39;{clash}&#39; is also a key point cue" in field_errors("red_flags")
+    assert "it must have 150-300 words" in field_errors("model_answer")
+    assert '<a href="#f-red_flags">Red flags</a>: item 1 &gt; cues' in html
+
+
+def test_the_id_of_an_existing_question_is_marked_read_only_and_never_changes(
+    client: TestClient, db: Session
+) -> None:
+    slug = _published(db)
+    _editor(client, db)
+    new_page = client.get("/editor/questions/new").text
+    assert re.search(r'<input id="f-id" name="id" type="text" value="[^"]*">', new_page)
+    page = client.get(f"/editor/questions/{slug}").text
+    assert "(read-only: a question&#39;s id never changes)" in page
+    assert f'<input id="f-id" name="id" type="text" value="{slug}" readonly aria-readonly="true">' in page
+    form = {**form_from_content(QUESTION), "id": "renamed-by-hand", "title": "A changed title here"}
+    saved = post_form(client, f"/editor/questions/{slug}", form)
+    assert saved.headers["location"].startswith(f"/editor/questions/{slug}?")
+    assert client.get("/editor/questions/renamed-by-hand").status_code == 404
+
+
+def test_history_says_who_made_each_version(client: TestClient, db: Session) -> None:
+    slug = _published(db)  # version 1, saved in the editor by a factory editor
+    editor = create_user(db, Role.editor, name="Eddie Editor", email="eddie@example.com")
+    sign_in(client, editor)
+    post_form(
+        client, f"/editor/questions/{slug}", {**form_from_content(QUESTION), "title": "Retitled by Eddie"}
+    )
+    rows = re.findall(
+        r"<tr>\s*<td>(\d+).*?</td>.*?</td>\s*<td>(.*?)</td>",
+        client.get(f"/editor/questions/{slug}/versions").text,
+        re.S,
+    )
+    made_by = dict(rows)
+    assert made_by["2"] == "Eddie Editor (eddie@example.com), in the editor"
+    assert re.fullmatch(r"User \d+ \(user\d+@example\.com\), in the editor", made_by["1"]), made_by["1"]
+
+
 def test_a_new_question_is_a_draft_until_published(app, client: TestClient, db: Session) -> None:  # type: ignore[no-untyped-def]
     _editor(client, db)
     created = post_form(client, "/editor/questions", form_from_content(QUESTION))

@@ -4,6 +4,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import build_engine, database_reachable
+from app.web import templates
 from tests.factories import create_user, csrf_token, sign_in
 
 
@@ -82,3 +83,20 @@ def test_error_pages_never_query_the_database(client: TestClient, db: Session, m
     monkeypatch.setattr("app.accounts.service.user_for_token", no_database)
     missing = client.get("/no-such-page")  # a signed-in browser, an unknown address
     assert missing.status_code == 404 and "There is nothing at this address." in missing.text
+
+
+def test_the_home_page_promises_only_what_exists(client: TestClient) -> None:
+    home = " ".join(client.get("/").text.split())
+    assert "can browse the question bank with its model answers and practise themselves" in home
+    assert (
+        "Assessments for inviting and reviewing candidates are being built; they are not available yet."
+        in home
+    )
+    assert "invite candidates to fixed assessments" not in home
+
+
+def test_counts_in_pages_use_the_right_number() -> None:
+    page = templates.env.from_string(
+        '{{ 1|plural("pause") }}; {{ 0|plural("pause") }}; {{ 3|plural("question") }}'
+    )
+    assert page.render() == "1 pause; 0 pauses; 3 questions"

@@ -10,9 +10,16 @@ from sqlalchemy.orm import Session
 from app.accounts import service
 from app.db import SessionDep
 from app.errors import Forbidden, NotAuthenticated
-from app.models import Role, User
+from app.models import Role, SignOutReason, User
 
 SESSION_COOKIE = "coach_session"
+# What a browser whose session the app ended is told (on the sign-in page, and by the API).
+SIGNED_OUT = {
+    SignOutReason.role_changed: "Your role was changed; please sign in again.",
+    SignOutReason.disabled: "Your account was disabled by an admin, so you were signed out.",
+    SignOutReason.password_reset: "Your password was reset; please sign in with the new one.",
+    SignOutReason.password_changed: "Your password was changed; please sign in again.",
+}
 
 
 @dataclass(frozen=True)
@@ -27,13 +34,16 @@ class Viewer:
 
 
 def user_from_request(request: Request, session: Session) -> User | None:
-    """The signed-in user, looked up once per request; a Viewer copy is kept for templates."""
+    """The signed-in user, looked up once per request; a Viewer copy is kept for templates.
+    When the app ended this browser's session, `request.state.signed_out` says why."""
     if "user" not in request.state._state:
         token = request.cookies.get(SESSION_COOKIE)
         request.state.user = service.user_for_token(session, token) if token else None
         if request.state.user is not None:
             user = request.state.user
             request.state.viewer = Viewer(user.id, user.email, user.display_name, user.role)
+        elif token:
+            request.state.signed_out = service.signed_out_reason(session, token)
     found: User | None = request.state.user
     return found
 
@@ -45,7 +55,8 @@ def _optional_user(request: Request, session: SessionDep) -> User | None:
 def _required_user(request: Request, session: SessionDep) -> User:
     user = user_from_request(request, session)
     if user is None:
-        raise NotAuthenticated("Please sign in to continue.")
+        reason = getattr(request.state, "signed_out", None)
+        raise NotAuthenticated(SIGNED_OUT[reason] if reason else "Please sign in to continue.")
     return user
 
 

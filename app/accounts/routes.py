@@ -1,4 +1,5 @@
-"""Sign-up, sign-in, sign-out, the account page and the admin's user list. Thin: parse, call, render."""
+"""Sign-up, sign-in, sign-out, the account page, password-reset links and the admin's user list.
+Thin: parse, call, render."""
 
 from typing import Annotated
 
@@ -11,6 +12,7 @@ from app.config import get_settings
 from app.db import SessionDep
 from app.errors import AppError
 from app.models import Role, User
+from app.models.base import utcnow
 from app.web import redirect, render
 
 router = APIRouter()
@@ -59,9 +61,10 @@ def signup(
         user = service.create_user(session, email=email, password=password, display_name=display_name)
     except AppError as error:
         form = {"email": email, "display_name": display_name}
-        return render(
-            request, "accounts/signup.html", {"form": form, "error": error.message}, error.status_code
+        message = (
+            f"{error.message} Sign in instead." if isinstance(error, service.EmailTaken) else error.message
         )
+        return render(request, "accounts/signup.html", {"form": form, "error": message}, error.status_code)
     return _start(request, session, user, "/", "signed-up")
 
 
@@ -69,7 +72,10 @@ def signup(
 def login_form(request: Request, user: OptionalUser, next: str | None = None) -> Response:
     if user is not None:
         return redirect(_safe_next(next))
-    return render(request, "accounts/login.html", {"next": _safe_next(next), "email": ""})
+    response = render(request, "accounts/login.html", {"next": _safe_next(next), "email": ""})
+    if request.cookies.get(SESSION_COOKIE):
+        response.delete_cookie(SESSION_COOKIE)  # a session the app ended: its reason is shown once here
+    return response
 
 
 @router.post("/login")
@@ -122,9 +128,78 @@ def change_password(
     return _start(request, session, user, "/account", "password-changed")
 
 
+# --- password-reset links ---------------------------------------------------------------------
+
+
+@router.get("/reset/{token}", response_class=HTMLResponse)
+def reset_form(request: Request, session: SessionDep, token: str) -> Response:
+    try:
+        who = service.reset_link_user(session, token, utcnow())
+    except AppError as error:
+        return render(request, "accounts/reset.html", {"error": error.message}, error.status_code)
+    return _no_store(render(request, "accounts/reset.html", {"who": who, "token": token}))
+
+
+@router.post("/reset/{token}")
+def reset_password(
+    request: Request, session: SessionDep, token: str, new_password: Annotated[str, Form()]
+) -> Response:
+    try:
+        user = service.reset_password(session, token, new_password, utcnow())
+    except AppError as error:
+        context = {"who": _link_user(session, token), "token": token, "error": error.message}
+        return _no_store(render(request, "accounts/reset.html", context, error.status_code))
+    return _start(request, session, user, "/", "password-reset")
+
+
+def _link_user(session: SessionDep, token: str) -> User | None:
+    try:
+        return service.reset_link_user(session, token, utcnow())
+    except AppError:
+        return None
+
+
+def _no_store(response: Response) -> Response:
+    """A page holding a reset token is never cached, so it cannot be replayed from a cache."""
+    response.headers["cache-control"] = "no-store"
+    return response
+
+
+# --- admin ------------------------------------------------------------------------------------
+
+
+def _users_page(request: Request, session: SessionDep, extra: dict[str, object] | None = None) -> Response:
+    context = {
+        "users": service.list_users(session),
+        "roles": list(Role),
+        "link_hours": service.RESET_LINK_HOURS,
+    }
+    return render(request, "accounts/users.html", context | (extra or {}))
+
+
 @router.get("/admin/users", response_class=HTMLResponse)
 def users(request: Request, session: SessionDep, admin: AdminUser) -> Response:
-    return render(request, "accounts/users.html", {"users": service.list_users(session), "roles": list(Role)})
+    return _users_page(request, session)
+
+
+@router.post("/admin/users/{user_id}/disable")
+def disable_user(session: SessionDep, admin: AdminUser, user_id: int) -> Response:
+    service.disable_user(session, user_id=user_id, by=admin, now=utcnow())
+    return redirect("/admin/users", "user-disabled")
+
+
+@router.post("/admin/users/{user_id}/enable")
+def enable_user(session: SessionDep, admin: AdminUser, user_id: int) -> Response:
+    service.enable_user(session, user_id=user_id)
+    return redirect("/admin/users", "user-enabled")
+
+
+@router.post("/admin/users/{user_id}/reset-link", response_class=HTMLResponse)
+def reset_link(request: Request, session: SessionDep, admin: AdminUser, user_id: int) -> Response:
+    """Shown once, on this response only: the admin copies it and sends it to the user."""
+    token = service.issue_reset_link(session, user_id=user_id, by=admin, now=utcnow())
+    issued = {"user_id": user_id, "url": f"{request.base_url}reset/{token}"}
+    return _no_store(_users_page(request, session, {"reset_link": issued}))
 
 
 @router.post("/admin/users/{user_id}/role")

@@ -1,23 +1,26 @@
-"""Accounts: sign-up, passwords, server-side sessions, sign-in throttling and roles."""
+"""Accounts: sign-up, passwords, server-side sessions, sign-in throttling, roles, disabled
+accounts and one-time password-reset links."""
 
 import hashlib
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.config import Settings
-from app.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
-from app.models import LoginAttempt, Role, User, UserSession
+from app.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound, TooManyRequests
+from app.models import LoginAttempt, PasswordResetLink, Role, SignOutReason, User, UserSession
 from app.models.base import utcnow
 
 PASSWORD_MIN_LENGTH = 10
 PASSWORD_MAX_LENGTH = 200
+RESET_LINK_HOURS = 24
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified against when the email is unknown, so a miss costs as long as a wrong password.
@@ -50,6 +53,10 @@ def _password_matches(user: User | None, password: str) -> bool:
     return user is not None
 
 
+class EmailTaken(Conflict):
+    """Sign-up with an email that has an account; the web and the CLI each say what to do next."""
+
+
 def create_user(
     session: Session, *, email: str, password: str, display_name: str, role: Role = Role.candidate
 ) -> User:
@@ -59,7 +66,7 @@ def create_user(
         raise InvalidInput("Enter a name of 1 to 100 characters.")
     check_password_rules(password)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Conflict("An account with this email already exists. Sign in instead.")
+        raise EmailTaken("An account with this email already exists.")
     user = User(email=email, display_name=display_name, password_hash=hash_password(password), role=role)
     session.add(user)
     session.flush()
@@ -105,21 +112,46 @@ def start_session(session: Session, user: User, settings: Settings, user_agent: 
     return NewSession(token, expires_at)
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    """The signed-in user for a session cookie, or None if the session ended or expired."""
-    return session.scalar(
+def _live_session(token: str) -> Any:
+    return (
         select(User)
         .join(UserSession, UserSession.user_id == User.id)
         .where(UserSession.token_hash == _token_hash(token), UserSession.expires_at > utcnow())
     )
 
 
+def user_for_token(session: Session, token: str) -> User | None:
+    """The signed-in user for a session cookie, or None if the session ended or expired or the
+    account is disabled."""
+    return session.scalar(
+        _live_session(token).where(UserSession.ended_at.is_(None), User.disabled_at.is_(None))
+    )
+
+
+def signed_out_reason(session: Session, token: str) -> SignOutReason | None:
+    """Why the app ended this cookie's session (a role change, a disabled account, a password
+    reset), so the browser can be told; None for a session that simply ended or never was."""
+    reason = session.scalar(
+        select(UserSession.ended_reason).where(
+            UserSession.token_hash == _token_hash(token), UserSession.expires_at > utcnow()
+        )
+    )
+    if reason is None and session.scalar(_live_session(token).where(User.disabled_at.is_not(None))):
+        return SignOutReason.disabled
+    return SignOutReason(reason) if reason else None
+
+
 def end_session(session: Session, token: str) -> None:
     session.execute(delete(UserSession).where(UserSession.token_hash == _token_hash(token)))
 
 
-def end_all_sessions(session: Session, user_id: int) -> None:
-    session.execute(delete(UserSession).where(UserSession.user_id == user_id))
+def end_all_sessions(session: Session, user_id: int, reason: SignOutReason) -> None:
+    """End every live session of the user at once, keeping why, so each browser is told."""
+    session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), ended_reason=reason.value)
+    )
 
 
 # --- sign-in --------------------------------------------------------------------------------
@@ -161,6 +193,9 @@ def authenticate(session: Session, *, email: str, password: str, address: str, s
         session.add(LoginAttempt(email=email, address=address[:64]))
         session.flush()
         raise InvalidInput("Email or password is wrong.")
+    if user.disabled_at is not None:
+        # Said only to someone who knows the password, so it reveals nothing to a guesser.
+        raise Forbidden("This account is disabled. Ask an admin to enable it again.")
     session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -173,22 +208,119 @@ def change_password(session: Session, user: User, *, current: str, new: str) -> 
         raise InvalidInput("Your current password is wrong.")
     check_password_rules(new)
     user.password_hash = hash_password(new)
-    end_all_sessions(session, user.id)
+    end_all_sessions(session, user.id, SignOutReason.password_changed)
     session.flush()
 
 
-def set_role(session: Session, *, user_id: int, role: Role) -> User:
-    """Change a user's role and end their sessions, so the new rights apply at once.
-    The last admin cannot be demoted, so nobody can lock the team out of the admin page."""
+def _user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("No such user.")
-    if user.role == Role.admin and role != Role.admin:
-        admins = session.scalar(select(func.count()).select_from(User).where(User.role == Role.admin))
-        if admins == 1:
-            raise Forbidden("This is the only admin; make another user admin first.")
+    return user
+
+
+def _keep_an_admin(session: Session, user: User) -> None:
+    """Refuse to take away the last enabled admin, so nobody can lock the team out."""
+    if user.role != Role.admin or user.disabled_at is not None:
+        return
+    admins = session.scalar(
+        select(func.count()).select_from(User).where(User.role == Role.admin, User.disabled_at.is_(None))
+    )
+    if admins == 1:
+        raise Forbidden("This is the only admin; make another user admin first.")
+
+
+def set_role(session: Session, *, user_id: int, role: Role) -> User:
+    """Change a user's role and end their sessions, so the new rights apply at once."""
+    user = _user(session, user_id)
+    if role != Role.admin:
+        _keep_an_admin(session, user)
     if user.role != role:
         user.role = role
-        end_all_sessions(session, user.id)
+        end_all_sessions(session, user.id, SignOutReason.role_changed)
         session.flush()
+    return user
+
+
+def disable_user(session: Session, *, user_id: int, by: User | None, now: datetime) -> User:
+    """The account can no longer sign in, and its sessions end at once. Its data stays.
+    `by` is the admin doing it (None from the command line)."""
+    user = _user(session, user_id)
+    if by is not None and user.id == by.id:
+        raise Forbidden("You cannot disable your own account.")
+    _keep_an_admin(session, user)
+    if user.disabled_at is None:
+        user.disabled_at = now
+        end_all_sessions(session, user.id, SignOutReason.disabled)
+        session.flush()
+    return user
+
+
+def enable_user(session: Session, *, user_id: int) -> User:
+    user = _user(session, user_id)
+    user.disabled_at = None
+    session.flush()
+    return user
+
+
+# --- password-reset links -------------------------------------------------------------------
+
+
+def issue_reset_link(session: Session, *, user_id: int, by: User, now: datetime) -> str:
+    """A new one-time token for the user (the caller makes the link); earlier unused links stop
+    working, so only the latest one the admin handed out can be used."""
+    user = _user(session, user_id)
+    if user.disabled_at is not None:
+        raise Conflict("This account is disabled; enable it before sending a password-reset link.")
+    session.execute(
+        delete(PasswordResetLink).where(
+            PasswordResetLink.user_id == user.id, PasswordResetLink.used_at.is_(None)
+        )
+    )
+    token = secrets.token_urlsafe(32)
+    session.add(
+        PasswordResetLink(
+            token_hash=_token_hash(token),
+            user_id=user.id,
+            created_by_id=by.id,
+            created_at=now,
+            expires_at=now + timedelta(hours=RESET_LINK_HOURS),
+        )
+    )
+    session.flush()
+    return token
+
+
+def _usable_link(session: Session, token: str, now: datetime) -> tuple[PasswordResetLink, User]:
+    link = session.scalar(select(PasswordResetLink).where(PasswordResetLink.token_hash == _token_hash(token)))
+    if link is None or link.used_at is not None or link.expires_at <= now:
+        raise Gone("This password-reset link has expired or was already used. Ask an admin for a new one.")
+    user = _user(session, link.user_id)
+    if user.disabled_at is not None:
+        raise Gone("This account is disabled, so its password cannot be reset.")
+    return link, user
+
+
+def reset_link_user(session: Session, token: str, now: datetime) -> User:
+    """The user a reset link is for, while the link is unused and unexpired."""
+    return _usable_link(session, token, now)[1]
+
+
+def reset_password(session: Session, token: str, new: str, now: datetime) -> User:
+    """Set the password through a reset link: the link is used up, every session of the user
+    ends, and past failed sign-ins no longer lock the account."""
+    link, user = _usable_link(session, token, now)
+    check_password_rules(new)
+    # Conditional, so of two simultaneous uses of one link only one succeeds.
+    claimed = session.execute(
+        update(PasswordResetLink)
+        .where(PasswordResetLink.id == link.id, PasswordResetLink.used_at.is_(None))
+        .values(used_at=now)
+    )
+    if not claimed.rowcount:  # type: ignore[attr-defined]
+        raise Gone("This password-reset link was already used. Ask an admin for a new one.")
+    user.password_hash = hash_password(new)
+    end_all_sessions(session, user.id, SignOutReason.password_reset)
+    session.execute(delete(LoginAttempt).where(LoginAttempt.email == user.email))
+    session.flush()
     return user

@@ -8,17 +8,19 @@ from sqlalchemy import delete
 from app.config import get_settings
 from app.db import get_sessionmaker
 from app.jobs.queue import huey
-from app.models import LoginAttempt, UserSession
+from app.models import LoginAttempt, PasswordResetLink, UserSession
 from app.models.base import utcnow
 
 
-def purge_expired(now_minus_window: timedelta | None = None) -> tuple[int, int]:
-    """Delete expired sessions and sign-in failures older than the throttle window."""
+def purge_expired(now_minus_window: timedelta | None = None) -> tuple[int, int, int]:
+    """Delete expired sessions (ended ones included), sign-in failures older than the throttle
+    window, and expired password-reset links."""
     window = now_minus_window or timedelta(minutes=get_settings().login_window_minutes)
     with get_sessionmaker().begin() as session:
         sessions = session.execute(delete(UserSession).where(UserSession.expires_at <= utcnow()))
         attempts = session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at <= utcnow() - window))
-        return sessions.rowcount, attempts.rowcount  # type: ignore[attr-defined]
+        links = session.execute(delete(PasswordResetLink).where(PasswordResetLink.expires_at <= utcnow()))
+        return sessions.rowcount, attempts.rowcount, links.rowcount  # type: ignore[attr-defined]
 
 
 @huey.periodic_task(crontab(minute="*/30"))

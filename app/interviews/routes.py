@@ -13,10 +13,20 @@ from app.config import get_settings
 from app.db import SessionDep
 from app.errors import InvalidInput, NotFound, PayloadTooLarge
 from app.interviews import service
-from app.interviews.schemas import FinishUpload, Submitted, TakeStatus, TypedAnswer
+from app.interviews.processing import measured_speeds, processing, seconds_left
+from app.interviews.schemas import (
+    BeginTake,
+    FinishUpload,
+    KeepTake,
+    QuestionStatus,
+    Submitted,
+    SubmittedTake,
+    TakeStatus,
+    TypedAnswer,
+)
 from app.jobs.queue import enqueue
 from app.markdown import render_markdown
-from app.models import AnswerMode, SessionKind, Take, User
+from app.models import AnswerMode, InterviewSession, SessionKind, Take, User
 from app.models.base import utcnow
 from app.questions import service as questions
 from app.questions.schemas import CATEGORIES
@@ -91,20 +101,16 @@ def create_session(
 # --- session pages ------------------------------------------------------------------------------
 
 
-@router.get("/sessions", response_class=HTMLResponse)
-def sessions_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
-    return render(request, "interviews/sessions.html", {"interviews": service.list_sessions(session, user)})
-
-
 @router.get("/sessions/{session_id}", response_class=HTMLResponse)
 def session_page(request: Request, session: SessionDep, user: CurrentUser, session_id: SessionId) -> Response:
     interview = service.get_session(session, user, session_id)
+    chosen, now, speeds = service.chosen_takes(interview), utcnow(), measured_speeds(session)
     context = {
         "interview": interview,
-        "chosen": dict(
-            zip([q.id for q in interview.questions], service.chosen_takes(interview), strict=True)
-        ),
+        "chosen": dict(zip([q.id for q in interview.questions], chosen, strict=True)),
         "next_position": service.next_position(interview),
+        "processing": {take.id: processing(take, now, speeds) for take in chosen if take is not None},
+        "seconds_left": seconds_left(chosen, now, speeds),
     }
     return render(request, "interviews/session.html", context)
 
@@ -144,7 +150,6 @@ def answer_page(
         "content": content,
         "prompt_html": render_markdown(content["prompt"]),
         "total": len(interview.questions),
-        "takes_left": service.takes_left(interview, question),
     }
     return render(request, "interviews/answer.html", context)
 
@@ -162,6 +167,53 @@ def choose_take(
 
 
 # --- the recorder's API -------------------------------------------------------------------------
+
+
+def _question_status(interview: InterviewSession, position: int) -> QuestionStatus:
+    state = service.question_state(interview, position, utcnow())
+    question = service.session_question(interview, position)
+    submitted = [t for t in question.takes if t.state in service.FINISHED]
+    return QuestionStatus(
+        phase=state.phase,
+        position=position,
+        total=len(interview.questions),
+        mode=interview.mode,
+        take=_status(state.take) if state.take is not None else None,
+        submitted=[
+            SubmittedTake(take_id=t.id, number=t.number, kept=t.id == question.chosen_take_id)
+            for t in submitted
+        ],
+        takes_left=state.takes_left,
+        next_position=state.next_position,
+        session_url=f"/sessions/{interview.id}",
+        session_finished=interview.finished_at is not None,
+    )
+
+
+@router.get("/api/sessions/{session_id}/questions/{position}")
+def question_status(
+    session: SessionDep, user: CurrentUser, session_id: SessionId, position: Position
+) -> QuestionStatus:
+    """Applies the server's clock to a take nobody is driving, then says where the question is."""
+    return _question_status(service.get_session(session, user, session_id), position)
+
+
+@router.post("/api/sessions/{session_id}/questions/{position}/skip")
+def skip_question(
+    session: SessionDep, user: CurrentUser, session_id: SessionId, position: Position
+) -> QuestionStatus:
+    interview = service.get_session(session, user, session_id)
+    service.skip_question(interview, position, utcnow())
+    return _question_status(interview, position)
+
+
+@router.post("/api/sessions/{session_id}/questions/{position}/keep")
+def keep_take(
+    session: SessionDep, user: CurrentUser, session_id: SessionId, position: Position, body: KeepTake
+) -> QuestionStatus:
+    interview = service.get_session(session, user, session_id)
+    service.choose_take(interview, position, body.take_id)
+    return _question_status(interview, position)
 
 
 def _status(interview_take: Take) -> TakeStatus:
@@ -186,10 +238,15 @@ def _status(interview_take: Take) -> TakeStatus:
 
 @router.post("/api/sessions/{session_id}/questions/{position}/takes")
 def begin_take(
-    session: SessionDep, user: CurrentUser, session_id: SessionId, position: Position
+    session: SessionDep,
+    user: CurrentUser,
+    session_id: SessionId,
+    position: Position,
+    body: BeginTake | None = None,
 ) -> TakeStatus:
     interview = service.get_session(session, user, session_id)
-    take = service.begin_take(session, user, interview, position, utcnow())
+    retake = body is not None and body.retake
+    take = service.begin_take(session, user, interview, position, utcnow(), retake=retake)
     return _status(service.get_take(session, user, take.id))
 
 
@@ -203,12 +260,6 @@ def start_answer(session: SessionDep, user: CurrentUser, take_id: int) -> TakeSt
     take = service.get_take(session, user, take_id)
     service.start_answer(take, utcnow())
     return _status(take)
-
-
-@router.post("/api/takes/{take_id}/restart")
-def restart_take(session: SessionDep, user: CurrentUser, take_id: int) -> TakeStatus:
-    take = service.get_take(session, user, take_id)
-    return _status(service.restart_take(take, utcnow()))
 
 
 @router.put("/api/takes/{take_id}/chunks/{seq}")
@@ -253,7 +304,7 @@ def stop_answer(session: SessionDep, user: CurrentUser, take_id: int) -> TakeSta
 
 def _submitted(take: Take) -> Submitted:
     interview = take.session_question.session
-    following = service.next_position(interview)
+    following = service.next_position(interview, after=take.session_question.position)
     url = f"/sessions/{interview.id}/questions/{following}" if following else f"/sessions/{interview.id}"
     return Submitted(state=take.state, next_url=url)
 

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from app.interviews.service import Phase
 from app.models import AnswerMode, TakeState
 
 
@@ -21,6 +22,35 @@ class TakeStatus(BaseModel):
     received: list[int]
     takes_left: int
     grace_seconds: int
+
+
+class SubmittedTake(BaseModel):
+    take_id: int
+    number: int
+    kept: bool
+
+
+class QuestionStatus(BaseModel):
+    """Where one question stands; the answer page renders exactly this."""
+
+    phase: Phase
+    position: int
+    total: int
+    mode: AnswerMode
+    take: TakeStatus | None
+    submitted: list[SubmittedTake]
+    takes_left: int
+    next_position: int | None
+    session_url: str
+    session_finished: bool
+
+
+class BeginTake(BaseModel):
+    retake: bool = False  # a question with a take gets another only when asked for
+
+
+class KeepTake(BaseModel):
+    take_id: int
 
 
 class FinishUpload(BaseModel):

@@ -4,10 +4,11 @@ The server is the authority on time: it records when a take's answer started and
 the tail of an upload within a grace period, and marks takes that ran over. Every function takes
 `now`, so tests control the clock."""
 
+import enum
 import hashlib
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -40,7 +41,8 @@ CHUNK_LIMIT_BYTES = 8 * 1024 * 1024
 MAX_CHUNKS = 2000
 MOCK_QUESTIONS = 5
 MAX_QUESTIONS = 10
-FINISHED = (TakeState.uploaded, TakeState.transcribed, TakeState.analysed, TakeState.scored, TakeState.failed)
+FINISHED = tuple(state for state in TakeState if state.submitted)
+UNFINISHED = (TakeState.preparing, TakeState.recording)
 
 
 # --- consent ------------------------------------------------------------------------------------
@@ -78,6 +80,12 @@ class SessionRequest:
     retakes: int = 1
 
 
+def chosen_kind(wanted: SessionRequest) -> SessionKind:
+    """Picking a question means practising that one question, whichever kind was ticked,
+    except for a mock interview, which never takes a chosen question."""
+    return SessionKind.single if wanted.question and wanted.kind == SessionKind.practice else wanted.kind
+
+
 def _pick_questions(session: Session, wanted: SessionRequest, rng: random.Random) -> list[Question]:
     if wanted.kind == SessionKind.single:
         return [questions.get_published(session, wanted.question)]
@@ -99,6 +107,7 @@ def start_session(
 ) -> InterviewSession:
     """A new session whose questions are pinned to the versions current right now."""
     _require_consent(session, user)
+    wanted = replace(wanted, kind=chosen_kind(wanted))
     picked = _pick_questions(session, wanted, rng or random.Random())  # noqa: S311 - not security
     interview = InterviewSession(
         user_id=user.id, kind=wanted.kind, mode=wanted.mode, retakes_allowed=wanted.retakes
@@ -140,7 +149,12 @@ def _load_session(session: Session, session_id: int) -> InterviewSession | None:
         .where(InterviewSession.id == session_id)
         .options(
             selectinload(InterviewSession.questions).selectinload(SessionQuestion.question_version),
-            selectinload(InterviewSession.questions).selectinload(SessionQuestion.takes),
+            selectinload(InterviewSession.questions)
+            .selectinload(SessionQuestion.takes)
+            .selectinload(Take.chunks),
+            selectinload(InterviewSession.questions)
+            .selectinload(SessionQuestion.takes)
+            .selectinload(Take.session_question),
             selectinload(InterviewSession.questions).selectinload(SessionQuestion.session),
         )
     )
@@ -171,9 +185,16 @@ def session_question(interview: InterviewSession, position: int) -> SessionQuest
     return found
 
 
-def next_position(interview: InterviewSession) -> int | None:
-    """The first question still waiting for an answer, or None when every one has one."""
-    return next((q.position for q in interview.questions if q.chosen_take_id is None), None)
+def is_settled(question: SessionQuestion) -> bool:
+    """Answered (a take is kept) or explicitly skipped: nothing more is asked of the candidate."""
+    return question.chosen_take_id is not None or question.skipped_at is not None
+
+
+def next_position(interview: InterviewSession, after: int = 0) -> int | None:
+    """The first question after `after` still waiting for an answer or a skip, wrapping round
+    to earlier ones; None when every question is answered or skipped."""
+    waiting = [q.position for q in interview.questions if not is_settled(q)]
+    return next((p for p in waiting if p > after), waiting[0] if waiting else None)
 
 
 def _finish_if_complete(interview: InterviewSession, now: datetime) -> None:
@@ -190,21 +211,36 @@ def limits(question: SessionQuestion) -> tuple[int, int]:
 
 
 def takes_left(interview: InterviewSession, question: SessionQuestion) -> int:
-    return 1 + interview.retakes_allowed - len([t for t in question.takes if t.state in FINISHED])
+    """Takes still to begin: every take begun counts, including one in progress or one whose
+    time ran out with nothing saved (so waiting out the clock never buys a fresh preparation)."""
+    return 1 + interview.retakes_allowed - len(question.takes)
+
+
+def current_take(question: SessionQuestion) -> Take | None:
+    return next((t for t in question.takes if t.state in UNFINISHED), None)
 
 
 def begin_take(
-    session: Session, user: User, interview: InterviewSession, position: int, now: datetime
+    session: Session,
+    user: User,
+    interview: InterviewSession,
+    position: int,
+    now: datetime,
+    retake: bool = False,
 ) -> Take:
     """A take ready for its preparation countdown. Reopening the page returns the same
-    unfinished take, so a reload never burns a retake."""
+    unfinished take, so a reload never burns a retake; a question that already has a take gets
+    another only when the candidate asks for it (`retake`), so Back never starts one."""
     _require_consent(session, user)
     question = session_question(interview, position)
-    unfinished = next((t for t in question.takes if t.state not in FINISHED), None)
-    if unfinished is not None:
+    unfinished = current_take(question)
+    if unfinished is not None and settle(unfinished, now) in UNFINISHED:
         return unfinished
+    if question.takes and not retake:
+        raise Conflict("This question has a take already; choose Record again to use another.")
     if takes_left(interview, question) <= 0:
         raise Conflict("You have used every take for this question.")
+    question.skipped_at = None
     take = Take(
         session_question=question,
         number=len(question.takes) + 1,
@@ -246,11 +282,10 @@ def deadline(take: Take) -> datetime | None:
 def start_answer(take: Take, now: datetime) -> datetime:
     """Recording begins now, or when preparation time ran out if that was earlier (so waiting
     does not buy extra thinking time). Calling again changes nothing."""
-    if take.state not in (TakeState.preparing, TakeState.recording):
-        raise Conflict("This answer is already submitted.")
+    if take.state not in UNFINISHED:
+        raise Conflict("This answer is already submitted, or its time ran out.")
     if take.answer_started_at is None:
-        prep_end = take.prep_started_at + timedelta(seconds=limits(take.session_question)[0])
-        take.answer_started_at = min(now, prep_end)
+        take.answer_started_at = min(now, prep_end(take))
         take.state = TakeState.recording
     end = deadline(take)
     assert end is not None
@@ -263,18 +298,21 @@ def stop_answer(take: Take, now: datetime) -> None:
         _close(take, now)
 
 
-def restart_take(take: Take, now: datetime) -> Take:
-    """Start a take over when nothing of it reached the server (the page reloaded before the
-    first chunk was sent); once anything was received, it is kept instead."""
-    if take.state != TakeState.recording or take.chunks:
-        raise Conflict("Only a take with nothing recorded can start over.")
-    take.state, take.prep_started_at, take.answer_started_at, take.ended_at = (
-        TakeState.preparing,
-        now,
-        None,
-        None,
-    )
-    return take
+def settle(take: Take, now: datetime) -> TakeState:
+    """Apply the server's clock to a take nobody is driving (the page was left or reloaded):
+    preparation that ran out has started the answer clock, and an answer clock that ran out
+    with nothing received ends the take as expired. Chunks kept in the browser are uploaded
+    before the page asks, so nothing the candidate recorded is expired."""
+    if take.state == TakeState.preparing and now >= prep_end(take):
+        start_answer(take, now)
+    end = deadline(take)
+    if take.state == TakeState.recording and not take.chunks and end is not None and now >= end:
+        take.state, take.ended_at = TakeState.expired, end
+    return take.state
+
+
+def prep_end(take: Take) -> datetime:
+    return take.prep_started_at + timedelta(seconds=limits(take.session_question)[0])
 
 
 def _close(take: Take, now: datetime) -> None:
@@ -354,6 +392,8 @@ def finish_upload(
         raise Conflict(f"Chunks still missing: {missing[:20]}; send them, then finish again.")
     path = storage.assemble(take.media_key, chunk_count, media_type)
     take.media_type, take.media_bytes, take.interrupted = media_type, path.stat().st_size, interrupted
+    if interrupted and take.ended_at is None:  # the recording ended when its last chunk arrived
+        take.ended_at = max(chunk.received_at for chunk in take.chunks)
     _submit(take, now)
     return take
 
@@ -386,6 +426,67 @@ def choose_take(interview: InterviewSession, position: int, take_id: int) -> Non
     if not any(t.id == take_id and t.state in FINISHED for t in question.takes):
         raise NotFound("There is no such submitted take for this question.")
     question.chosen_take_id = take_id
+
+
+def skip_question(interview: InterviewSession, position: int, now: datetime) -> None:
+    """The candidate chose not to answer: a take in progress ends unsaved, and the session can
+    finish without this question. Answering it later is still possible while takes are left."""
+    question = session_question(interview, position)
+    if question.chosen_take_id is not None:
+        raise Conflict("This question is answered already; there is nothing to skip.")
+    unfinished = current_take(question)
+    if unfinished is not None:
+        unfinished.state, unfinished.ended_at = TakeState.expired, now
+    question.skipped_at = question.skipped_at or now
+    _finish_if_complete(interview, now)
+
+
+class Phase(enum.StrEnum):
+    """What the answer page shows for one question, decided by the server."""
+
+    new = "new"  # no take yet: the page starts the first preparation
+    preparing = "preparing"  # the preparation countdown of the current take
+    answering = "answering"  # the answer clock runs and nothing has arrived yet
+    interrupted = "interrupted"  # part of a recording arrived, then the page went away
+    answered = "answered"  # a submitted take is kept
+    expired = "expired"  # the latest take's time ran out with nothing saved
+    skipped = "skipped"
+
+
+@dataclass(frozen=True)
+class QuestionState:
+    phase: Phase
+    take: Take | None  # the take in progress, or the latest one
+    takes_left: int
+    next_position: int | None  # the next question waiting for the candidate, if any
+
+
+def question_state(interview: InterviewSession, position: int, now: datetime) -> QuestionState:
+    """Where one question stands right now, after applying the server's clock to a take in
+    progress. The answer page follows this in every case: first visit, reload, Back, return."""
+    question = session_question(interview, position)
+    take = current_take(question)
+    if take is not None:
+        settle(take, now)
+    latest = question.takes[-1] if question.takes else None
+    return QuestionState(
+        phase=_phase(question, latest),
+        take=latest,
+        takes_left=takes_left(interview, question),
+        next_position=next_position(interview, after=position),
+    )
+
+
+def _phase(question: SessionQuestion, latest: Take | None) -> Phase:
+    if latest is not None and latest.state == TakeState.preparing:
+        return Phase.preparing
+    if latest is not None and latest.state == TakeState.recording:
+        return Phase.interrupted if latest.chunks else Phase.answering
+    if question.skipped_at is not None:
+        return Phase.skipped
+    if question.chosen_take_id is not None:
+        return Phase.answered
+    return Phase.new if latest is None else Phase.expired
 
 
 def chosen_takes(interview: InterviewSession) -> Sequence[Take | None]:

@@ -24,7 +24,6 @@ from app.media.video import analyse_video
 from app.models import (
     AnswerMode,
     Competency,
-    Question,
     QuestionVersion,
     SessionQuestion,
     Take,
@@ -34,6 +33,7 @@ from app.models import (
     TakeVideoReport,
 )
 from app.models.base import utcnow
+from app.questions import service as questions
 from app.questions.schemas import QuestionFile
 from app.scoring.schemas import ScoringInput, WordTiming
 from app.scoring.service import Scorer, build_scorer
@@ -178,10 +178,7 @@ def _scorer() -> Scorer:
 @lru_cache(maxsize=1)
 def _scorer_for_bank(newest_version_id: int) -> Scorer:
     with get_sessionmaker()() as session:
-        versions = session.scalars(
-            select(QuestionVersion).join(Question, Question.current_version_id == QuestionVersion.id)
-        )
-        bank = [QuestionFile.model_validate(v.content) for v in versions]
+        bank = questions.current_bank(session)
     return build_scorer(get_settings(), bank)
 
 

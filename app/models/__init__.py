@@ -1,6 +1,6 @@
 """All ORM models, one module per aggregate, imported here so metadata is complete."""
 
-from app.models.account import LoginAttempt, Role, User, UserSession
+from app.models.account import LoginAttempt, PasswordResetLink, Role, SignOutReason, User, UserSession
 from app.models.base import Base
 from app.models.interview import (
     AnswerMode,
@@ -22,12 +22,14 @@ __all__ = [
     "ConsentRecord",
     "InterviewSession",
     "LoginAttempt",
+    "PasswordResetLink",
     "Question",
     "QuestionStatus",
     "QuestionVersion",
     "Role",
     "SessionKind",
     "SessionQuestion",
+    "SignOutReason",
     "Take",
     "TakeScore",
     "TakeState",

@@ -1,4 +1,5 @@
-"""Users, their server-side sessions and the record of sign-in attempts."""
+"""Users, their server-side sessions, one-time password-reset links and the record of sign-in
+attempts."""
 
 import enum
 from datetime import datetime
@@ -27,15 +28,27 @@ class User(Base):
         Enum(Role, name="role", native_enum=False, create_constraint=True, length=20)
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    disabled_at: Mapped[datetime | None]  # set by an admin: the account cannot sign in
 
     sessions: Mapped[list["UserSession"]] = relationship(
         back_populates="user", lazy="raise", cascade="all, delete-orphan", passive_deletes=True
     )
 
 
+class SignOutReason(enum.StrEnum):
+    """Why the app, not the user, ended a session: the sign-in page tells the user."""
+
+    role_changed = "role-changed"
+    disabled = "disabled"
+    password_reset = "password-reset"  # noqa: S105 - a reason, not a password
+    password_changed = "password-changed"  # noqa: S105 - a reason, not a password
+
+
 class UserSession(Base):
     """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored,
-    so a leaked database cannot be replayed as sessions."""
+    so a leaked database cannot be replayed as sessions. A session the app ended (a role
+    change, a disabled account, a password reset) is kept, ended, until it expires, so the
+    browser holding it can be told why it was signed out."""
 
     __tablename__ = "user_sessions"
 
@@ -45,6 +58,8 @@ class UserSession(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     user_agent: Mapped[str] = mapped_column(String(300), default="")
+    ended_at: Mapped[datetime | None]
+    ended_reason: Mapped[str | None] = mapped_column(String(20))  # a SignOutReason value
 
     user: Mapped[User] = relationship(back_populates="sessions", lazy="raise")
 
@@ -62,3 +77,18 @@ class LoginAttempt(Base):
     email: Mapped[str] = mapped_column(String(254))
     address: Mapped[str] = mapped_column(String(64))
     attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PasswordResetLink(Base):
+    """A one-time link an admin issued so a user can set a new password. Only the token's
+    SHA-256 is stored; the link works once, until `expires_at`."""
+
+    __tablename__ = "password_reset_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

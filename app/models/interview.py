@@ -24,15 +24,22 @@ class AnswerMode(enum.StrEnum):
 
 
 class TakeState(enum.StrEnum):
-    """Where a take is: recording on the client, then the server-side pipeline."""
+    """Where a take is: recording on the client, then the server-side pipeline. `expired` is a
+    take whose answer time ran out with nothing saved; it counts as a take used."""
 
     preparing = "preparing"
     recording = "recording"
+    expired = "expired"
     uploaded = "uploaded"
     transcribed = "transcribed"
     analysed = "analysed"
     scored = "scored"
     failed = "failed"
+
+    @property
+    def submitted(self) -> bool:
+        """The candidate handed this take in: it is in, or through, the pipeline."""
+        return self not in (TakeState.preparing, TakeState.recording, TakeState.expired)
 
 
 def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
@@ -86,6 +93,7 @@ class SessionQuestion(Base):
             "takes.id", use_alter=True, name="fk_session_questions_chosen_take_id", ondelete="SET NULL"
         )
     )
+    skipped_at: Mapped[datetime | None]  # the candidate chose not to answer this question
 
     session: Mapped[InterviewSession] = relationship(back_populates="questions", lazy="raise")
     question_version: Mapped[QuestionVersion] = relationship(lazy="raise")

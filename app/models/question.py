@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.models.account import User
 from app.models.base import Base, utcnow
 
 
@@ -93,3 +94,4 @@ class QuestionVersion(Base):
     question: Mapped[Question] = relationship(
         foreign_keys=[question_id], back_populates="versions", lazy="raise"
     )
+    author: Mapped["User | None"] = relationship(lazy="raise")  # who saved it in the editor

@@ -8,7 +8,13 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from app.questions.schemas import CATEGORIES, COMPETENCY_IDS, CompetencyFile, QuestionFile
+from app.questions.schemas import (
+    CATEGORIES,
+    COMPETENCY_IDS,
+    CompetencyFile,
+    QuestionFile,
+    consistency_problems,
+)
 
 COMPETENCY_FILE = "competencies.yaml"
 QUESTION_DIR = "questions"
@@ -64,11 +70,16 @@ def _validation_problems(name: str, exc: ValidationError) -> list[Problem]:
 
 
 def parse_question(name: str, raw: Any) -> tuple[QuestionFile | None, list[Problem]]:
-    """Validate one question's data; the editor UI calls this too, so both report alike."""
+    """Validate one question's data, reporting every problem at once: each field's own, and the
+    rules that span fields, each at the field it names. The editor UI calls this too."""
     try:
         return QuestionFile.model_validate(raw), []
     except ValidationError as exc:
-        return None, _validation_problems(name, exc)
+        problems = _validation_problems(name, exc)
+    if isinstance(raw, dict):  # the cross-field rules, located, instead of their one combined error
+        problems = [p for p in problems if p.field != "(file)"]
+        problems += [Problem(name, where, message) for where, message in consistency_problems(raw)]
+    return None, problems
 
 
 def load_bank(directory: Path) -> BankFiles:

@@ -62,7 +62,6 @@ def _editor_form(
         "form": form,
         "question": question,
         "errors": errors,
-        "general_errors": errors.get("(file)", []),
     }
     return render(request, "questions/editor_form.html", context | _choices(), status_code)
 
@@ -94,7 +93,9 @@ async def editor_save(request: Request, session: SessionDep, editor: EditorUser,
     form = await _form_fields(request)
     form["id"] = slug
     try:
-        version = service.save_question(session, slug, question_from_form(form), editor)
+        version = service.save_question(
+            session, slug, question_from_form(form), editor, check=request.app.state.publish_check
+        )
     except service.QuestionInvalid as invalid:
         return _editor_form(request, form, service.get_question(session, slug), invalid.problems, 422)
     return redirect(f"/editor/questions/{slug}", "question-saved" if version else "question-unchanged")
@@ -107,9 +108,19 @@ async def _form_fields(request: Request) -> dict[str, str]:
 
 @router.post("/editor/questions/{slug}/status")
 def editor_set_status(
-    session: SessionDep, editor: EditorUser, slug: str, status: Annotated[QuestionStatus, Form()]
+    request: Request,
+    session: SessionDep,
+    editor: EditorUser,
+    slug: str,
+    status: Annotated[QuestionStatus, Form()],
 ) -> Response:
-    service.set_status(session, slug, status)
+    try:
+        service.set_status(session, slug, status, check=request.app.state.publish_check)
+    except service.QuestionInvalid as invalid:
+        question = service.get_question(session, slug)
+        assert question.current_version is not None
+        form = form_from_content(question.current_version.content)
+        return _editor_form(request, form, question, invalid.problems, 422)
     return redirect(f"/editor/questions/{slug}", f"question-{status.value}")
 
 

@@ -1,6 +1,6 @@
 """The question bank's file format: what a question file and the competency file must hold."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
@@ -112,26 +112,53 @@ class QuestionFile(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> "QuestionFile":
-        assessed = [c.id for c in self.competencies]
-        if len(set(assessed)) != len(assessed):
-            raise ValueError("competencies: an id is listed twice")
-        if abs(sum(c.weight for c in self.competencies) - 1.0) > 0.01:
-            raise ValueError("competencies: weights must add up to 1.0")
-        for point in self.key_points:
-            if point.competency not in assessed:
-                raise ValueError(
-                    f"key point {point.id!r}: competency {point.competency!r} "
-                    "is not one the question assesses"
-                )
-        ids = [p.id for p in self.key_points] + [f.id for f in self.red_flags]
-        if len(set(ids)) != len(ids):
-            raise ValueError("key point and red flag ids must be unique within the question")
-        point_cues = {normalize_spoken(c) for p in self.key_points for c in p.cues}
-        for flag in self.red_flags:
-            for cue in flag.cues:
-                if normalize_spoken(cue) in point_cues:
-                    raise ValueError(f"red flag {flag.id!r}: cue {cue!r} is also a key point cue")
+        problems = consistency_problems(self.model_dump())
+        if problems:
+            raise ValueError("; ".join(f"{where}: {message}" for where, message in problems))
         return self
+
+
+def _items(raw: dict[str, Any], name: str) -> list[tuple[int, dict[str, Any]]]:
+    value = raw.get(name)
+    return (
+        [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
+        if isinstance(value, list)
+        else []
+    )
+
+
+def _strings(value: Any) -> list[str]:
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def consistency_problems(raw: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every rule that spans fields, as (field path, message) pairs. It reads the raw data
+    defensively, so the editor can report these together with every field's own problems
+    instead of one at a time."""
+    competencies = _items(raw, "competencies")
+    points, flags = _items(raw, "key_points"), _items(raw, "red_flags")
+    assessed = [c.get("id") for _, c in competencies]
+    problems: list[tuple[str, str]] = []
+    if len(set(assessed)) != len(assessed):
+        problems.append(("competencies", "an id is listed twice"))
+    weights = [c.get("weight") for _, c in competencies]
+    numbers = [float(w) for w in weights if isinstance(w, int | float)]
+    if numbers and len(numbers) == len(weights) and abs(sum(numbers) - 1.0) > 0.01:
+        problems.append(("competencies", "weights must add up to 1.0"))
+    for i, point in points:
+        if isinstance(point.get("competency"), str) and point["competency"] not in assessed:
+            problems.append(
+                (f"key_points.{i}.competency", f"{point['competency']!r} is not one the question assesses")
+            )
+    ids = [item.get("id") for _, item in points + flags]
+    if len(set(ids)) != len(ids):
+        problems.append(("key_points", "key point and red flag ids must be unique within the question"))
+    point_cues = {normalize_spoken(c) for _, p in points for c in _strings(p.get("cues"))}
+    for i, flag in flags:
+        for cue in _strings(flag.get("cues")):
+            if normalize_spoken(cue) in point_cues:
+                problems.append((f"red_flags.{i}.cues", f"cue {cue!r} is also a key point cue"))
+    return problems
 
 
 Level = Literal[1, 2, 3, 4, 5]

@@ -4,7 +4,7 @@ the editor's lifecycle operations and what candidates may see."""
 import difflib
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,7 +118,12 @@ def list_competencies(session: Session) -> list[Competency]:
 
 
 def versions(session: Session, question: Question) -> list[QuestionVersion]:
-    query = select(QuestionVersion).where(QuestionVersion.question_id == question.id)
+    """Newest first, each with who saved it (none for versions written by `questions sync`)."""
+    query = (
+        select(QuestionVersion)
+        .where(QuestionVersion.question_id == question.id)
+        .options(selectinload(QuestionVersion.author))
+    )
     return list(session.scalars(query.order_by(QuestionVersion.number.desc())))
 
 
@@ -205,24 +210,55 @@ def create_question(session: Session, raw: dict[str, Any], author: User) -> Ques
     return _new_question(session, content, QuestionStatus.draft, VersionOrigin.editor, author)
 
 
-def save_question(session: Session, slug: str, raw: dict[str, Any], author: User) -> QuestionVersion | None:
-    """A new immutable version from the editor, or None when nothing changed."""
+# Whether a question scores its own texts as its rubric says, judged against the whole bank. The
+# scoring domain provides it (app.scoring.consistency); the editor passes it in.
+PublishCheck = Callable[[list[QuestionFile], QuestionFile], list[Problem]]
+
+
+def save_question(
+    session: Session, slug: str, raw: dict[str, Any], author: User, *, check: PublishCheck | None = None
+) -> QuestionVersion | None:
+    """A new immutable version from the editor, or None when nothing changed. A published
+    question's new version must pass `check`, as publishing it would."""
     question = get_question(session, slug)
     if raw.get("id") != slug:
         raise QuestionInvalid([Problem("question", "id", "the id of an existing question cannot change")])
-    content = question_content(validate_editor_input(raw))
+    edited = validate_editor_input(raw)
+    content = question_content(edited)
     assert question.current_version is not None
     if content_hash(content) == question.current_version.content_hash:
         return None
+    if question.status == QuestionStatus.published and check is not None:
+        _require_consistent(session, edited, check)
     return _add_version(session, question, content, VersionOrigin.editor, author)
 
 
-def set_status(session: Session, slug: str, status: QuestionStatus) -> Question:
+def set_status(
+    session: Session, slug: str, status: QuestionStatus, *, check: PublishCheck | None = None
+) -> Question:
+    """Publish or unpublish. Publishing requires the question to pass `check` (the editor always
+    passes the scorer's consistency check)."""
     question = get_question(session, slug)
     if question.retired_at is not None:
         raise Conflict("Restore the question before changing whether it is published.")
+    if status == QuestionStatus.published and check is not None:
+        _require_consistent(session, current_content(question), check)
     question.status = status
     return question
+
+
+def current_bank(session: Session) -> list[QuestionFile]:
+    """The current version of every question, retired ones included (old answers still score)."""
+    versions = session.scalars(
+        select(QuestionVersion).join(Question, Question.current_version_id == QuestionVersion.id)
+    )
+    return [QuestionFile.model_validate(v.content) for v in versions]
+
+
+def _require_consistent(session: Session, question: QuestionFile, check: PublishCheck) -> None:
+    bank = [q for q in current_bank(session) if q.id != question.id] + [question]
+    if problems := check(bank, question):
+        raise QuestionInvalid(problems)
 
 
 def retire(session: Session, slug: str) -> Question:

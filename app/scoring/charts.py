@@ -9,7 +9,7 @@ import textwrap
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from markupsafe import Markup, escape
 
@@ -53,10 +53,9 @@ RADAR_LABEL_WIDTH = 14  # characters per label line
 RADAR_LABEL_LINES = 3
 CHAR_WIDTH = 0.62  # of the font size: a generous average, so labels are not clipped
 
-LINE_MARGIN = {"left": 36, "right": 28, "top": 12, "bottom": 28}
+LINE_MARGIN = {"left": 36, "right": 28, "top": 12, "bottom": 40}
 LEGEND_ROW = 20
-TICK_SPACING = 80  # pixels between date ticks, at least
-DAY_STEPS = (1, 2, 3, 7, 14, 28, 56, 91, 182, 364)
+TICK_SPACING = 64  # pixels between session labels, at least
 
 
 def radar_chart(
@@ -88,7 +87,9 @@ def line_chart(
     width: int = 640,
     height: int = 300,
 ) -> Markup:
-    """Competency scores over time: one dashed, coloured line per competency, with a legend below.
+    """Competency scores session by session: one dashed, coloured line per competency, with a
+    legend below. Each point's time is its session's start; every session gets its own place
+    across, in order, so sessions on one day stay apart.
 
     The legend adds rows under `height`, so the chart's full height depends on the number of series.
     """
@@ -102,7 +103,7 @@ def line_chart(
     parts += [_series_line(plot, i, name, points) for i, (name, points) in enumerate(named)]
     parts.append(_legend(plot, [name for name, _ in named]))
     total_height = height + math.ceil(len(named) / 2) * LEGEND_ROW
-    desc = "; ".join(_series_in_words(name, points) for name, points in named)
+    desc = "; ".join(_series_in_words(plot, name, points) for name, points in named)
     return _svg("line-chart", title, desc, width, total_height, parts)
 
 
@@ -227,14 +228,14 @@ def _axis_in_words(label: str, value: float | None, max_value: float) -> str:
 
 @dataclass(frozen=True)
 class _Plot:
-    """The plotting rectangle and its scales: whole days across, y_min..y_max up."""
+    """The plotting rectangle and its scales: one evenly spaced place per session across,
+    y_min..y_max up."""
 
     left: float
     top: float
     right: float
     bottom: float
-    start: datetime
-    end: datetime
+    sessions: tuple[datetime, ...]  # in order
     y_min: float
     y_max: float
 
@@ -247,22 +248,27 @@ class _Plot:
         width: int,
         height: int,
     ) -> "_Plot":
-        """Span from the midnight before the first session to the midnight after the last.
-
-        Whole days keep one session, or several on one day, in a sensible place under its date.
-        """
-        times = [time for _, points in named for time, _ in points]
-        start = min(times).replace(hour=0, minute=0, second=0, microsecond=0)
-        end = max(times).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+        sessions = tuple(sorted({time for _, points in named for time, _ in points}))
         m = LINE_MARGIN
-        return cls(m["left"], m["top"], width - m["right"], height - m["bottom"], start, end, y_min, y_max)
+        return cls(m["left"], m["top"], width - m["right"], height - m["bottom"], sessions, y_min, y_max)
+
+    @property
+    def slot(self) -> float:
+        return (self.right - self.left) / len(self.sessions)
 
     def x(self, time: datetime) -> float:
-        return self.left + (self.right - self.left) * ((time - self.start) / (self.end - self.start))
+        return self.left + self.slot * (self.sessions.index(time) + 0.5)
 
     def y(self, value: float) -> float:
         share = (min(max(value, self.y_min), self.y_max) - self.y_min) / (self.y_max - self.y_min)
         return self.bottom - (self.bottom - self.top) * share
+
+    def shares_its_day(self, time: datetime) -> bool:
+        return sum(1 for other in self.sessions if other.date() == time.date()) > 1
+
+    def label(self, time: datetime) -> str:
+        """A session in words: its date, and its time (UTC) when another session shares the day."""
+        return f"{_long_date(time)} {time:%H:%M}" if self.shares_its_day(time) else _long_date(time)
 
 
 def _y_grid(plot: _Plot) -> str:
@@ -282,19 +288,24 @@ def _y_grid(plot: _Plot) -> str:
 
 
 def _x_ticks(plot: _Plot) -> str:
-    """Date labels at noon of every n-th day, with n chosen so they don't crowd each other."""
-    days = (plot.end - plot.start).days
-    room = max(1, int((plot.right - plot.left) // TICK_SPACING))
-    step = next((s for s in DAY_STEPS if days / s <= room), math.ceil(days / room))
-    with_year = plot.start.year != (plot.end - timedelta(days=1)).year
+    """A label under every n-th session (n chosen so they don't crowd each other): the date, with
+    the time on a second line when two sessions share the day."""
+    step = math.ceil(len(plot.sessions) / max(1, int((plot.right - plot.left) // TICK_SPACING)))
+    with_year = plot.sessions[0].year != plot.sessions[-1].year
     parts = [_line(plot.left, plot.bottom, plot.right, plot.bottom, stroke=MUTED, css_class="x-axis-line")]
-    for day in range(0, days, step):
-        noon = plot.start + timedelta(days=day, hours=12)
-        x = plot.x(noon)
+    for time in plot.sessions[::step]:
+        x = plot.x(time)
         parts.append(_line(x, plot.bottom, x, plot.bottom + 4, stroke=MUTED, css_class="x-tick-mark"))
-        label = _long_date(noon) if with_year else _short_date(noon)
+        lines = [_long_date(time) if with_year else _short_date(time)]
+        if plot.shares_its_day(time):
+            lines.append(f"{time:%H:%M}")
+        spans = "".join(
+            f'<tspan x="{x:.1f}" dy="{0 if i == 0 else 12}">{_escape(line)}</tspan>'
+            for i, line in enumerate(lines)
+        )
         parts.append(
-            _text(label, x, plot.bottom + 16, size=10, fill=INK, anchor="middle", css_class="x-tick")
+            f'<text class="x-tick" x="{x:.1f}" y="{plot.bottom + 16:.1f}" font-size="10" '
+            f'text-anchor="middle" fill="{INK}">{spans}</text>'
         )
     return f'<g class="x-axis">{"".join(parts)}</g>'
 
@@ -309,7 +320,7 @@ def _series_line(plot: _Plot, index: int, name: str, points: Sequence[tuple[date
     )
     markers = "".join(
         f'<circle class="marker" cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}" stroke="#ffffff" '
-        f'stroke-width="1"><title>{_escape(f"{name}, {_long_date(time)}: {_number(value)}")}</title></circle>'
+        f'stroke-width="1"><title>{_escape(f"{name}, {plot.label(time)}: {_number(value)}")}</title></circle>'
         for (x, y), (time, value) in zip(corners, points, strict=True)
     )
     return f'<g class="series">{line}{markers}</g>'
@@ -338,15 +349,15 @@ def _series_style(index: int) -> tuple[str, str]:
     return PALETTE[index % len(PALETTE)], DASH_PATTERNS[index % len(DASH_PATTERNS)]
 
 
-def _series_in_words(name: str, points: Sequence[tuple[datetime, float]]) -> str:
+def _series_in_words(plot: _Plot, name: str, points: Sequence[tuple[datetime, float]]) -> str:
     if not points:
         return f"{name}: no sessions"
     (first_time, first), (last_time, last) = points[0], points[-1]
     if len(points) == 1:
-        return f"{name}: 1 session, {_number(first)} on {_long_date(first_time)}"
+        return f"{name}: 1 session, {_number(first)} on {plot.label(first_time)}"
     return (
-        f"{name}: {len(points)} sessions, from {_number(first)} on {_long_date(first_time)} "
-        f"to {_number(last)} on {_long_date(last_time)}"
+        f"{name}: {len(points)} sessions, from {_number(first)} on {plot.label(first_time)} "
+        f"to {_number(last)} on {plot.label(last_time)}"
     )
 
 

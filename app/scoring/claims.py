@@ -42,6 +42,10 @@ BELIEVERS = frozenset(
     "people teams folks some many others everyone candidates developers engineers juniors someone".split()
 )
 BELIEF_NOUNS = frozenset("myth misconception assumption mistake trap misunderstanding".split())
+# told before X as its consequence: "it caused a real incident: someone merged staging into prod"
+BLAME_BEFORE = frozenset(
+    "caused causing bit burned burnt broke lesson learned learnt regret regretted".split()
+)
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,11 @@ def asserted(tokens: list[Token], first: int, last: int, negative: bool = False)
         after.append(token)
     if any(t.norm in REJECTIONS_AFTER for t in after) or reported_belief(before):
         return False
-    return any(t.norm in NEGATORS for t in before + tokens[first : last + 1]) == negative
+    if any(t.norm in BLAME_BEFORE for t in before):
+        return False
+    inside = tokens[first : last + 1]
+    main = inside[: next((i for i, t in enumerate(inside) if i and t.norm in CLAUSE_BREAKS), len(inside))]
+    return any(t.norm in NEGATORS for t in before + main) == negative
 
 
 PURPOSE = frozenset({"so", "otherwise"})

@@ -7,6 +7,7 @@ tests run this over every question, and the editor runs it before a question is 
 
 from dataclasses import dataclass
 
+from app.questions.bank_files import Problem
 from app.questions.schemas import QuestionFile
 from app.scoring.rubric import COVERED_AT, RubricScorer
 from app.scoring.schemas import ScoringInput
@@ -91,3 +92,9 @@ def inconsistencies(question: QuestionFile, scorer: RubricScorer) -> list[Incons
             )
         )
     return found
+
+
+def publishing_problems(bank: list[QuestionFile], question: QuestionFile) -> list[Problem]:
+    """What keeps `question` from being published, judged by a scorer over `bank` (which holds it)."""
+    found = inconsistencies(question, RubricScorer(bank))
+    return [Problem("question", item.field.split("[")[0], item.message) for item in found]

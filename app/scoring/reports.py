@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 
 from app.errors import NotFound
 from app.interviews import service as interviews
+from app.interviews.processing import Processing, measured_speeds, processing, seconds_left
 from app.models import (
+    AnswerMode,
     Competency,
     InterviewSession,
     SessionQuestion,
@@ -120,7 +122,7 @@ def answer_view(session: Session, user: User, session_id: int, take_id: int) -> 
             q for p in view.report.key_points_covered for q in p.evidence
         }
         view.quote_times = {q: quote_start(view.transcript, q) if view.transcript else None for q in quotes}
-    if video is not None:
+    if video is not None and take.mode == AnswerMode.video:  # audio and typed answers have no camera
         view.presence, view.has_poster = video.data, video.has_poster
     return view
 
@@ -132,6 +134,61 @@ def competency_names(session: Session) -> dict[str, str]:
 def pending(takes: Sequence[Take | None]) -> int:
     """Questions still without a finished answer: not answered yet, or still being processed."""
     return sum(1 for take in takes if take is None or take.state not in DONE)
+
+
+# --- the list of sessions -----------------------------------------------------------------------
+
+
+def overall_score(scores: Sequence[float]) -> float | None:
+    """A session's overall score: the mean of its scored answers' overall scores."""
+    return round(mean(scores), 1) if scores else None
+
+
+def session_status(interview: InterviewSession, takes: Sequence[Take | None]) -> str:
+    """In the candidate's words: an answer needs attention first (it has a retry button), then
+    questions neither answered nor skipped, then answers still in the pipeline."""
+    if any(take is not None and take.state == TakeState.failed for take in takes):
+        return "needs attention"
+    if not all(interviews.is_settled(question) for question in interview.questions):
+        return "in progress"
+    if any(take is not None and take.state not in DONE for take in takes):
+        return "processing"
+    return "complete"
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    interview: InterviewSession
+    questions: int
+    answered: int
+    skipped: int
+    overall: float | None
+    status: str  # "in progress", "processing", "complete" or "needs attention"
+    seconds_left: int | None  # while answers are processed: a rough estimate
+
+
+def session_summaries(session: Session, user: User, now: datetime) -> list[SessionSummary]:
+    """Every session of the user, newest first, with its score and status (one score query)."""
+    history = interviews.list_sessions(session, user)
+    chosen = {interview.id: interviews.chosen_takes(interview) for interview in history}
+    take_ids = [take.id for takes in chosen.values() for take in takes if take is not None]
+    rows = session.execute(
+        select(TakeScore.take_id, TakeScore.overall).where(TakeScore.take_id.in_(take_ids))
+    )
+    scores = {take_id: overall for take_id, overall in rows}
+    speeds = measured_speeds(session)
+    return [
+        SessionSummary(
+            interview,
+            len(takes),
+            sum(1 for take in takes if take is not None),
+            sum(1 for question in interview.questions if question.skipped_at is not None),
+            overall_score([scores[t.id] for t in takes if t is not None and t.id in scores]),
+            session_status(interview, takes),
+            seconds_left(takes, now, speeds),
+        )
+        for interview, takes in ((i, chosen[i.id]) for i in history)
+    ]
 
 
 # --- one session --------------------------------------------------------------------------------
@@ -162,10 +219,13 @@ class SessionReport:
     overall: float | None
     strengths: list[CompetencyResult]
     improvements: list[Improvement]
+    processing: dict[int, Processing] = field(default_factory=dict)  # by take id
+    seconds_left: int | None = None
 
     @property
     def pending(self) -> int:
-        return pending([take for _, take, _ in self.answers])
+        """Answers still to come; a question the candidate skipped is not waited for."""
+        return pending([take for question, take, _ in self.answers if take or question.skipped_at is None])
 
 
 def _scores(session: Session, take_ids: list[int]) -> dict[int, ScoreReport]:
@@ -222,7 +282,7 @@ def _improvements(
     return sorted(found, key=lambda item: (-item.value, item.position))[:3]
 
 
-def session_report(session: Session, user: User, session_id: int) -> SessionReport:
+def session_report(session: Session, user: User, session_id: int, now: datetime) -> SessionReport:
     interview = interviews.get_session(session, user, session_id)
     chosen = interviews.chosen_takes(interview)
     scores = _scores(session, [t.id for t in chosen if t is not None])
@@ -234,42 +294,68 @@ def session_report(session: Session, user: User, session_id: int) -> SessionRepo
     strengths = sorted(
         [c for c in competencies if c.score is not None and c.score >= 3.5], key=lambda c: -(c.score or 0)
     )
-    overall = round(mean(r.overall for r in reports), 1) if reports else None
-    return SessionReport(interview, answers, competencies, overall, strengths[:3], _improvements(answers))
+    overall = overall_score([r.overall for r in reports])
+    report = SessionReport(interview, answers, competencies, overall, strengths[:3], _improvements(answers))
+    speeds = measured_speeds(session)
+    report.processing = {
+        t.id: p for t in chosen if t is not None and (p := processing(t, now, speeds)) is not None
+    }
+    report.seconds_left = seconds_left(chosen, now, speeds)
+    return report
 
 
 # --- progress over time -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class LastAssessed:
+    """A competency's most recent score and the session it comes from, so the page can say
+    where the number comes from (a competency the latest session did not ask about keeps the
+    score of the session that last did)."""
+
+    id: str
+    name: str
+    score: float
+    interview: InterviewSession
+    since: int  # scored sessions after that one, which did not assess it
+
+
 @dataclass
 class Progress:
-    sessions: list[tuple[InterviewSession, float | None]]
-    trends: dict[str, list[tuple[datetime, float]]]
-    weakest: list[CompetencyResult]
+    sessions: list[SessionSummary]  # newest first
+    trends: dict[str, list[tuple[datetime, float]]]  # by competency name: (session start, score)
+    weakest: list[LastAssessed]
     suggestions: list[tuple[str, str]]  # (slug, title)
 
 
-def progress(session: Session, user: User) -> Progress:
+def progress(session: Session, user: User, now: datetime) -> Progress:
     names = competency_names(session)
-    history = list(reversed(interviews.list_sessions(session, user)))
-    per_session = []
+    summaries = session_summaries(session, user, now)
+    oldest_first = [s.interview for s in reversed(summaries)]
+    chosen = {i.id: [t.id for t in interviews.chosen_takes(i) if t is not None] for i in oldest_first}
+    reports = _scores(session, [take_id for ids in chosen.values() for take_id in ids])
     trends: dict[str, list[tuple[datetime, float]]] = defaultdict(list)
-    latest: dict[str, CompetencyResult] = {}
-    for interview in history:
-        chosen = [t for t in interviews.chosen_takes(interview) if t is not None]
-        reports = list(_scores(session, [t.id for t in chosen]).values())
-        per_session.append((interview, round(mean(r.overall for r in reports), 1) if reports else None))
-        for result in _competency_results(reports, names):
-            if result.score is not None:
-                trends[result.name].append((interview.created_at, result.score))
-                latest[result.id] = result
-    weakest = sorted(latest.values(), key=lambda result: result.score or 0)[:3]
-    return Progress(
-        list(reversed(per_session)),
-        dict(trends),
-        weakest,
-        _suggestions(session, user, {c.id for c in weakest}),
-    )
+    last: dict[str, tuple[CompetencyResult, int]] = {}  # by id: (result, index among scored sessions)
+    scored: list[InterviewSession] = []
+    for interview in oldest_first:
+        results = [
+            r
+            for r in _competency_results([reports[t] for t in chosen[interview.id] if t in reports], names)
+            if r.score is not None
+        ]
+        if results:
+            scored.append(interview)
+        for result in results:
+            trends[result.name].append((interview.created_at, result.score or 0))
+            last[result.id] = (result, len(scored) - 1)
+    weakest = sorted(
+        (
+            LastAssessed(r.id, r.name, r.score or 0, scored[at], len(scored) - 1 - at)
+            for r, at in last.values()
+        ),
+        key=lambda item: (item.score, item.name),
+    )[:3]
+    return Progress(summaries, dict(trends), weakest, _suggestions(session, user, {c.id for c in weakest}))
 
 
 def _suggestions(session: Session, user: User, competencies: set[str]) -> list[tuple[str, str]]:

@@ -1,4 +1,5 @@
-"""Reports a candidate reads: one answer, one session, progress over time. Thin: call, render."""
+"""Reports a candidate reads: the list of sessions, one answer, one session, progress over time.
+Thin: call, render."""
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -6,7 +7,9 @@ from fastapi.responses import HTMLResponse, Response
 from app.accounts.deps import CurrentUser
 from app.db import SessionDep
 from app.interviews import service as interviews
+from app.interviews.processing import measured_speeds, processing
 from app.markdown import render_markdown
+from app.models.base import utcnow
 from app.scoring import reports
 from app.scoring.charts import line_chart, radar_chart
 from app.scoring.schemas import FLAG_TEXT
@@ -15,25 +18,37 @@ from app.web import render
 router = APIRouter()
 
 
+@router.get("/sessions", response_class=HTMLResponse)
+def sessions_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    """My sessions: each with its score, question count and status (a report, so it lives here)."""
+    summaries = reports.session_summaries(session, user, utcnow())
+    return render(request, "interviews/sessions.html", {"summaries": summaries})
+
+
 @router.get("/sessions/{session_id}/answers/{take_id}", response_class=HTMLResponse)
 def answer_report(
     request: Request, session: SessionDep, user: CurrentUser, session_id: int, take_id: int
 ) -> Response:
     view = reports.answer_view(session, user, session_id, take_id)
-    context = {"view": view, "prompt_html": render_markdown(view.content.prompt), "flag_text": FLAG_TEXT}
+    context = {
+        "view": view,
+        "prompt_html": render_markdown(view.content.prompt),
+        "flag_text": FLAG_TEXT,
+        "processing": processing(view.take, utcnow(), measured_speeds(session)),
+    }
     return render(request, "scoring/answer_report.html", context)
 
 
 @router.get("/sessions/{session_id}/report", response_class=HTMLResponse)
 def session_report(request: Request, session: SessionDep, user: CurrentUser, session_id: int) -> Response:
-    report = reports.session_report(session, user, session_id)
+    report = reports.session_report(session, user, session_id, utcnow())
     radar = radar_chart([(c.name, c.score) for c in report.competencies], title="Score per competency")
     return render(request, "scoring/session_report.html", {"report": report, "radar": radar})
 
 
 @router.get("/progress", response_class=HTMLResponse)
 def progress(request: Request, session: SessionDep, user: CurrentUser) -> Response:
-    view = reports.progress(session, user)
+    view = reports.progress(session, user, utcnow())
     chart = line_chart(view.trends, title="Competency scores over time")
     return render(request, "scoring/progress.html", {"progress": view, "chart": chart})
 

@@ -17,7 +17,7 @@ import numpy as np
 from app.questions.schemas import KeyPoint, QuestionFile, RedFlag
 from app.scoring.assemble import assemble_report
 from app.scoring.caps import ceiling
-from app.scoring.claims import Claim, asserted, claim_spans, is_negative
+from app.scoring.claims import Claim, asserted, claim_spans, content, is_negative
 from app.scoring.confidence import low_confidence_tokens
 from app.scoring.injection import injection_spans
 from app.scoring.schemas import (
@@ -34,9 +34,10 @@ from app.scoring.text import (
     find_phrase,
     function_word_ratio,
     phrase_stems,
+    stem,
 )
 
-SCORER_VERSION = "rubric-1.0"
+SCORER_VERSION = "rubric-2.0"
 
 # How much one matched cue says about a key point: a specific phrase more than a single word.
 SPECIFIC_CUE_WEIGHT = 0.55
@@ -47,7 +48,17 @@ EVIDENCE_AT = 0.2
 RED_FLAG_GAP = 3  # words allowed between a red flag's words ("prune is true, argo will revert")
 TERM_CUE_WEIGHT = 0.2  # a cue that only names a thing ("prune", "Argo CD") shows vocabulary, not mechanism
 GENERIC_IDF = 1.6  # stems in about a third of the questions or more ("git", "cluster") say nothing specific
-MECHANISM_WEIGHT = 0.65  # how much a sentence that says the point's mechanism in own words credits it
+COMMON_NEEDS_QUESTIONS = 10  # a smaller bank (a test's, a new installation's) cannot tell what is common
+# Words in a point's sentence that say how often, how much or in what way, not what happens:
+# rare enough to look distinctive, but an answer that shares them shares no mechanism.
+FILLER_STEMS = frozenset(
+    stem(word)
+    for word in """often usually typically normally generally immediately quickly shortly always sometimes
+    also still even already simply single whole entire own new old small large big several various many
+    much more less least most rather instead default dependent depending mode mod carry carries way ways
+    kind kinds thing things part parts lot lots example examples case cases point points""".split()
+)
+MECHANISM_WEIGHT = 0.85  # how much a sentence that says the point's mechanism in own words credits it
 CLAUSE_WORDS = frozenset(
     """is are was were be been being do does did has have had can could would should will must i you we
     they he she it me us them my our your their this that these those if then than so because when where
@@ -56,10 +67,11 @@ CLAUSE_WORDS = frozenset(
 EXPLAINERS = frozenset(
     "because so which means mean when if then otherwise since instead but unless until whereas why".split()
 )
-SIMILARITY_TERMS = 6
-NO_COVERAGE = 0.1  # mean key-point strength that still shows nothing (a few words in common)
-FULL_COVERAGE = 0.65  # and the strength at which every point is made
-COVERAGE_CURVE = 0.6  # fitted on the dev set (benchmarks/eval/dev_set.jsonl), never the held-out sets
+SIMILARITY_TERMS = 4
+SIMILARITY_WINDOW = 24  # words in which a point's mechanism must be said
+NO_COVERAGE = 0.0  # mean key-point strength that still shows nothing (a few words in common)
+FULL_COVERAGE = 0.75  # and the strength at which every point is made
+COVERAGE_CURVE = 0.8  # fitted on the dev and calibration sets, never the held-out set
 SHORT_ANSWER_WORDS = 25
 RAMBLING_WORDS = 180
 RAMBLING_DENSITY = 8.0  # domain terms per 100 words; focused answers have 9-45
@@ -91,6 +103,12 @@ class _CompiledQuestion:
     question: QuestionFile
     points: list[_CompiledPoint]
     flags: list[_CompiledFlag]
+
+    @cached_property
+    def domain_stems(self) -> frozenset[str]:
+        """The content words of the key points' cues: what a focused answer is dense in."""
+        function = {t.stem for t in analyse(" ".join(FUNCTION_WORDS)).tokens}
+        return frozenset(s for p in self.points for cue in p.cues for s in cue.stems if s not in function)
 
 
 @dataclass
@@ -183,9 +201,7 @@ class RubricScorer:
             relevance=self._relevance(usable, answer.question.id),
             list_like=_list_like(answer.text, usable.tokens),
             explainers_per_100=100 * sum(t.norm in EXPLAINERS for t in scored) / max(1, len(scored)),
-            domain_terms=len(
-                {s for p in question.points for cue in p.cues for s in cue.stems} & {t.stem for t in scored}
-            ),
+            domain_terms=len(question.domain_stems & {t.stem for t in content(scored)}),
         )
 
     # --- matching ---------------------------------------------------------------------------
@@ -220,7 +236,11 @@ class RubricScorer:
         "syncPolicy.retry" = "syncpolicy retry"), and with them the bank's most common words."""
         glossary = [phrase_stems(term) for term in question.glossary]
         named = {stem for stems in glossary for stem in stems} | {"".join(stems) for stems in glossary}
-        common = {term for term, idf in self._question_idf.items() if idf < GENERIC_IDF}
+        common = (
+            {term for term, idf in self._question_idf.items() if idf < GENERIC_IDF}
+            if len(self._bank) >= COMMON_NEEDS_QUESTIONS
+            else set()
+        )
         return frozenset(named), frozenset(named | common)
 
     def _compile_point(self, point: KeyPoint, names: tuple[frozenset[str], frozenset[str]]) -> _CompiledPoint:
@@ -230,7 +250,8 @@ class RubricScorer:
             for stems in {phrase_stems(c) for c in point.cues}
         ]
         own_words = _content_stems(f"{point.point} {' '.join(point.cues)}")
-        return _CompiledPoint(point, cues, self._weighted([s for s in own_words if s not in vocabulary]))
+        mechanism = [s for s in own_words if s not in vocabulary and s not in FILLER_STEMS]
+        return _CompiledPoint(point, cues, self._weighted(mechanism))
 
     def _weighted(self, stems: list[str]) -> dict[str, float]:
         return {s: self._point_idf.get(s, 1.0) for s in set(stems)}
@@ -350,24 +371,23 @@ def _sentence_list_like(text: AnalysedText, index: int) -> bool:
 
 
 def _best_sentence_similarity(text: AnalysedText, terms: dict[str, float]) -> tuple[float, str]:
-    # A point sentence names more than any one spoken sentence will: matching its most
-    # distinctive few terms is full similarity.
+    """How much of a point's mechanism one stretch of the answer carries, and that stretch.
+    A point sentence names more than a speaker will: its most distinctive few terms are full
+    similarity. Stretches are a fixed number of words, not sentences, so punctuated text and a
+    recogniser's run-on transcript are judged alike."""
     total = sum(sorted(terms.values(), reverse=True)[:SIMILARITY_TERMS])
     if not total or not text.tokens:
         return 0.0, ""
-    best, best_index = 0.0, 0
-    by_sentence: dict[int, list[int]] = {}
-    for i, token in enumerate(text.tokens):
-        by_sentence.setdefault(token.sentence, []).append(i)
-    for indices in by_sentence.values():
-        present = {text.tokens[i].stem for i in indices}
+    best, best_start = 0.0, 0
+    for start in range(0, max(1, len(text.tokens) - SIMILARITY_WINDOW // 2), SIMILARITY_WINDOW // 2):
+        present = {t.stem for t in text.tokens[start : start + SIMILARITY_WINDOW]}
         similarity = min(1.0, sum(w for term, w in terms.items() if term in present) / total)
         if similarity > best:
-            best, best_index = similarity, indices[0]
+            best, best_start = similarity, start
     if best == 0:
         return 0.0, ""
-    indices = by_sentence[text.tokens[best_index].sentence]
-    return round(best, 3), text.quote(indices[0], min(indices[-1], indices[0] + 29))
+    window = text.tokens[best_start : best_start + SIMILARITY_WINDOW]
+    return round(best, 3), text.text[window[0].start : window[-1].end]
 
 
 def _red_flag_spans(text: AnalysedText, flag: _CompiledFlag) -> list[tuple[int, int]]:

@@ -44,9 +44,30 @@ def spoken_words(words: list[tuple[str, int, int]]) -> list[tuple[str, int, int]
     return out
 
 
+# Words people use for the same mechanism, so an answer in its own words meets the bank's wording
+# ("undoes the edit" = "reverts the edit"). Stems on the left become the stem on the right.
+SAME_MECHANISM = {
+    "undo": "revert", "undon": "revert", "restor": "revert", "rollback": "revert",
+    "remov": "delet", "wip": "delet",
+    "diff": "compar", "notic": "detect", "spot": "detect",
+    "overwritten": "overwrit", "clobber": "overwrit",
+    "fetch": "pull",
+    "repository": "repo",
+    "unseal": "decrypt",
+    "notify": "alert", "pag": "alert",
+    "watch": "monitor",
+}  # fmt: skip
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A deliberately light stemmer: enough for "reverts"/"reverted"/"reverting" to meet."""
+    """A deliberately light stemmer: enough for "reverts"/"reverted"/"reverting" to meet, and
+    words for the same mechanism to meet (SAME_MECHANISM)."""
+    base = _light_stem(word)
+    return SAME_MECHANISM.get(base, base)
+
+
+def _light_stem(word: str) -> str:
     if len(word) <= 3:
         return word
     if word.endswith("ies") and len(word) > 4:

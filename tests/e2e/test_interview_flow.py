@@ -70,10 +70,14 @@ def test_a_candidate_answers_two_questions_on_camera_with_a_reload_mid_answer(pa
     page.reload()  # mid-answer: the recorder is gone, the saved chunks are not
     expect(page.get_by_text("The page was reloaded while you were recording")).to_be_visible(timeout=15000)
     page.get_by_role("button", name="Keep this answer").click()
+    expect(page.get_by_text("Your answer was saved (the first")).to_be_visible(timeout=15000)
+    page.get_by_role("link", name="Next question").click()
 
     expect(page.get_by_text("Question 2 of 2")).to_be_visible(timeout=15000)
     record_for(page, 4, var.parent / "server.log", console)
     page.get_by_role("button", name="Stop and submit").click()
+    expect(page.get_by_text("Your answer was saved.")).to_be_visible(timeout=20000)
+    page.get_by_role("link", name="Finish: see your session").click()
 
     expect(page.get_by_role("heading", name="Practice session")).to_be_visible(timeout=20000)
     states = page.locator("[data-take-state]")

@@ -1,16 +1,19 @@
 """Sessions, takes and timing, with the clock under the test's control."""
 
+import hashlib
 import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.orm import Session
 
+from app.config import Settings
 from app.errors import Conflict, Forbidden, InvalidInput
 from app.interviews import service
 from app.interviews.service import SessionRequest
-from app.models import AnswerMode, SessionKind, TakeState
+from app.models import AnswerMode, SessionKind, Take, TakeState
 from app.questions import service as questions
+from app.storage import get_storage
 from tests.factories import consenting_candidate, create_user, publish_question
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -109,7 +112,7 @@ def test_an_answer_ending_within_the_grace_period_is_on_time_and_later_ran_over(
     service.start_answer(on_time, seconds(5))
     service.submit_typed(on_time, "Argo CD marks it OutOfSync.", seconds(5 + answer + service.GRACE_SECONDS))
     assert on_time.overran is False and on_time.state == TakeState.uploaded
-    late = service.begin_take(db, user, interview, 1, seconds(1000))
+    late = service.begin_take(db, user, interview, 1, seconds(1000), retake=True)
     service.start_answer(late, seconds(1000))
     service.submit_typed(
         late, "Argo CD marks it OutOfSync.", seconds(1000 + answer + service.GRACE_SECONDS + 1)
@@ -124,11 +127,11 @@ def test_retakes_are_limited_and_the_candidate_keeps_the_take_they_choose(
     first = service.begin_take(db, user, interview, 1, T0)
     service.submit_typed(first, "First try.", seconds(30))
     assert interview.finished_at == seconds(30)  # every question answered
-    second = service.begin_take(db, user, interview, 1, seconds(60))
+    second = service.begin_take(db, user, interview, 1, seconds(60), retake=True)
     service.submit_typed(second, "Second try.", seconds(90))
     assert interview.questions[0].chosen_take_id == second.id
     with pytest.raises(Conflict, match="used every take"):
-        service.begin_take(db, user, interview, 1, seconds(120))
+        service.begin_take(db, user, interview, 1, seconds(120), retake=True)
     service.choose_take(interview, 1, first.id)
     assert service.chosen_takes(interview)[0] is first
 
@@ -158,3 +161,105 @@ def test_the_model_answer_unlocks_once_the_candidate_has_answered(db: Session, b
     service.submit_typed(take, "Argo CD marks it OutOfSync.", seconds(30))
     db.flush()
     assert questions.model_answer_unlocked(db, user, question)
+
+
+# --- the answer page's state machine: what a candidate finds when they arrive --------------------
+
+
+def upload(db: Session, take: Take, settings: Settings, at: datetime) -> None:
+    """One chunk of a recording, arriving at `at` on the test's clock."""
+    data = b"\x1a\x45\xdf\xa3" + bytes(100)
+    service.receive_chunk(db, get_storage(), settings, take, 0, data, hashlib.sha256(data).hexdigest())
+    take.chunks[0].received_at = at
+
+
+def test_arriving_after_preparation_ran_out_finds_the_answer_clock_running(
+    db: Session, bank: list[str]
+) -> None:
+    user, interview = single(db)
+    take = service.begin_take(db, user, interview, 1, T0)
+    prep, answer = service.limits(interview.questions[0])
+    assert service.question_state(interview, 1, seconds(prep - 1)).phase == service.Phase.preparing
+    state = service.question_state(interview, 1, seconds(prep + 5))
+    assert state.phase == service.Phase.answering and state.take is take
+    assert service.deadline(take) == seconds(prep + answer)  # waiting bought no extra time
+    assert service.start_answer(take, seconds(prep + 6)) == seconds(prep + answer)
+
+
+def test_arriving_after_the_deadline_with_nothing_saved_expires_the_take_and_uses_it(
+    db: Session, bank: list[str]
+) -> None:
+    user, interview = single(db, AnswerMode.typed)
+    take = service.begin_take(db, user, interview, 1, T0)
+    prep, answer = service.limits(interview.questions[0])
+    state = service.question_state(interview, 1, seconds(prep + answer))
+    assert state.phase == service.Phase.expired and take.state == TakeState.expired
+    assert take.ended_at == seconds(prep + answer) and state.takes_left == 1
+    with pytest.raises(Conflict, match="Record again"):  # a return visit never starts a take
+        service.begin_take(db, user, interview, 1, seconds(prep + answer + 5))
+    retake = service.begin_take(db, user, interview, 1, seconds(prep + answer + 5), retake=True)
+    assert (
+        retake.number == 2
+        and service.question_state(interview, 1, seconds(prep + answer + 6)).takes_left == 0
+    )
+    service.submit_typed(retake, "Argo CD marks it OutOfSync.", seconds(prep + answer + 20))
+    assert service.question_state(interview, 1, seconds(prep + answer + 21)).phase == service.Phase.answered
+
+
+def test_back_onto_an_answered_question_creates_no_take(db: Session, bank: list[str]) -> None:
+    user, interview = single(db, AnswerMode.typed)
+    first = service.begin_take(db, user, interview, 1, T0)
+    assert service.question_state(interview, 1, seconds(1)).takes_left == 1  # during the first take
+    service.submit_typed(first, "First try.", seconds(30))
+    with pytest.raises(Conflict):
+        service.begin_take(db, user, interview, 1, seconds(40))
+    state = service.question_state(interview, 1, seconds(40))
+    assert state.phase == service.Phase.answered and len(interview.questions[0].takes) == 1
+    assert state.takes_left == 1
+
+
+def test_a_reload_mid_recording_is_interrupted_and_keeping_it_ends_at_the_last_chunk(
+    db: Session, bank: list[str], settings: Settings
+) -> None:
+    user, interview = single(db)
+    take = service.begin_take(db, user, interview, 1, T0)
+    service.start_answer(take, seconds(5))
+    assert service.question_state(interview, 1, seconds(6)).phase == service.Phase.answering
+    upload(db, take, settings, at=seconds(7))
+    _, answer = service.limits(interview.questions[0])
+    late = seconds(5 + answer + 600)  # the candidate came back long after the deadline
+    assert service.question_state(interview, 1, late).phase == service.Phase.interrupted
+    service.finish_upload(get_storage(), take, 1, "video/webm", late, interrupted=True)
+    assert take.state == TakeState.uploaded and take.interrupted and not take.overran
+    assert take.ended_at == seconds(7)
+
+
+def test_skipping_lets_a_session_finish_and_answering_later_clears_the_skip(
+    db: Session, bank: list[str]
+) -> None:
+    user = consenting_candidate(db)
+    started = service.start_session(
+        db, user, SessionRequest(SessionKind.practice, AnswerMode.typed, count=3), random.Random(1)
+    )
+    interview = service.get_session(db, user, started.id)
+    in_progress = service.begin_take(db, user, interview, 2, T0)
+    service.skip_question(interview, 2, seconds(5))
+    assert in_progress.state == TakeState.expired and interview.finished_at is None
+    assert service.next_position(interview, after=1) == 3 and service.next_position(interview, after=3) == 1
+    assert service.question_state(interview, 2, seconds(6)).phase == service.Phase.skipped
+    for position in (1, 3):
+        service.skip_question(interview, position, seconds(10))
+    assert interview.finished_at == seconds(10) and service.next_position(interview) is None
+    again = service.begin_take(db, user, interview, 2, seconds(20), retake=True)
+    assert interview.questions[1].skipped_at is None and again.number == 2
+    service.submit_typed(again, "Answered after all.", seconds(40))
+    with pytest.raises(Conflict, match="answered already"):
+        service.skip_question(interview, 2, seconds(50))
+
+
+def test_choosing_a_question_practises_that_question(db: Session, bank: list[str]) -> None:
+    user = consenting_candidate(db)
+    wanted = SessionRequest(SessionKind.practice, AnswerMode.typed, count=3, question="sync-interval")
+    interview = service.get_session(db, user, service.start_session(db, user, wanted).id)
+    assert interview.kind == SessionKind.single
+    assert [q.question_version.content["id"] for q in interview.questions] == ["sync-interval"]

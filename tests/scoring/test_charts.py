@@ -1,5 +1,6 @@
 """The SVG charts: well-formed, CSP-safe (no scripts or inline styles), escaped, and drawn to scale."""
 
+import itertools
 import math
 import xml.etree.ElementTree as ET
 from datetime import datetime
@@ -212,12 +213,17 @@ def test_line_chart_orders_points_by_time_and_puts_high_scores_above_low_ones() 
     ]
 
 
-def test_line_chart_spaces_points_by_time_not_by_index() -> None:
+def test_line_chart_gives_every_session_its_own_evenly_spaced_place() -> None:
     series = {
-        "A": [(datetime(2026, 11, 1), 1.0), (datetime(2026, 11, 2), 2.0), (datetime(2026, 11, 11), 3.0)]
+        "A": [(datetime(2026, 11, 1), 1.0), (datetime(2026, 11, 2), 2.0), (datetime(2026, 11, 11), 3.0)],
+        "B": [(datetime(2026, 11, 11), 4.0)],  # the same session as A's third point
     }
-    xs = [float(m.get("cx", "")) for m in by_class(parse(line_chart(series, title="t")), "marker")]
-    assert (xs[2] - xs[1]) == pytest.approx(9 * (xs[1] - xs[0]), abs=1)
+    root = parse(line_chart(series, title="t"))
+    a, b = (by_class(group, "marker") for group in by_class(root, "series"))
+    xs = [float(m.get("cx", "")) for m in a]
+    assert (xs[2] - xs[1]) == pytest.approx(xs[1] - xs[0], abs=0.2)
+    assert float(b[0].get("cx", "")) == xs[2]
+    assert [text_of(e) for e in by_class(root, "x-tick")] == ["1 Nov", "2 Nov", "11 Nov"]
 
 
 def test_line_chart_has_axes_labels() -> None:
@@ -253,12 +259,31 @@ def test_line_chart_with_a_single_point() -> None:
     assert [text_of(e) for e in by_class(root, "x-tick")] == ["26 Nov"]
 
 
-def test_line_chart_with_all_points_on_one_day() -> None:
-    day = [(datetime(2026, 11, 26, hour), score) for hour, score in [(9, 2.0), (12, 3.0), (17, 4.0)]]
-    root = parse(line_chart({"Drift": day}, title="t"))
+def test_sessions_on_one_day_are_apart_and_labelled_with_their_time() -> None:
+    day = [(datetime(2026, 11, 30, hour, 5), score) for hour, score in [(9, 2.0), (12, 3.0), (17, 4.0)]]
+    root = parse(line_chart({"Drift": [*day, (datetime(2026, 12, 1, 8), 4.5)]}, title="t"))
     xs = [float(m.get("cx", "")) for m in by_class(root, "marker")]
-    assert xs == sorted(xs) and len(set(xs)) == 3
-    assert [text_of(e) for e in by_class(root, "x-tick")] == ["26 Nov"]
+    gaps = [right - left for left, right in itertools.pairwise(xs)]
+    assert min(gaps) > 100  # 4 sessions across about 576 px: never a vertical line
+    assert [text_of(e) for e in by_class(root, "x-tick")] == [
+        "30 Nov09:05",
+        "30 Nov12:05",
+        "30 Nov17:05",
+        "1 Dec",
+    ]
+    tooltips = [m.find(f"{SVG}title").text for m in by_class(root, "marker")]  # type: ignore[union-attr]
+    assert tooltips[0] == "Drift, 30 Nov 2026 09:05: 2"
+    assert tooltips[3] == "Drift, 1 Dec 2026: 4.5"
+    assert "from 2 on 30 Nov 2026 09:05 to 4.5 on 1 Dec 2026" in desc(root)
+
+
+def test_many_sessions_label_every_nth_so_labels_never_overlap() -> None:
+    sessions = [(datetime(2026, 11, 1 + n // 3, 9 + n % 3), 3.0) for n in range(30)]
+    root = parse(line_chart({"Drift": sessions}, title="t"))
+    assert len(by_class(root, "marker")) == 30
+    ticks = [float(e.get("x", "")) for e in by_class(root, "x-tick")]
+    assert 1 < len(ticks) < 30
+    assert min(b - a for a, b in itertools.pairwise(ticks)) >= 60
 
 
 @pytest.mark.parametrize("series", [{}, {"Drift": []}])

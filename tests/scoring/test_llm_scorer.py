@@ -187,7 +187,7 @@ def test_valid_reply_becomes_a_checked_report(llm_server: FakeLLM) -> None:
     llm_server.script(completion(judgement()))
     report = score(scorer(llm_server.port))
 
-    assert (report.scorer, report.scorer_version, report.fallback) == ("llm", "llm-1.0", False)
+    assert (report.scorer, report.scorer_version, report.fallback) == ("llm", "llm-1.1", False)
     assert report.overall == 3.7  # 0.7 * 4 + 0.3 * 3
     assert [(c.competency, c.score) for c in report.criteria] == [
         ("drift-reconciliation", 4),

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.config import DEFAULT_QUESTION_BANK
@@ -82,7 +82,7 @@ def test_a_session_report_aggregates_competencies_and_ranks_what_to_work_on(
         candidate,
         {"drift-manual-edit": MISCONCEPTION, "sync-interval": "Argo CD polls Git every three minutes."},
     )
-    report = reports.session_report(db, candidate, session_id)
+    report = reports.session_report(db, candidate, session_id, utcnow())
     assert report.pending == 0
     assert report.overall is not None and 1.0 <= report.overall <= 2.5
     assert {c.id for c in report.competencies} >= {"drift-reconciliation", "argocd-flux"}
@@ -96,11 +96,89 @@ def test_progress_shows_trends_weakest_competencies_and_questions_to_practise(
     publish_question(db, "sync-interval")
     typed_session(db, candidate, {"drift-manual-edit": MISCONCEPTION})
     typed_session(db, candidate, {"drift-manual-edit": STRONG})
-    view = reports.progress(db, candidate)
+    view = reports.progress(db, candidate, utcnow())
     assert len(view.sessions) == 2
     drift = next(points for name, points in view.trends.items() if "drift" in name.lower())
     assert len(drift) == 2 and drift[1][1] > drift[0][1]  # the second session was better
     assert view.weakest and view.suggestions
+
+
+SECRETS = (
+    "Never commit plaintext secrets to Git. Encrypt them with Sealed Secrets or SOPS so only the cluster can "
+    "decrypt them, or keep them in Vault and sync them with the External Secrets Operator. Rotate any secret "
+    "that leaked, and limit who can read the decrypted Secret with Kubernetes RBAC."
+)
+
+
+def test_progress_says_which_session_a_weak_score_comes_from(
+    client: TestClient, db: Session, candidate: User
+) -> None:
+    publish_question(db, "secrets-in-git")
+    typed_session(db, candidate, {"drift-manual-edit": MISCONCEPTION})
+    typed_session(db, candidate, {"secrets-in-git": SECRETS})  # never asks about drift
+    view = reports.progress(db, candidate, utcnow())
+    drift = next(item for item in view.weakest if item.id == "drift-reconciliation")
+    assert drift.since == 1
+    sign_in(client, candidate)
+    page = client.get("/progress").text
+    line = next(li for li in page.split("<li>") if drift.name in li and "/ 5" in li)
+    assert "in your latest scored session" not in line
+    assert "the 1 scored session since did not assess it" in " ".join(line.split())
+    first, second = (s.interview for s in reversed(view.sessions))
+    assert f"in your single session of {first.created_at:%d %b %Y %H:%M} UTC" in " ".join(line.split())
+    assert any("in your latest scored session" in li for li in page.split("<li>") if "Secrets" in li)
+    # both sessions started today: the chart shows them apart, each labelled with its time
+    assert f"{first.created_at:%H:%M}</tspan>" in page and f"{second.created_at:%H:%M}</tspan>" in page
+
+
+def test_my_sessions_lists_score_question_count_and_status(
+    client: TestClient, db: Session, candidate: User
+) -> None:
+    publish_question(db, "sync-interval")
+    complete = typed_session(db, candidate, {"drift-manual-edit": STRONG})
+    two = interviews.SessionRequest(SessionKind.practice, AnswerMode.typed, count=2)
+    in_progress = interviews.start_session(db, candidate, two)
+    waiting = interviews.start_session(
+        db,
+        candidate,
+        interviews.SessionRequest(SessionKind.single, AnswerMode.typed, question="sync-interval"),
+    )
+    interview = interviews.get_session(db, candidate, waiting.id)
+    take = interviews.begin_take(db, candidate, interview, 1, utcnow())
+    interviews.start_answer(take, utcnow())
+    interviews.submit_typed(take, "Argo CD polls Git.", utcnow())
+    db.commit()
+    sign_in(client, candidate)
+    page = client.get("/sessions").text
+
+    def row(session_id: int) -> str:
+        found = page.split(f'data-session="{session_id}"')[1].split("</li>")[0]
+        return " ".join(found.split())
+
+    score = reports.session_summaries(db, candidate, utcnow())[-1].overall
+    assert "complete" in row(complete) and f"1 question · overall <strong>{score:.1f} / 5</strong>" in row(
+        complete
+    )
+    assert "in progress" in row(in_progress.id) and "2 questions, 0 answered · no score yet" in row(
+        in_progress.id
+    )
+    assert "processing: about 5 s left" in row(waiting.id)
+    session_page = client.get(f"/sessions/{waiting.id}").text
+    assert "processing: transcribing, about 5 s left" in session_page
+    assert "Your answers are being processed: about 5 s left." in session_page
+    db.execute(update(Take).where(Take.id == take.id).values(state=TakeState.failed, failure_reason="broken"))
+    db.commit()
+    assert "needs attention" in " ".join(
+        client.get("/sessions").text.split(f'data-session="{waiting.id}"')[1].split("</li>")[0].split()
+    )
+    skipping = interviews.get_session(db, candidate, in_progress.id)
+    interviews.skip_question(skipping, 1, utcnow())
+    interviews.skip_question(skipping, 2, utcnow())
+    db.commit()
+    page = client.get("/sessions").text
+    assert "complete" in row(in_progress.id) and "2 questions, 0 answered, 2 skipped · no score yet" in row(
+        in_progress.id
+    )
 
 
 def test_the_answer_report_page_shows_scores_quotes_and_the_model_answer(
@@ -115,7 +193,8 @@ def test_the_answer_report_page_shows_scores_quotes_and_the_model_answer(
         "Only automated sync with self heal reverts the kubectl edit" in page
     )  # a quote in the candidate's words
     assert "Model answer" in page and "Correct the transcript" in page
-    assert client.get(f"/sessions/{session_id}/report").status_code == 200
+    assert "On camera" not in page  # a typed answer has no camera to describe
+    assert "1 question\n" in client.get(f"/sessions/{session_id}/report").text
     assert "<svg" in client.get(f"/sessions/{session_id}/report").text
     assert "<svg" in client.get("/progress").text
     assert client.get(f"/api/sessions/{session_id}/status").json()["pending"] == 0
@@ -150,6 +229,21 @@ def test_an_answer_that_needs_attention_says_why_and_can_be_retried(
     assert post_form(client, f"/sessions/{session_id}/answers/{take.id}/retry").status_code == 303
     db.expire_all()
     assert db.get(Take, take.id).state == TakeState.analysed  # type: ignore[union-attr]
+
+
+def test_a_skipped_question_is_shown_as_skipped_and_not_waited_for(
+    client: TestClient, db: Session, candidate: User
+) -> None:
+    publish_question(db, "sync-interval")
+    request = interviews.SessionRequest(SessionKind.practice, AnswerMode.typed, count=2)
+    interview = interviews.get_session(db, candidate, interviews.start_session(db, candidate, request).id)
+    for position in (1, 2):
+        interviews.skip_question(interview, position, utcnow())
+    db.commit()
+    sign_in(client, candidate)
+    page = client.get(f"/sessions/{interview.id}/report").text
+    assert page.count('<span class="badge">skipped</span>') == 2 and "still being processed" not in page
+    assert "Session report" in client.get(f"/sessions/{interview.id}").text  # the finished session links it
 
 
 def test_reports_belong_to_their_candidate(app, client: TestClient, db: Session, candidate: User) -> None:  # type: ignore[no-untyped-def]

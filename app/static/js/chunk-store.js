@@ -2,17 +2,33 @@
 // page reload never loses part of an answer.
 const DB_NAME = "gitops-coach-uploads";
 
+let connection = null; // one connection per page, closed when the page goes away
+
 function open() {
-  return new Promise((resolve, reject) => {
+  connection ??= new Promise((resolve, reject) => {
     const req = indexedDB.open(DB_NAME, 1);
     req.onupgradeneeded = () => {
       req.result.createObjectStore("chunks", { keyPath: ["takeId", "seq"] });
       req.result.createObjectStore("takes", { keyPath: "takeId" });
     };
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
+    req.onsuccess = () => {
+      req.result.onversionchange = close; // another tab upgrades the database: let it
+      resolve(req.result);
+    };
+    req.onerror = () => {
+      connection = null;
+      reject(req.error);
+    };
   });
+  return connection;
 }
+
+function close() {
+  connection?.then((db) => db.close()).catch(() => {});
+  connection = null;
+}
+
+window.addEventListener("pagehide", close);
 
 function run(storeName, mode, action) {
   return open().then(
@@ -22,6 +38,7 @@ function run(storeName, mode, action) {
         const result = action(tx.objectStore(storeName));
         tx.oncomplete = () => resolve(result.result);
         tx.onerror = () => reject(tx.error);
+        tx.onabort = () => reject(tx.error);
       }),
   );
 }

@@ -1,11 +1,11 @@
 // Device check: camera preview, microphone level, device pickers and plain-language help.
-import { explainMediaError, openStream } from "./media.js";
+import { explainMediaError, openStream, watchLevel } from "./media.js";
 
 const root = document.getElementById("device-check");
 const mode = root.dataset.mode;
 const el = (id) => document.getElementById(id);
 let stream = null;
-let audioContext = null;
+let stopLevel = () => {};
 
 function fail(error) {
   el("device-error").textContent = explainMediaError(error);
@@ -28,23 +28,10 @@ async function fillPickers() {
   }
 }
 
-function watchLevel() {
-  audioContext?.close();
-  audioContext = new AudioContext();
-  const analyser = audioContext.createAnalyser();
-  analyser.fftSize = 1024;
-  audioContext.createMediaStreamSource(stream).connect(analyser);
-  const samples = new Float32Array(analyser.fftSize);
-  const update = () => {
-    analyser.getFloatTimeDomainData(samples);
-    const rms = Math.sqrt(samples.reduce((sum, s) => sum + s * s, 0) / samples.length);
-    const level = Math.min(1, rms * 4);
-    el("level").value = level;
-    el("level").textContent = level < 0.02 ? "silent" : "sound";
-    el("level-hint").textContent = level < 0.02 ? "We hear nothing yet: say something." : "We can hear you.";
-    requestAnimationFrame(update);
-  };
-  update();
+function showLevel(level) {
+  el("level").value = level;
+  el("level").textContent = level < 0.02 ? "silent" : "sound";
+  el("level-hint").textContent = level < 0.02 ? "We hear nothing yet: say something." : "We can hear you.";
 }
 
 async function start() {
@@ -58,7 +45,8 @@ async function start() {
   }
   if (mode === "video") el("preview").srcObject = stream;
   await fillPickers();
-  watchLevel();
+  stopLevel();
+  stopLevel = watchLevel(stream, showLevel);
 }
 
 for (const [selectId, key] of [["camera", "coach.cameraId"], ["microphone", "coach.microphoneId"]]) {

@@ -50,3 +50,25 @@ export function explainMediaError(error) {
       return `The camera or microphone could not start (${error.message}).`;
   }
 }
+
+// Calls onLevel (0..1) every animation frame with the microphone's loudness; returns a function
+// that stops the loop and releases the audio context.
+export function watchLevel(stream, onLevel) {
+  const audioContext = new AudioContext();
+  const analyser = audioContext.createAnalyser();
+  analyser.fftSize = 1024;
+  audioContext.createMediaStreamSource(stream).connect(analyser);
+  const samples = new Float32Array(analyser.fftSize);
+  let frame = 0;
+  const update = () => {
+    analyser.getFloatTimeDomainData(samples);
+    const rms = Math.sqrt(samples.reduce((sum, s) => sum + s * s, 0) / samples.length);
+    onLevel(Math.min(1, rms * 4));
+    frame = requestAnimationFrame(update);
+  };
+  update();
+  return () => {
+    cancelAnimationFrame(frame);
+    audioContext.close();
+  };
+}

@@ -1,0 +1,120 @@
+"""Claims, not keywords: a misconception counts when the answer asserts it, in any wording, and
+never when the answer names it to reject it; a key point needs its mechanism, not its name."""
+
+import pytest
+
+from app.config import DEFAULT_QUESTION_BANK
+from app.questions.bank_files import load_bank
+from app.scoring.rubric import RubricScorer
+from app.scoring.schemas import ScoreReport, ScoringInput, WordTiming
+
+BANK = load_bank(DEFAULT_QUESTION_BANK)
+QUESTIONS = {q.id: q for q in BANK.questions}
+SCORER = RubricScorer(BANK.questions)
+
+ROLLBACK_GOOD = (
+    "First I'd stop the bleeding: git revert the bad commit on main, which adds a new commit that undoes it, "
+    "so history stays intact and Argo CD syncs the previous image back within a few minutes or straight away "
+    "with a webhook. A kubectl rollout undo would just create drift that self heal puts back. Then I'd watch "
+    "the error rate recover and write a blameless postmortem."
+)
+
+
+def score(question: str, text: str, **kwargs: object) -> ScoreReport:
+    return SCORER.score(ScoringInput(question=QUESTIONS[question], text=text, **kwargs))  # type: ignore[arg-type]
+
+
+def flags(question: str, text: str) -> list[str]:
+    return [f.id for f in score(question, text).red_flags]
+
+
+@pytest.mark.parametrize(
+    ("question", "rejection"),
+    [
+        (
+            "rollback-bad-deploy",
+            "I wouldn't use git reset and force push on a shared branch because it rewrites history.",
+        ),
+        ("rollback-bad-deploy", "Instead of resetting main and force pushing, I revert the commit."),
+        ("rollback-bad-deploy", "Resetting main and force pushing would break everyone's clones, so no."),
+        ("rollback-bad-deploy", "We once did a git reset and force push on main and that caused an outage."),
+        (
+            "drift-manual-edit",
+            "People assume prune reverts the manual edit, but prune only deletes removed resources.",
+        ),
+        (
+            "drift-manual-edit",
+            "Prune doesn't revert anything here, it only deletes resources removed from Git.",
+        ),
+        (
+            "staging-validation",
+            "A staging branch and a production branch drift apart, so we use directories.",
+        ),
+        ("staging-validation", "Don't keep a branch per environment; use a directory per environment."),
+    ],
+)
+def test_a_misconception_named_to_reject_it_is_not_held_against_the_answer(
+    question: str, rejection: str
+) -> None:
+    assert flags(question, rejection) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "claim"),
+    [
+        ("drift-manual-edit", "Setting prune to true is what makes Argo CD undo the manual change."),
+        ("rollback-bad-deploy", "I would reset main to the last good commit and force push it."),
+        ("staging-validation", "Each environment gets its own branch and we merge staging into production."),
+    ],
+)
+def test_a_misconception_in_the_candidates_own_words_still_counts(question: str, claim: str) -> None:
+    assert flags(question, claim), claim
+    assert (
+        score(question, ROLLBACK_GOOD + " " + claim).overall <= 2.0
+        if question == "rollback-bad-deploy"
+        else True
+    )
+
+
+def test_a_strong_answer_that_rejects_an_anti_pattern_keeps_its_score() -> None:
+    report = score("rollback-bad-deploy", ROLLBACK_GOOD)
+    assert report.red_flags == []
+    assert report.overall >= 3.5
+
+
+def test_naming_the_tools_is_not_explaining_them() -> None:
+    named = (
+        "In our team Argo CD and Flux are central. We reconcile, we have a single source of truth and "
+        "desired state, it is the GitOps way, it keeps everything declarative and it scales really well."
+    )
+    report = score("sync-interval", named)
+    assert report.key_points_covered == []
+    assert "no-key-point" in report.flags
+    assert report.overall <= 2.0
+
+
+def test_a_correct_but_shallow_answer_lands_at_the_middle_anchor() -> None:
+    shallow = (
+        "Argo CD will show the app as OutOfSync, because the live Deployment no longer matches what Git "
+        "says. The proper fix is to put the new memory limit in Git with a pull request."
+    )
+    assert 2.5 <= score("drift-manual-edit", shallow).overall <= 3.9
+
+
+def _heard(text: str, unsure: set[str]) -> list[WordTiming]:
+    words = text.split()
+    return [
+        WordTiming(word=w, start=i, end=i + 0.5, probability=0.2 if w.strip(".,").lower() in unsure else 0.95)
+        for i, w in enumerate(words)
+    ]
+
+
+def test_a_red_flag_resting_on_a_misheard_word_is_shown_as_uncertain_not_applied() -> None:
+    text = ROLLBACK_GOOD + " So I would reset main to the last good commit and force push it."
+    heard = score("rollback-bad-deploy", text, words=_heard(text, {"reset", "force"}))
+    sure = score("rollback-bad-deploy", text, words=_heard(text, set()))
+
+    assert sure.overall <= 2.0 and not any(f.uncertain_words for f in sure.red_flags)
+    (flag,) = [f for f in heard.red_flags if f.uncertain_words]
+    assert set(flag.uncertain_words) <= {"reset", "force"}
+    assert heard.overall > 2.0
