@@ -30,8 +30,9 @@ lint: install
 	$(BIN)/ruff format --check app tests migrations benchmarks
 	$(BIN)/mypy
 
-# Debian packages the tests drive: a real browser and a real speech synthesiser.
-SYSTEM_PACKAGES := chromium espeak-ng sox
+# Debian packages the tests and benchmarks drive: a real browser, real speech synthesisers
+# (espeak-ng in the tests; flite and festival add voices to `make bench`) and sox for noise.
+SYSTEM_PACKAGES := chromium espeak-ng sox flite festival
 system-deps:
 	@missing=""; for pkg in $(SYSTEM_PACKAGES); do command -v $$pkg >/dev/null || missing="$$missing $$pkg"; done; \
 	if [ -n "$$missing" ]; then \
@@ -50,13 +51,13 @@ eval: install
 	$(BIN)/python benchmarks/eval.py benchmarks/eval/validation_set.jsonl --show none
 	$(BIN)/python benchmarks/eval.py benchmarks/eval/heldout_set.jsonl --show none
 
-bench: install bench-load
+bench: install system-deps bench-load
 	$(BIN)/python benchmarks/score_batch.py
 	$(BIN)/python benchmarks/transcription.py
 	$(BIN)/python benchmarks/pipeline_latency.py
 	$(BIN)/python benchmarks/long_recording.py
 	$(BIN)/python benchmarks/processing_estimate.py
-	$(BIN)/python benchmarks/transcribed_scores.py
+	$(BIN)/python benchmarks/spoken_answers.py
 
 ## Simulated candidates against `serve` on SQLite (and, with BENCH_PG_URL, PostgreSQL), loopback only.
 BENCH_PG_URL ?=

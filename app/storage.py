@@ -9,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from app.config import get_settings
+from app.media.recording import write_duration
 
 _KEY = re.compile(r"^[0-9a-f]{32}$")
 EXTENSIONS = {"video/webm": "webm", "audio/webm": "webm", "video/mp4": "mp4", "audio/mp4": "mp4"}
@@ -39,12 +40,15 @@ class MediaStorage:
         return (self._dir(key) / "chunks" / f"{seq:06d}.part").read_bytes()
 
     def assemble(self, key: str, count: int, media_type: str) -> Path:
-        """Concatenate chunks 0..count-1 into the recording; the chunks stay until it is complete."""
+        """Concatenate chunks 0..count-1 into the recording; the chunks stay until it is complete.
+        A WebM is then remuxed so that players show its length and can seek in it."""
         target = self.recording_path(key, media_type)
         draft = target.with_suffix(".assembling")
         with draft.open("wb") as out:
             for seq in range(count):
                 out.write(self.read_chunk(key, seq))
+        if EXTENSIONS[media_type] == "webm":
+            write_duration(draft)
         os.replace(draft, target)
         shutil.rmtree(self._dir(key) / "chunks", ignore_errors=True)
         return target

@@ -180,7 +180,12 @@ def score_step(take_id: int) -> None:
             rubric_version=session.scalar(select(func.max(Competency.rubric_version))) or 1,
             text=transcript.text or "(no words were recognised)",
             duration_seconds=take.duration_seconds,
-            words=[WordTiming.model_validate(w) for w in transcript.words] or None,
+            # stored words also keep what the recogniser heard before a correction
+            words=[
+                WordTiming.model_validate({k: w[k] for k in WordTiming.model_fields if k in w})
+                for w in transcript.words
+            ]
+            or None,
         )
     report = _scorer().score(answer)
     with get_sessionmaker().begin() as session:

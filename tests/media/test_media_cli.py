@@ -35,7 +35,8 @@ def test_transcribe_as_json_with_a_questions_glossary(
         "HashiCorp Vault" in transcript["text"] and "SOPS" in transcript["text"]
     )  # heard thanks to the glossary
     assert transcript["model"] == "tiny.en"
-    assert set(transcript["words"][0]) == {"word", "start", "end"}
+    assert set(transcript["words"][0]) == {"word", "start", "end", "probability", "heard"}
+    assert 0 < transcript["words"][0]["probability"] <= 1
     assert transcript["words"][-1]["end"] <= transcript["duration_seconds"]
 
 

@@ -4,6 +4,7 @@ against a local HTTP server speaking the real verbose_json wire format."""
 import itertools
 import json
 import re
+import subprocess
 import threading
 from collections.abc import Iterator
 from email import policy
@@ -26,7 +27,7 @@ from app.media.transcription import (
 )
 from app.scoring.schemas import WordTiming
 from tests.media.conftest import SENTENCE_TERMS
-from tests.media.media_files import encode_audio, speak
+from tests.media.media_files import encode_audio, speak, wav_seconds
 
 # Sentences full of the bank's domain terms, each with the terms it says (the glossary given as hotwords).
 DOMAIN_SPEECH = {
@@ -143,6 +144,52 @@ def test_no_speech_is_lost_with_the_glossary(
         assert len(transcript.text.split()) >= 0.8 * len(DOMAIN_SPEECH[name][0].split()), transcript.text
 
 
+SAID_THEN_QUIET = DOMAIN_SPEECH["secrets"][0] + " Rotate them often, and keep the keys out of the repository."
+
+
+@pytest.fixture(scope="module")
+def speech_then_quiet(media_dir: Path) -> tuple[float, dict[str, Path]]:
+    """The answer, then 20 s of silence, or 20 s of room noise (brown and pink noise from sox, about
+    15 dB under the speech): where Whisper used to invent "Thanks for watching"."""
+    speech = speak(SAID_THEN_QUIET, media_dir / "said.wav")
+    noise = media_dir / "room.wav"
+    sox = [
+        "sox",
+        "-n",
+        "-r",
+        "22050",
+        "-c",
+        "1",
+        str(noise),
+        "synth",
+        "20",
+        "brownnoise",
+        "synth",
+        "pinknoise",
+    ]
+    subprocess.run([*sox, "mix", "lowpass", "3000", "vol", "0.05"], check=True)
+    silent, noisy = media_dir / "said-silence.wav", media_dir / "said-noise.wav"
+    subprocess.run(["sox", str(speech), str(silent), "pad", "0", "20"], check=True)
+    subprocess.run(["sox", str(speech), str(noise), str(noisy)], check=True)
+    webms = {
+        name: encode_audio(wav, media_dir / f"{wav.stem}.webm")
+        for name, wav in (("silence", silent), ("noise", noisy))
+    }
+    return wav_seconds(speech), webms
+
+
+@pytest.mark.parametrize("after", ["silence", "noise"])
+def test_nothing_is_added_after_the_speech_ends(
+    whisper: WhisperTranscriber, speech_then_quiet: tuple[float, dict[str, Path]], after: str
+) -> None:
+    speech_ends, recordings = speech_then_quiet
+    transcript = whisper.transcribe(recordings[after], SENTENCE_TERMS)
+    assert transcript.duration_seconds > speech_ends + 19
+    assert all(word.start < speech_ends + 0.5 for word in transcript.words), transcript.text
+    assert transcript.text.endswith("out of the repository."), transcript.text  # and nothing after it
+    assert domain_term_recall(transcript.text, SENTENCE_TERMS) >= 0.7, transcript.text
+
+
 def test_missed_speech_counts_loud_audio_no_word_covers() -> None:
     tone = 0.3 * np.sin(np.linspace(0, 2 * np.pi * 440 * 6, 6 * SAMPLE_RATE, dtype=np.float32))
     clip = AudioClip(np.concatenate([tone, np.zeros(4 * SAMPLE_RATE, np.float32)]).astype(np.float32))
@@ -150,7 +197,12 @@ def test_missed_speech_counts_loud_audio_no_word_covers() -> None:
     assert missed_speech_seconds(clip, [WordTiming(word="hello", start=0.0, end=2.0)]) == pytest.approx(
         3.0, abs=0.05
     )
-    assert missed_speech_seconds(clip, [WordTiming(word="all", start=0.5, end=5.5)]) == 0
+    every_second = [WordTiming(word="one", start=t, end=t + 0.5) for t in (0.5, 2.0, 3.5, 5.0)]
+    assert missed_speech_seconds(clip, every_second) == 0
+    # one word stretched over five seconds: the model skipped what was said in its middle
+    assert missed_speech_seconds(clip, [WordTiming(word="all", start=0.5, end=5.5)]) == pytest.approx(
+        1.0, abs=0.05
+    )
 
 
 def test_a_broken_recording_fails_the_same_way_for_the_model(
@@ -267,7 +319,13 @@ def test_the_openai_transcriber_uploads_the_file_with_the_glossary_and_maps_word
     assert sent["prompt"] == "Sealed Secrets, kubeseal"
     assert transcript.text == "Never commit plaintext secrets to Git."
     assert [w.word for w in transcript.words] == ["Never", "commit", "plaintext", "secrets", "to", "Git."]
-    assert transcript.words[1] == WordTiming(word="commit", start=0.34, end=0.72)
+    assert transcript.words[1].model_dump() == {
+        "word": "commit",
+        "start": 0.34,
+        "end": 0.72,
+        "probability": None,  # this service gives no word confidence
+        "heard": None,
+    }
     assert transcript.words[-1].end == transcript.duration_seconds  # kept inside the recording
     assert transcript.language == "english" and transcript.model == "whisper-1"
     assert transcript.duration_seconds == pytest.approx(11.5, abs=0.6)
