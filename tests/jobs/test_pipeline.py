@@ -101,6 +101,7 @@ def test_a_corrupt_recording_needs_attention_and_the_others_still_finish(
     good_id, bad_id = answered_session(db, user, [recording, corrupt], AnswerMode.video)
     assert pipeline.process_take(bad_id) == TakeState.failed
     assert pipeline.process_take(good_id) == TakeState.scored
+    db.expire_all()  # the pipeline wrote through its own session
     bad = db.get(Take, bad_id)
     assert bad is not None and bad.failure_reason and "audio" in bad.failure_reason.lower()
 
