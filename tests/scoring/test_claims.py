@@ -3,14 +3,8 @@ never when the answer names it to reject it; a key point needs its mechanism, no
 
 import pytest
 
-from app.config import DEFAULT_QUESTION_BANK
-from app.questions.bank_files import load_bank
-from app.scoring.rubric import RubricScorer
-from app.scoring.schemas import ScoreReport, ScoringInput, WordTiming
-
-BANK = load_bank(DEFAULT_QUESTION_BANK)
-QUESTIONS = {q.id: q for q in BANK.questions}
-SCORER = RubricScorer(BANK.questions)
+from app.scoring.schemas import WordTiming
+from tests.scoring.shipped_bank import score
 
 ROLLBACK_GOOD = (
     "First I'd stop the bleeding: git revert the bad commit on main, which adds a new commit that undoes it, "
@@ -18,10 +12,6 @@ ROLLBACK_GOOD = (
     "with a webhook. A kubectl rollout undo would just create drift that self heal puts back. Then I'd watch "
     "the error rate recover and write a blameless postmortem."
 )
-
-
-def score(question: str, text: str, **kwargs: object) -> ScoreReport:
-    return SCORER.score(ScoringInput(question=QUESTIONS[question], text=text, **kwargs))  # type: ignore[arg-type]
 
 
 def flags(question: str, text: str) -> list[str]:

@@ -2,14 +2,8 @@
 
 import pytest
 
-from app.config import DEFAULT_QUESTION_BANK
-from app.questions.bank_files import load_bank
-from app.scoring.rubric import RubricScorer
-from app.scoring.schemas import ScoreReport, ScoringInput
-
-BANK = load_bank(DEFAULT_QUESTION_BANK)
-QUESTIONS = {q.id: q for q in BANK.questions}
-SCORER = RubricScorer(BANK.questions)
+from app.scoring.schemas import ScoreReport
+from tests.scoring.shipped_bank import score
 
 DRIFT_GOOD = (
     "So Argo CD watches the live objects, and when someone edits the deployment by hand it compares the live "
@@ -20,10 +14,6 @@ DRIFT_GOOD = (
     "someone syncs, and then it gets overwritten. The right fix is a pull request that raises the limit in Git, "
     "and afterwards read only access for humans in production with a break glass procedure."
 )
-
-
-def score(question: str, text: str, **kwargs: object) -> ScoreReport:
-    return SCORER.score(ScoringInput(question=QUESTIONS[question], text=text, **kwargs))  # type: ignore[arg-type]
 
 
 def quotes(report: ScoreReport) -> list[str]:
