@@ -9,7 +9,7 @@ import re
 from app.scoring.schemas import WordTiming
 from app.scoring.text import AnalysedText
 
-LOW_CONFIDENCE = 0.5
+LOW_CONFIDENCE = 0.4  # also the words the answer report marks as unsure
 _EDGES = re.compile(r"^\W+|\W+$")
 
 

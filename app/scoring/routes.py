@@ -12,6 +12,7 @@ from app.markdown import render_markdown
 from app.models.base import utcnow
 from app.scoring import reports
 from app.scoring.charts import line_chart, radar_chart
+from app.scoring.confidence import LOW_CONFIDENCE
 from app.scoring.schemas import FLAG_TEXT
 from app.web import RowId, render
 
@@ -35,6 +36,7 @@ def answer_report(
         "prompt_html": render_markdown(view.content.prompt),
         "flag_text": FLAG_TEXT,
         "processing": processing(view.take, utcnow(), measured_speeds(session)),
+        "low_confidence": LOW_CONFIDENCE,  # the words marked unsure are the ones findings rest on
     }
     return render(request, "scoring/answer_report.html", context)
 
