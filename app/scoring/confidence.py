@@ -1,8 +1,10 @@
 """Which words of a transcript the speech recogniser was unsure of.
 
 Whisper gives each word a probability. A finding that rests on a word below LOW_CONFIDENCE is not
-applied silently: the report marks it as uncertain and names the words for the candidate to check
-(and correct, which re-scores the answer)."""
+applied silently: the report names the words for the candidate to check, and correcting the
+transcript scores the answer again. The finding still counts: with the question's glossary as
+hotwords, tiny.en gives correct domain terms low probabilities too, so discounting every uncertain
+red flag would excuse most spoken misconceptions."""
 
 import re
 

@@ -20,9 +20,7 @@ def report_as_text(report: ScoreReport) -> str:
     lines += [f"missed:  {p.id}: {p.point}" for p in report.key_points_missed]
     for flag in report.red_flags:
         unsure = (
-            f" (uncertain, not counted: check {', '.join(flag.uncertain_words)})"
-            if flag.uncertain_words
-            else ""
+            f" (rests on words to check: {', '.join(flag.uncertain_words)})" if flag.uncertain_words else ""
         )
         lines.append(f"red flag{unsure}: {flag.misconception} {flag.why_wrong}")
         lines += [f'    "{quote}"' for quote in flag.evidence]

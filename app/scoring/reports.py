@@ -257,7 +257,7 @@ def _improvements(
             continue
         content = question.question_version.content
         weights = {c["id"]: c["weight"] for c in content["competencies"]}
-        for flag in (f for f in report.red_flags if not f.uncertain_words):
+        for flag in report.red_flags:
             found.append(
                 Improvement(
                     question.position,

@@ -136,11 +136,6 @@ class Features:
         """Distinct domain terms per 100 words: lists are dense, rambling is thin."""
         return 100 * self.domain_terms / max(1, self.words)
 
-    @property
-    def stated_flags(self) -> list[str]:
-        """The red flags that count: those that rest on no word the recogniser was unsure of."""
-        return [flag for flag in self.red_flags if flag not in self.uncertain]
-
     @cached_property
     def coverage(self) -> float:
         return sum(p.strength for p in self.points.values()) / max(1, len(self.points))
@@ -442,7 +437,7 @@ def _report(answer: ScoringInput, features: Features) -> ScoreReport:
         points = [p for p in question.key_points if p.competency == competency.id]
         matches = [features.points[p.id] for p in points]
         # a stated misconception is evidence too: of a low level, not of nothing
-        has_evidence = bool(features.stated_flags) or any(m.strength >= EVIDENCE_AT for m in matches)
+        has_evidence = bool(features.red_flags) or any(m.strength >= EVIDENCE_AT for m in matches)
         value = _criterion_value([m.strength for m in matches]) if has_evidence else None
         value = _apply_caps(value, features, flags)
         values[competency.id] = value
@@ -497,7 +492,7 @@ def _flags(features: Features) -> list[Flag]:
 
 
 def _apply_caps(value: float | None, features: Features, flags: list[Flag]) -> float | None:
-    return None if value is None else min(value, ceiling(flags, len(features.stated_flags)))
+    return None if value is None else min(value, ceiling(flags, len(features.red_flags)))
 
 
 def _criterion(
@@ -516,7 +511,7 @@ def _criterion(
     rationale = f"Covers {len(covered)} of {len(points)} key points for this competency"
     if "possible-prompt-injection" in flags:
         rationale = "Not credited: the answer contains text addressed to the grader"
-    elif features.stated_flags:
+    elif features.red_flags:
         rationale += ", but states a misconception"
     elif "keyword-list" in flags:
         rationale += ", but only names terms without explaining them"

@@ -48,7 +48,7 @@ class RedFlagHit(_Report):
     evidence: list[str] = Field(default_factory=list)
     uncertain_words: list[str] = Field(
         default_factory=list,
-        description="when not empty, the flag rests on words the recogniser was unsure of and is not applied",
+        description="low-confidence recognised words this flag rests on: the candidate should check them",
     )
 
 

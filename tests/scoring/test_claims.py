@@ -99,12 +99,12 @@ def _heard(text: str, unsure: set[str]) -> list[WordTiming]:
     ]
 
 
-def test_a_red_flag_resting_on_a_misheard_word_is_shown_as_uncertain_not_applied() -> None:
+def test_a_red_flag_resting_on_a_misheard_word_names_the_words_to_check() -> None:
     text = ROLLBACK_GOOD + " So I would reset main to the last good commit and force push it."
     heard = score("rollback-bad-deploy", text, words=_heard(text, {"reset", "force"}))
     sure = score("rollback-bad-deploy", text, words=_heard(text, set()))
 
-    assert sure.overall <= 2.0 and not any(f.uncertain_words for f in sure.red_flags)
+    assert not any(f.uncertain_words for f in sure.red_flags)
     (flag,) = [f for f in heard.red_flags if f.uncertain_words]
     assert set(flag.uncertain_words) <= {"reset", "force"}
-    assert heard.overall > 2.0
+    assert heard.overall == sure.overall <= 2.0  # still counted, but the candidate knows what to check
