@@ -6,9 +6,12 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.servers import COACH
+
+pytestmark = pytest.mark.browser
 
 PASSWORD = "a long enough passphrase"
 
