@@ -45,10 +45,11 @@ system-deps:
 test: lint system-deps
 	$(BIN)/pytest
 
-## The scorer against human grades: the dev set it is tuned on, and two sets it is not.
+## The scorer against human grades: dev and validation (tuned on), calibration (curve fitted), held-out (never tuned on).
 eval: install
 	$(BIN)/python benchmarks/eval.py benchmarks/eval/dev_set.jsonl --show none
 	$(BIN)/python benchmarks/eval.py benchmarks/eval/validation_set.jsonl --show none
+	$(BIN)/python benchmarks/eval.py benchmarks/eval/calibration_set.jsonl --show none
 	$(BIN)/python benchmarks/eval.py benchmarks/eval/heldout_set.jsonl --show none
 
 bench: install system-deps bench-load
