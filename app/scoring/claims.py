@@ -10,7 +10,7 @@ claim is a correct statement on the same topic, not the claim."""
 
 from dataclasses import dataclass
 
-from app.scoring.text import FUNCTION_WORDS, AnalysedText, Token
+from app.scoring.text import AnalysedText, Token
 
 NEGATION_WINDOW = 10  # words before a claim that can negate it ("I would never ... X")
 REJECTION_WINDOW = 10  # words after it that can condemn it ("X ... would drift apart")
@@ -149,7 +149,3 @@ def reported_belief(before: list[Token]) -> bool:
     if any(word in BELIEF_NOUNS for word in words):
         return True
     return any(word in BELIEF_VERBS and i > 0 and words[i - 1] in BELIEVERS for i, word in enumerate(words))
-
-
-def content(tokens: list[Token]) -> list[Token]:
-    return [t for t in tokens if t.norm not in FUNCTION_WORDS and len(t.norm) > 2]

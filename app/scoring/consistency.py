@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from app.questions.bank_files import Problem
 from app.questions.schemas import QuestionFile
-from app.scoring.rubric import COVERED_AT, RubricScorer
+from app.scoring.rubric import COVERED_AT, Features, RubricScorer
 from app.scoring.schemas import ScoringInput
 
 MODEL_ANSWER_AT_LEAST = 4.5
@@ -43,7 +43,7 @@ def buzzword_answer(question: QuestionFile) -> str:
 def inconsistencies(question: QuestionFile, scorer: RubricScorer) -> list[Inconsistency]:
     """Every way this question's own texts contradict its rubric, in field order."""
 
-    def features(text: str):  # type: ignore[no-untyped-def]
+    def features(text: str) -> Features:
         return scorer.features(ScoringInput(question=question, text=text))
 
     found: list[Inconsistency] = []
@@ -59,9 +59,9 @@ def inconsistencies(question: QuestionFile, scorer: RubricScorer) -> list[Incons
             Inconsistency("model_answer", f"the model answer trips red flag {hit.id!r}: {hit.evidence}")
         )
     for i, point in enumerate(question.key_points):
-        for flag in features(point.point).red_flags:
+        for tripped in features(point.point).red_flags:
             found.append(
-                Inconsistency(f"key_points[{i}].point", f"key point {point.id!r} trips red flag {flag!r}")
+                Inconsistency(f"key_points[{i}].point", f"key point {point.id!r} trips red flag {tripped!r}")
             )
     for i, flag in enumerate(question.red_flags):
         if flag.id in features(flag.why_wrong).red_flags:

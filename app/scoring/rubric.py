@@ -17,7 +17,7 @@ import numpy as np
 from app.questions.schemas import KeyPoint, QuestionFile, RedFlag
 from app.scoring.assemble import assemble_report
 from app.scoring.caps import ceiling
-from app.scoring.claims import Claim, asserted, claim_spans, content, is_negative
+from app.scoring.claims import Claim, asserted, claim_spans, is_negative
 from app.scoring.confidence import low_confidence_tokens
 from app.scoring.injection import injection_spans
 from app.scoring.schemas import (
@@ -31,6 +31,7 @@ from app.scoring.text import (
     AnalysedText,
     Token,
     analyse,
+    content_tokens,
     find_phrase,
     function_word_ratio,
     phrase_stems,
@@ -82,6 +83,7 @@ OFF_TOPIC_RELEVANCE = 0.5  # this question's similarity relative to the closest 
 class _Cue:
     stems: tuple[str, ...]
     weight: float
+    names_only: bool  # names a thing ("prune", "Argo CD"): shows vocabulary, not mechanism
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,7 @@ class Features:
 
 
 def _content_stems(text: str) -> list[str]:
-    return [t.stem for t in analyse(text).tokens if t.norm not in FUNCTION_WORDS and len(t.norm) > 2]
+    return [t.stem for t in content_tokens(analyse(text).tokens)]
 
 
 class RubricScorer:
@@ -196,7 +198,7 @@ class RubricScorer:
             relevance=self._relevance(usable, answer.question.id),
             list_like=_list_like(answer.text, usable.tokens),
             explainers_per_100=100 * sum(t.norm in EXPLAINERS for t in scored) / max(1, len(scored)),
-            domain_terms=len(question.domain_stems & {t.stem for t in content(scored)}),
+            domain_terms=len(question.domain_stems & {t.stem for t in content_tokens(scored)}),
         )
 
     # --- matching ---------------------------------------------------------------------------
@@ -241,8 +243,9 @@ class RubricScorer:
     def _compile_point(self, point: KeyPoint, names: tuple[frozenset[str], frozenset[str]]) -> _CompiledPoint:
         glossary, vocabulary = names
         cues = [
-            _Cue(stems, TERM_CUE_WEIGHT if _only_names(stems, glossary) else _cue_weight(stems))
+            _Cue(stems, TERM_CUE_WEIGHT if named else _cue_weight(stems), named)
             for stems in {phrase_stems(c) for c in point.cues}
+            for named in [_only_names(stems, glossary)]
         ]
         own_words = _content_stems(f"{point.point} {' '.join(point.cues)}")
         mechanism = [s for s in own_words if s not in vocabulary and s not in FILLER_STEMS]
@@ -259,7 +262,7 @@ class RubricScorer:
             if found is None:
                 continue
             weight = cue.weight * (LIST_LIKE_DISCOUNT if _sentence_list_like(text, found[0]) else 1.0)
-            if cue.weight == TERM_CUE_WEIGHT:  # naming more things shows no more mechanism
+            if cue.names_only:  # naming more things shows no more mechanism
                 named = max(named, weight)
             else:
                 missing *= 1 - weight

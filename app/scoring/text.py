@@ -209,6 +209,11 @@ def _gapped(tokens: list[Token], i: int, phrase: tuple[str, ...], max_gap: int) 
     return j
 
 
+def content_tokens(tokens: list[Token]) -> list[Token]:
+    """The tokens that carry meaning: no function words, nothing of two letters or fewer."""
+    return [t for t in tokens if t.norm not in FUNCTION_WORDS and len(t.norm) > 2]
+
+
 def function_word_ratio(tokens: list[Token]) -> float:
     if not tokens:
         return 0.0
