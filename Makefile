@@ -45,12 +45,14 @@ system-deps:
 test: lint system-deps
 	$(BIN)/pytest
 
-## The scorer against human grades: dev and validation (tuned on), calibration (curve fitted), held-out (never tuned on).
+## The scorer against human grades: dev, dev2 and validation (tuned on), calibration (curve fitted), held-out and held-out 2 (never tuned on).
 eval: install
 	$(BIN)/python benchmarks/eval.py benchmarks/eval/dev_set.jsonl --show none
 	$(BIN)/python benchmarks/eval.py benchmarks/eval/validation_set.jsonl --show none
 	$(BIN)/python benchmarks/eval.py benchmarks/eval/calibration_set.jsonl --show none
+	$(BIN)/python benchmarks/eval.py benchmarks/eval/dev2_set.jsonl --show none
 	$(BIN)/python benchmarks/eval.py benchmarks/eval/heldout_set.jsonl --show none
+	$(BIN)/python benchmarks/eval.py benchmarks/eval/heldout2_set.jsonl --show none
 
 bench: install system-deps bench-load
 	$(BIN)/python benchmarks/score_batch.py

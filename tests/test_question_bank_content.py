@@ -8,6 +8,7 @@ import pytest
 from app.config import DEFAULT_QUESTION_BANK
 from app.questions.bank_files import load_bank
 from app.questions.schemas import CATEGORIES, COMPETENCY_IDS
+from app.questions.service import to_yaml
 
 SEED_SLUGS = {
     "gitops-vs-cicd", "secrets-in-git", "sync-interval", "drift-manual-edit", "rollback-bad-deploy",
@@ -42,3 +43,12 @@ def test_the_seeds_technical_errors_are_not_taught(question) -> None:  # type: i
     assert "reconcileInterval" not in taught
     assert not re.search(r"syncOptions[^.]*(poll|interval)", taught, re.IGNORECASE)
     assert not re.search(r"\bprune\W+(\w+\W+){0,3}(revert|undo)", taught, re.IGNORECASE)
+
+
+def test_a_red_flag_says_everywhere_only_where_it_is_true() -> None:
+    """Files and stored versions mark the misconceptions checked in every answer, and only those."""
+    drift = {q.id: q for q in BANK.questions}["drift-manual-edit"].model_dump(mode="json")
+    flags = {f["id"]: f for f in drift["red_flags"]}
+    assert flags["prune-reverts-drift"]["everywhere"] is True
+    assert "everywhere" not in flags["always-reverts"]
+    assert "everywhere: true" in to_yaml(drift["red_flags"])

@@ -2,7 +2,16 @@
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from app.questions.cues import normalize_spoken
 
@@ -74,8 +83,19 @@ class RedFlag(_Strict):
     misconception: Text
     why_wrong: Text
     cues: list[Text] = Field(min_length=1)
+    # wrong whatever the question ("prune reverts manual edits"): every answer in the bank is
+    # checked for it, so its cues must name the claim on their own
+    everywhere: bool = False
 
     _cues_match = field_validator("cues")(_check_cues)
+
+    @model_serializer(mode="wrap")
+    def _omit_default_scope(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Files and stored versions say `everywhere` only where it is true."""
+        data: dict[str, Any] = handler(self)
+        if not self.everywhere:
+            data.pop("everywhere", None)
+        return data
 
 
 class Reference(_Strict):

@@ -9,6 +9,7 @@ an incident. A stretch that reads more like the question's correct statements th
 claim is a correct statement on the same topic, not the claim."""
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 from app.scoring.text import AnalysedText, Token
 
@@ -24,7 +25,8 @@ NEGATORS = frozenset(
     """not never no dont doesnt didnt isnt arent wasnt werent shouldnt wouldnt wont cant cannot couldnt
     avoid avoided avoiding without instead rather against stop nor neither nobody mistake mistaken myth
     misconception wrong antipattern tempting temptation misunderstand misunderstanding misread
-    refuse refuses refused forbid forbidden prohibit prohibited ban banned""".split()
+    refuse refuses refused forbid forbidden prohibit prohibited ban banned disagree disagrees reject
+    rejects debunk""".split()
 )
 REJECTIONS_AFTER = frozenset(
     """wrong bad worse dangerous risky unsafe antipattern anti mistake myth terrible not never harmful
@@ -42,6 +44,16 @@ BELIEVERS = frozenset(
     "people teams folks some many others everyone candidates developers engineers juniors someone".split()
 )
 BELIEF_NOUNS = frozenset("myth misconception assumption mistake trap misunderstanding".split())
+# "teams often X"
+HABITS = frozenset("sometimes often usually always still commonly routinely regularly".split())
+WITNESSED = frozenset("seen saw watched".split())  # "I've seen teams X"
+# "I'd push back on the idea that X"
+PUSHBACK = (("push", "back"), ("pushed", "back"), ("pushing", "back"))
+AVOID = frozenset("avoid avoided avoiding".split())
+AVOIDED = frozenset("both that this it them those either".split())  # "X, and I'd avoid both"
+# a next sentence that answers the claim: "It doesn't.", "That's wrong.", "Not true."
+ANSWERS = frozenset("it that thats this which no not wrong false nope".split())
+DENIALS = NEGATORS | frozenset("wrong false untrue".split())
 # told before X as its consequence: "it caused a real incident: someone merged staging into prod"
 BLAME_BEFORE = frozenset(
     "caused causing bit burned burnt broke lesson learned learnt regret regretted".split()
@@ -123,7 +135,9 @@ def asserted(tokens: list[Token], first: int, last: int, negative: bool = False)
         if token.sentence != sentence or token.norm in CLAUSE_BREAKS:
             break
         after.append(token)
-    if any(t.norm in REJECTIONS_AFTER for t in after) or reported_belief(before):
+    if any(t.norm in REJECTIONS_AFTER for t in after) or _avoided(after) or reported_belief(before):
+        return False
+    if _denied_next(tokens, last, sentence):
         return False
     if any(t.norm in BLAME_BEFORE for t in before):
         return False
@@ -144,8 +158,26 @@ def is_negative(words: list[str]) -> bool:
 
 
 def reported_belief(before: list[Token]) -> bool:
-    """ "people assume X", "a common myth is X": X is described, not claimed ("I think X" is)."""
+    """ "people assume X", "a common myth is X", "teams often X", "I've seen teams X", "I'd push
+    back on the idea that X": X is described, not claimed ("I think X" is)."""
     words = [t.norm for t in before]
     if any(word in BELIEF_NOUNS for word in words):
         return True
-    return any(word in BELIEF_VERBS and i > 0 and words[i - 1] in BELIEVERS for i, word in enumerate(words))
+    return any(
+        (a in BELIEVERS and b in BELIEF_VERBS | HABITS)
+        or (a in WITNESSED and b in BELIEVERS)
+        or (a, b) in PUSHBACK
+        for a, b in pairwise(words)
+    )
+
+
+def _avoided(after: list[Token]) -> bool:
+    """ "X, or Y, and I'd avoid both" """
+    words = [t.norm for t in after]
+    return any(a in AVOID and b in AVOIDED for a, b in pairwise(words))
+
+
+def _denied_next(tokens: list[Token], last: int, sentence: int) -> bool:
+    """The next sentence answers the claim: "Renewal rotates the secrets? It doesn't." """
+    following = [t.norm for t in tokens[last + 1 : last + 40] if t.sentence == sentence + 1][:3]
+    return bool(following) and following[0] in ANSWERS and any(w in DENIALS for w in following)

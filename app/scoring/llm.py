@@ -196,6 +196,7 @@ class LLMScorer:
 
     def score(self, answer: ScoringInput) -> ScoreReport:
         """The model's judgement turned into a checked report, or the rubric report on any failure."""
+        answer = self._fallback.held_to(answer)
         injected = injection_spans(answer.text)
         calls = _Calls(model=self._settings.llm_model)
         try:

@@ -57,7 +57,8 @@ FILLER_STEMS = frozenset(
     for word in """often usually typically normally generally immediately quickly shortly always sometimes
     also still even already simply single whole entire own new old small large big several various many
     much more less least most rather instead default dependent depending mode mod carry carries way ways
-    kind kinds thing things part parts lot lots example examples case cases point points""".split()
+    kind kinds thing things part parts lot lots example examples case cases point points setting
+    makes""".split()
 )
 MECHANISM_WEIGHT = 0.85  # how much a sentence that says the point's mechanism in own words credits it
 CLAUSE_WORDS = frozenset(
@@ -147,6 +148,11 @@ def _content_stems(text: str) -> list[str]:
     return [t.stem for t in content_tokens(analyse(text).tokens)]
 
 
+def _claim_stems(text: str) -> list[str]:
+    """A misconception's words that say what it claims ("Setting prune to true makes..." -> prune, true)."""
+    return [s for s in _content_stems(text) if s not in FILLER_STEMS]
+
+
 class RubricScorer:
     name = "rubric"
     version = SCORER_VERSION
@@ -167,14 +173,30 @@ class RubricScorer:
                 self._question_matrix[row, self._term_column[term]] = value
         self._compiled: dict[tuple[str, str], _CompiledQuestion] = {}
         self._by_identity: dict[int, tuple[QuestionFile, _CompiledQuestion]] = {}
+        self._shared = list({f.id: f for q in reversed(bank) for f in q.red_flags if f.everywhere}.values())
+        self._in_force: dict[int, tuple[QuestionFile, QuestionFile]] = {}
 
     # --- public -----------------------------------------------------------------------------
 
     def score(self, answer: ScoringInput) -> ScoreReport:
+        answer = self.held_to(answer)
         features = self.features(answer)
         return _report(answer, features)
 
+    def held_to(self, answer: ScoringInput) -> ScoringInput:
+        """The answer with the rubric it is held to: its question's red flags and the bank's
+        misconceptions that are wrong whatever the question."""
+        question = answer.question
+        known = self._in_force.get(id(question))
+        if known is None or known[0] is not question:
+            own = {f.id for f in question.red_flags}
+            shared = [f for f in self._shared if f.id not in own]
+            rubric = question.model_copy(update={"red_flags": [*question.red_flags, *shared]})
+            known = self._in_force[id(question)] = (question, rubric if shared else question)
+        return answer if known[1] is question else answer.model_copy(update={"question": known[1]})
+
     def features(self, answer: ScoringInput) -> Features:
+        answer = self.held_to(answer)
         question = self._compile(answer.question)
         text = analyse(answer.text)
         injected = injection_spans(answer.text)
@@ -217,7 +239,7 @@ class RubricScorer:
                     flag,
                     sorted({(phrase_stems(c), _negative(c)) for c in flag.cues}),
                     Claim(
-                        self._weighted(_content_stems(flag.misconception)),
+                        self._weighted(_claim_stems(flag.misconception)),
                         (*contrasts, self._weighted(_content_stems(flag.why_wrong))),
                         _negative(flag.misconception),
                     ),

@@ -4,7 +4,7 @@ never when the answer names it to reject it; a key point needs its mechanism, no
 import pytest
 
 from app.scoring.schemas import WordTiming
-from tests.scoring.shipped_bank import score
+from tests.scoring.shipped_bank import QUESTIONS, score
 
 ROLLBACK_GOOD = (
     "First I'd stop the bleeding: git revert the bad commit on main, which adds a new commit that undoes it, "
@@ -108,3 +108,61 @@ def test_a_red_flag_resting_on_a_misheard_word_names_the_words_to_check() -> Non
     (flag,) = [f for f in heard.red_flags if f.uncertain_words]
     assert set(flag.uncertain_words) <= {"reset", "force"}
     assert heard.overall == sure.overall <= 2.0  # still counted, but the candidate knows what to check
+
+
+@pytest.mark.parametrize(
+    ("question", "rejection"),
+    [
+        (
+            "rebuild-from-git-principle",
+            "I'd push back on the idea that Git is our backup, because it holds the desired state, not the data.",
+        ),
+        (
+            "sops-with-flux",
+            "I've seen teams decrypt the secrets in CI and push plain Secrets, and I'd avoid both.",
+        ),
+        (
+            "sealed-secrets-workflow",
+            "People sometimes think the key renewal re-encrypts every SealedSecret. It doesn't: it only adds "
+            "a new sealing key, so a leaked value must still be rotated.",
+        ),
+    ],
+)
+def test_more_ways_of_rejecting_a_misconception(question: str, rejection: str) -> None:
+    assert flags(question, rejection) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "claim", "flag"),
+    [
+        (
+            "convincing-push-team",
+            "With prune enabled, Argo CD reverts any manual change within a few minutes.",
+            "prune-reverts-drift",
+        ),
+        (
+            "opengitops-principles",
+            "Versioned means we can always git reset hard to the last good commit and force push main.",
+            "reset-and-force-push",
+        ),
+        (
+            "database-migrations-gitops",
+            "The migration Secret is fine in Git because Kubernetes Secrets are base64 encoded so they are safe.",
+            "base64-is-encryption",
+        ),
+    ],
+)
+def test_a_classic_misconception_counts_whatever_the_question(question: str, claim: str, flag: str) -> None:
+    """Some claims are wrong whatever was asked: the bank marks them `everywhere`."""
+    assert flag not in {f.id for f in QUESTIONS[question].red_flags}
+    report = score(question, claim)
+    assert flag in [f.id for f in report.red_flags]
+    assert report.overall <= 2.0
+
+
+def test_a_classic_misconception_is_not_read_into_a_correct_statement_elsewhere() -> None:
+    correct = (
+        "Prune only deletes resources that were removed from Git; it is selfHeal that reverts a manual "
+        "change, and we roll back with git revert, never a reset."
+    )
+    assert flags("convincing-push-team", correct) == []
