@@ -124,6 +124,15 @@ def _name(raw: str) -> str:
     return name
 
 
+def candidate(raw_name: str, raw_email: str) -> Candidate:
+    """One candidate as typed into the form or a list: the name tidied, the email normalised."""
+    try:
+        email = normalize_email(raw_email)
+    except AppError:
+        raise InvalidInput(f"{raw_email.strip()[:60]!r} is not an email address") from None
+    return Candidate(_name(raw_name), email)
+
+
 def _candidate(cells: list[str], email_first: bool) -> Candidate:
     cells = list(cells)
     while len(cells) > 2 and not cells[-1].strip():
@@ -131,11 +140,7 @@ def _candidate(cells: list[str], email_first: bool) -> Candidate:
     if len(cells) != 2:
         raise InvalidInput(f"expected two values, name and email, found {len(cells)}")
     raw_name, raw_email = reversed(cells) if email_first else cells
-    try:
-        email = normalize_email(raw_email)
-    except AppError:
-        raise InvalidInput(f"{raw_email.strip()[:60]!r} is not an email address") from None
-    return Candidate(_name(raw_name), email)
+    return candidate(raw_name, raw_email)
 
 
 def parse_candidate_list(data: str | bytes) -> CandidateList:

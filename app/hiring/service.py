@@ -200,7 +200,8 @@ class InvitationBatch:
 def invite(
     db: Session, actor: User, assessment_id: int, candidates: Sequence[Candidate], now: datetime
 ) -> InvitationBatch:
-    """One invitation per new candidate, expiring at the assessment's deadline."""
+    """One invitation per new candidate (the first of any repeated email), expiring at the
+    assessment's deadline. Candidates come from `invitations.candidate` or a parsed list."""
     assessment = open_assessment(db, actor, assessment_id, Action.invite, now)
     if assessment.deadline_at <= now:
         raise Gone("This assessment's deadline has passed; move it before inviting anyone.")
@@ -212,7 +213,11 @@ def invite(
             )
         )
     )
-    new = [c for c in candidates if c.email not in existing]
+    first_of: dict[str, Candidate] = {}
+    for candidate in candidates:
+        if candidate.email not in existing:
+            first_of.setdefault(candidate.email, candidate)
+    new = list(first_of.values())
     count = db.scalar(select(func.count()).where(Invitation.assessment_id == assessment.id)) or 0
     if count + len(new) > MAX_INVITATIONS:
         raise InvalidInput(f"An assessment can have at most {MAX_INVITATIONS} invitations; it has {count}.")

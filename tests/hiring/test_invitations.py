@@ -5,12 +5,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.errors import Forbidden, Gone, NotFound
+from app.errors import Forbidden, Gone, InvalidInput, NotFound
 from app.hiring.invitations import (
     MAX_CANDIDATES,
     MAX_LIST_BYTES,
     Candidate,
     CandidateListError,
+    candidate,
     check_link,
     hash_token,
     issue_token,
@@ -162,3 +163,11 @@ def test_an_unclosed_quote_is_reported_instead_of_swallowing_the_lines_after_it(
     with pytest.raises(CandidateListError, match="line 2: unreadable CSV from here on") as caught:
         parse_candidate_list('Ana,ana@example.com\n"Bo,bo@example.com\nCy,cy@example.com\n')
     assert [e.line for e in caught.value.errors] == [2]
+
+
+def test_one_candidate_typed_into_the_form_is_tidied_and_checked() -> None:
+    assert candidate("  Ana   Lima ", " Ana@Example.COM ") == Candidate("Ana Lima", "ana@example.com")
+    with pytest.raises(InvalidInput, match="not an email address"):
+        candidate("Ana", "ana@")
+    with pytest.raises(InvalidInput, match="name is empty"):
+        candidate("  ", "ana@example.com")

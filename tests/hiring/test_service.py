@@ -227,6 +227,22 @@ def test_invitations_store_only_the_tokens_hash_and_expire_with_the_deadline(
     assert [e[2] for e in _events(db)[-2:]] == ["invitation.create", "invitation.create"]
 
 
+def test_an_email_given_twice_in_one_call_is_invited_once_under_its_first_name(
+    db: Session, bank: list[str]
+) -> None:
+    assessment = new_assessment(db)
+    twice = [
+        Candidate("Ana", "ana@example.com"),
+        Candidate("Bo", "bo@example.com"),
+        Candidate("A. L.", "ana@example.com"),
+    ]
+    batch = service.invite(db, owner_of(db, assessment), assessment.id, twice, NOW)
+    assert [(i.invitation.name, i.invitation.email) for i in batch.issued] == [
+        ("Ana", "ana@example.com"),
+        ("Bo", "bo@example.com"),
+    ]
+
+
 def test_inviting_someone_again_leaves_their_invitation_as_it_was(db: Session, bank: list[str]) -> None:
     assessment = new_assessment(db)
     first = invited(db, assessment)
