@@ -150,9 +150,16 @@ def standing_in(db: Session, user: User, assessment: Assessment) -> access.Stand
     return access.standing(person(user), assessment.owner_id, _member_ids(db, assessment.id))
 
 
-def open_assessment(db: Session, user: User, assessment_id: int, action: Action, now: datetime) -> Assessment:
+def open_assessment(
+    db: Session,
+    user: User,
+    assessment_id: int,
+    action: Action,
+    now: datetime,
+    target: tuple[str, int] | None = None,
+) -> Assessment:
     """The assessment, if `user` may do `action` with it. Someone with no standing at all is told
-    it does not exist; an admin's access is recorded."""
+    it does not exist; an admin's access is recorded, naming `target` (a candidate) if given."""
     assessment = db.get(Assessment, assessment_id)
     standing = standing_in(db, user, assessment) if assessment else None
     if assessment is None or standing is None:
@@ -162,7 +169,8 @@ def open_assessment(db: Session, user: User, assessment_id: int, action: Action,
             f"As {standing.value} of this assessment you cannot {action.value.replace('-', ' ')}."
         )
     if access.is_recorded(standing):
-        record(db, user, f"assessment.{action.value}", "assessment", assessment.id, now)
+        target_type, target_id = target or ("assessment", assessment.id)
+        record(db, user, f"assessment.{action.value}", target_type, target_id, now)
     return assessment
 
 
@@ -288,7 +296,7 @@ def open_invitation(db: Session, user: User, invitation_id: int, action: Action,
     invitation = db.get(Invitation, invitation_id)
     if invitation is None:
         raise NotFound("There is no such candidate.")
-    open_assessment(db, user, invitation.assessment_id, action, now)
+    open_assessment(db, user, invitation.assessment_id, action, now, ("invitation", invitation.id))
     return invitation
 
 

@@ -10,7 +10,16 @@ from sqlalchemy.orm import Session
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.hiring import reviews, service
 from app.hiring.reviews import LevelGiven
-from app.models import Assessment, Invitation, Rating, Recommendation, RecommendationRating, Role, User
+from app.models import (
+    Assessment,
+    AuditEvent,
+    Invitation,
+    Rating,
+    Recommendation,
+    RecommendationRating,
+    Role,
+    User,
+)
 from tests.factories import create_user
 from tests.hiring.conftest import NOW, invited, new_assessment, owner_of, row_counts, submitted
 
@@ -74,6 +83,16 @@ def test_an_admin_who_does_not_rate_sees_the_submitted_reviews(db: Session, team
     _rated(db, colleague, invitation, 3)
     admin = create_user(db, Role.admin)
     assert [r.reviewer_id for r in reviews.visible_reviews(db, admin, invitation.id, NOW)] == [colleague.id]
+    db.flush()
+    event = db.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert event is not None
+    assert (event.actor_id, event.actor_role, event.action, event.target_type, event.target_id) == (
+        admin.id,
+        "admin",
+        "assessment.view",
+        "invitation",
+        invitation.id,
+    )
 
 
 def test_submitting_needs_every_competency_and_a_recommendation(db: Session, team: tuple) -> None:
