@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -58,6 +58,20 @@ class Settings(BaseSettings):
     sessions_per_day: int = Field(default=20, ge=1)  # interview sessions a user may start in 24 hours
     signups_per_address_per_hour: int = Field(default=10, ge=1)
     abandoned_take_hours: float = Field(default=24.0, gt=0)  # unfinished takes are cleaned up after this
+
+    # email: invitations go through this SMTP server; unset, links are copied by hand
+    smtp_url: SecretStr | None = None  # smtp://host:587?starttls=true or smtps://user:password@host
+    mail_from: str = Field(default="GitOps Interview Coach <coach@localhost>", max_length=200)
+    smtp_timeout_seconds: float = Field(default=20.0, gt=0)
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _valid_smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            from app.notify.mail import parse_smtp_url  # here: app.notify imports this module
+
+            parse_smtp_url(value.get_secret_value())
+        return value
 
     def resolved_llm_api_key(self) -> str | None:
         if self.llm_api_key is not None:

@@ -42,3 +42,32 @@ def test_empty_database_upgrades_to_head_matching_the_models_and_downgrades_to_b
         migrate.downgrade(url, "base")
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
         engine.dispose()
+
+
+HIRING_TABLES = {
+    "assessments",
+    "assessment_questions",
+    "assessment_members",
+    "invitations",
+    "candidate_reviews",
+    "ratings",
+    "recommendation_ratings",
+    "candidate_stages",
+    "audit_events",
+}
+
+
+def test_hiring_migration_adds_its_tables_with_their_rules_and_removes_only_them(tmp_path: Path) -> None:
+    with empty_database(tmp_path) as url:
+        engine = build_engine(url)
+        migrate.upgrade(url, "0007_i11_media")
+        before = set(inspect(engine).get_table_names())
+        migrate.upgrade(url, "0008_hiring")
+        assert set(inspect(engine).get_table_names()) == before | HIRING_TABLES
+        invitation_columns = {c["name"] for c in inspect(engine).get_columns("invitations")}
+        assert "token_hash" in invitation_columns and "token" not in invitation_columns
+        rating_checks = {c["name"] for c in inspect(engine).get_check_constraints("ratings")}
+        assert {"ck_ratings_level", "ck_ratings_revision_reason"} <= rating_checks
+        migrate.downgrade(url, "0007_i11_media")
+        assert set(inspect(engine).get_table_names()) == before
+        engine.dispose()

@@ -1,0 +1,1 @@
+"""Hiring managers: assessments, invitations, blind ratings, agreement, stages and access rules."""

@@ -1,0 +1,1 @@
+"""Messages to people outside the app: email through SMTP when one is configured."""
