@@ -19,13 +19,13 @@ import pytest
 from app.config import Settings
 from app.media.audio import SAMPLE_RATE, AudioClip, decode_audio
 from app.media.errors import MediaError
+from app.media.transcript_text import WordTiming
 from app.media.transcription import (
     OpenAITranscriber,
     WhisperTranscriber,
     build_transcriber,
     missed_speech_seconds,
 )
-from app.scoring.schemas import WordTiming
 from tests.media.conftest import SENTENCE_TERMS
 from tests.media.media_files import encode_audio, speak, wav_seconds
 

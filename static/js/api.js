@@ -1,3 +1,4 @@
+// @ts-check
 // fetch() for the app's JSON API: CSRF header, JSON in and out, errors with the server's message.
 const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
 

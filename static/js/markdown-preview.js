@@ -1,3 +1,4 @@
+// @ts-check
 // Live preview for textareas marked data-preview="<id of the preview element>".
 // The server renders and sanitises (nh3), so the preview is exactly what candidates will see.
 const csrfToken = document.querySelector('meta[name="csrf-token"]').content;

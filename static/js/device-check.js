@@ -1,3 +1,4 @@
+// @ts-check
 // Device check: camera preview, microphone level, device pickers and plain-language help.
 import { explainMediaError, openStream, watchLevel } from "./media.js";
 

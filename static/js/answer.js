@@ -1,3 +1,4 @@
+// @ts-check
 // One question, following the server's state machine: the page asks the server where the
 // question stands (new, preparing, answering, interrupted, answered, expired, skipped) and shows
 // exactly that, so a reload, Back or a late return never starts or burns a take by itself.

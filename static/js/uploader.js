@@ -1,3 +1,4 @@
+// @ts-check
 // Sends stored chunks in order, each with its SHA-256, retrying with back-off until the server
 // has them. The server's answer lists every chunk it holds, so repeats are harmless.
 import { api, ApiError } from "./api.js";

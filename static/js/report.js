@@ -1,3 +1,4 @@
+// @ts-check
 // Click a sentence or a quote to hear where it was said; the sentence being played is marked.
 const media = document.getElementById("answer-media");
 const seekers = [...document.querySelectorAll(".seek[data-start]")];
