@@ -7,7 +7,7 @@ for (const button of seekers) {
   button.addEventListener("click", () => {
     if (!media) return;
     media.currentTime = Number(button.dataset.start);
-    media.play();
+    media.play().catch(() => {}); // blocked or interrupted by the next click: the controls remain
   });
 }
 
