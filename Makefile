@@ -12,7 +12,7 @@ COVERAGE_FLOOR ?= 94
 help:
 	@awk '/^## /{doc=substr($$0,4); next} /^[a-z-]+:/{if (doc) printf "  %-12s %s\n", substr($$1,1,length($$1)-1), doc; doc=""}' $(MAKEFILE_LIST)
 
-.PHONY: help run test test-fast lint install system-deps eval bench bench-load lock
+.PHONY: help run test test-only test-fast lint install system-deps eval bench bench-load lock
 
 # Installs exactly the versions in requirements.lock (compiled from pyproject.toml by `make lock`).
 $(BIN)/.installed: pyproject.toml requirements.lock
@@ -47,6 +47,7 @@ lint: install
 # Debian packages the tests and benchmarks drive: a real browser, real speech synthesisers
 # (espeak-ng in the tests; flite and festival add voices to `make bench`) and sox for noise.
 SYSTEM_PACKAGES := chromium espeak-ng sox flite festival
+## Install the Debian packages the tests and benchmarks drive (as root; otherwise says which).
 system-deps:
 	@missing=""; for pkg in $(SYSTEM_PACKAGES); do command -v $$pkg >/dev/null || missing="$$missing $$pkg"; done; \
 	if [ -n "$$missing" ]; then \
@@ -55,8 +56,11 @@ system-deps:
 	  else echo "The tests need:$$missing. Install them with: sudo apt-get install$$missing"; exit 1; fi; \
 	fi
 
-## Lint, type-check and run every test, with the coverage floor (COACH_TEST_DATABASE_URL selects PostgreSQL).
-test: lint system-deps
+## Lint, then run every test with the coverage floor (COACH_TEST_DATABASE_URL selects PostgreSQL).
+test: lint test-only
+
+## Every test with the coverage floor, without linting (CI lints once, then tests on both databases).
+test-only: install system-deps
 	$(BIN)/pytest --cov=app --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
 ## The edit loop: every test except the slow and browser ones.
@@ -70,6 +74,7 @@ eval: install
 	$(BIN)/python benchmarks/eval.py benchmarks/eval/calibration_set.jsonl --show none
 	$(BIN)/python benchmarks/eval.py benchmarks/eval/heldout_set.jsonl --show none
 
+## The benchmarks: scoring, transcription, pipeline latency, long recordings, estimates, spoken answers.
 bench: install system-deps bench-load
 	$(BIN)/python benchmarks/score_batch.py
 	$(BIN)/python benchmarks/transcription.py

@@ -27,6 +27,8 @@ from app.storage import MediaStorage
 from tests.factories import consenting_candidate, create_user, publish_question, submit_recording
 from tests.media.media_files import face_frame, looped_opus, speak, write_video
 
+pytestmark = pytest.mark.slow  # real worker processes transcribing real speech
+
 REDIS_URL = "redis://127.0.0.1:6379/15"
 LONG_ANSWER = (
     "Argo CD compares the desired state from Git with the live state in the cluster. When someone edits a "
