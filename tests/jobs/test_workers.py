@@ -192,6 +192,8 @@ def test_stopping_during_a_long_transcription_returns_promptly_and_releases_the_
     process = start_worker(env, log, *command)
     try:
         wait_for(lambda: take().claimed_until is not None, 90, "the worker to start transcribing")
+        if command[0] == "serve":  # until uvicorn has started, Huey's handler swallows SIGTERM
+            wait_for(lambda: "Application startup complete" in log.read_text(), 60, "the web server")
         time.sleep(2)  # well inside a transcription of ten minutes of audio
         process.send_signal(stop)
         process.wait(timeout=20)  # the transcription alone would take minutes
