@@ -1,11 +1,18 @@
 # The two commands a new machine needs: `make run` and `make test`. Each installs what it needs.
+# `make help` lists every target.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+PY_SOURCES := app tests migrations benchmarks hatch_build.py
+COVERAGE_FLOOR ?= 94
 
-.PHONY: run test lint install system-deps eval bench bench-load lock
+## List the targets and what each does.
+help:
+	@awk '/^## /{doc=substr($$0,4); next} /^[a-z-]+:/{if (doc) printf "  %-12s %s\n", substr($$1,1,length($$1)-1), doc; doc=""}' $(MAKEFILE_LIST)
+
+.PHONY: help run test test-only test-fast lint install system-deps eval bench bench-load lock
 
 # Installs exactly the versions in requirements.lock (compiled from pyproject.toml by `make lock`).
 $(BIN)/.installed: pyproject.toml requirements.lock
@@ -15,6 +22,7 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
+## Create .venv with the locked versions and the app installed editable.
 install: $(BIN)/.installed
 
 ## Re-resolve requirements.lock after changing the dependencies in pyproject.toml.
@@ -25,14 +33,21 @@ lock: install
 run: install
 	$(BIN)/gitops-coach serve --host $(HOST) --port $(PORT)
 
+## Lint, format check, types, the import order (import-linter) and the JavaScript's syntax.
 lint: install
-	$(BIN)/ruff check app tests migrations benchmarks
-	$(BIN)/ruff format --check app tests migrations benchmarks
+	$(BIN)/ruff check $(PY_SOURCES)
+	$(BIN)/ruff format --check $(PY_SOURCES)
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
+	@for js in static/js/*.js; do \
+	  grep -q '^// @ts-check' $$js || { echo "$$js: the first line must be // @ts-check"; exit 1; }; \
+	  node --check $$js || exit 1; \
+	done
 
 # Debian packages the tests and benchmarks drive: a real browser, real speech synthesisers
 # (espeak-ng in the tests; flite and festival add voices to `make bench`) and sox for noise.
 SYSTEM_PACKAGES := chromium espeak-ng sox flite festival
+## Install the Debian packages the tests and benchmarks drive (as root; otherwise says which).
 system-deps:
 	@missing=""; for pkg in $(SYSTEM_PACKAGES); do command -v $$pkg >/dev/null || missing="$$missing $$pkg"; done; \
 	if [ -n "$$missing" ]; then \
@@ -41,9 +56,16 @@ system-deps:
 	  else echo "The tests need:$$missing. Install them with: sudo apt-get install$$missing"; exit 1; fi; \
 	fi
 
-## Lint, type-check and run every test (COACH_TEST_DATABASE_URL selects PostgreSQL).
-test: lint system-deps
-	$(BIN)/pytest
+## Lint, then run every test with the coverage floor (COACH_TEST_DATABASE_URL selects PostgreSQL).
+test: lint test-only
+
+## Every test with the coverage floor, without linting (CI lints once, then tests on both databases).
+test-only: install system-deps
+	$(BIN)/pytest --cov=app --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
+
+## The edit loop: every test except the slow and browser ones.
+test-fast: install
+	$(BIN)/pytest -q -m "not slow and not browser"
 
 ## The scorer against human grades: dev, dev2 and validation (tuned on), calibration (curve fitted), held-out and held-out 2 (never tuned on).
 eval: install
@@ -54,6 +76,7 @@ eval: install
 	$(BIN)/python benchmarks/eval.py benchmarks/eval/heldout_set.jsonl --show none
 	$(BIN)/python benchmarks/eval.py benchmarks/eval/heldout2_set.jsonl --show none
 
+## The benchmarks: scoring, transcription, pipeline latency, long recordings, estimates, spoken answers.
 bench: install system-deps bench-load
 	$(BIN)/python benchmarks/score_batch.py
 	$(BIN)/python benchmarks/transcription.py

@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session
 
 from app import migrate
 from app.accounts import service as accounts
-from app.config import DEFAULT_QUESTION_BANK, get_settings
+from app.config import get_settings
 from app.db import get_engine, get_sessionmaker
 from app.errors import AppError
 from app.media.cli import register as register_media_commands
 from app.models import Role
 from app.models.base import utcnow
+from app.paths import QUESTION_BANK_DIR
 from app.questions import service as questions
 from app.questions.bank_files import BankFiles, coverage_summary, load_bank
 from app.scoring.batch import score_batch, score_one
@@ -215,7 +216,7 @@ BankDir = Annotated[Path, typer.Argument(help="The bank folder (competencies.yam
 
 
 @questions_cli.command("validate")
-def questions_validate(directory: BankDir = DEFAULT_QUESTION_BANK) -> None:
+def questions_validate(directory: BankDir = QUESTION_BANK_DIR) -> None:
     """Check every file of the bank, and that each question scores its own texts as its rubric
     says; print each problem with its file and field."""
     bank = _read_bank(directory)
@@ -281,7 +282,7 @@ def score(
     """Score one answer, or a batch (one JSON ScoreReport per input line, in input order)."""
     settings = get_settings()
     bank = _read_bank(settings.question_bank_dir)
-    scoring = build_scorer(settings, bank.questions, scorer.value if scorer else None)
+    scoring = build_scorer(settings, bank.questions, bank.competencies, scorer.value if scorer else None)
     if batch is not None:
         failures = score_batch(scoring, bank, batch.open(encoding="utf-8"), sys.stdout)
         if failures:

@@ -9,8 +9,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-DEFAULT_QUESTION_BANK = PACKAGE_DIR.parent / "question_bank"
+from app.paths import QUESTION_BANK_DIR
 
 
 class Settings(BaseSettings):
@@ -21,7 +20,7 @@ class Settings(BaseSettings):
     media_dir: Path | None = None
     redis_url: str | None = None
     secret_key: SecretStr | None = None
-    question_bank_dir: Path = DEFAULT_QUESTION_BANK
+    question_bank_dir: Path = QUESTION_BANK_DIR
     session_days: int = Field(default=14, ge=1)
     login_max_failures_per_account: int = Field(default=5, ge=1)
     login_max_failures_per_address: int = Field(default=20, ge=1)

@@ -3,13 +3,15 @@
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+import app.jobs.registry  # noqa: F401  (registers every job, so routes can enqueue them by name)
 from app.accounts import log_redaction
 from app.accounts import routes as accounts
 from app.accounts.csrf import CSRFMiddleware
-from app.config import PACKAGE_DIR, get_settings
+from app.config import get_settings
 from app.interviews import routes as interviews
 from app.interviews.service import CHUNK_LIMIT_BYTES
 from app.limits import BodyLimitMiddleware, LargerBody
+from app.paths import STATIC_DIR
 from app.questions import routes as questions
 from app.scoring import routes as scoring
 from app.scoring.consistency import publishing_problems
@@ -19,7 +21,7 @@ from app.web import SecurityHeadersMiddleware, install_error_handlers
 
 def create_app() -> FastAPI:
     app = FastAPI(title="GitOps Interview Coach", docs_url=None, redoc_url=None, openapi_url=None)
-    app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in (site.router, accounts.router, questions.router, interviews.router, scoring.router):
         app.include_router(router)
     app.state.publish_check = publishing_problems  # the editor publishes only self-consistent questions

@@ -1,18 +1,14 @@
 """Schema migrations from code: the CLI, `serve` and the tests all go through here."""
 
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
 
-from app.config import PACKAGE_DIR
-
-ALEMBIC_INI = PACKAGE_DIR.parent / "alembic.ini"
+from app.paths import ALEMBIC_INI, MIGRATIONS_DIR
 
 
 def alembic_config(database_url: str) -> Config:
     config = Config(str(ALEMBIC_INI))
-    config.set_main_option("script_location", str(Path(PACKAGE_DIR.parent / "migrations")))
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     return config
 

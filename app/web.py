@@ -13,17 +13,16 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.accounts.csrf import ASGIApp, Message, Receive, Scope, Send
-from app.accounts.deps import SIGNED_OUT, Viewer
-from app.config import PACKAGE_DIR
 from app.errors import AppError, NotAuthenticated
-from app.models import Role
+from app.models import Role, SignOutReason
+from app.paths import TEMPLATES_DIR
 
 log = logging.getLogger(__name__)
 # A row id in a URL: larger numbers cannot exist and would overflow the database's integer.
 RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
+templates = Jinja2Templates(directory=TEMPLATES_DIR)
 templates.env.auto_reload = False  # no stat() of every template on every render; restart to see edits
 
 
@@ -57,6 +56,25 @@ NOTICES = {
     "user-enabled": "Account enabled. That user can sign in again.",
     "password-reset": "Your new password is set and you are signed in. Your other sessions were signed out.",
 }
+
+# What a browser whose session the app ended is told (on the sign-in page, and by the API).
+SIGNED_OUT = {
+    SignOutReason.role_changed: "Your role was changed; please sign in again.",
+    SignOutReason.disabled: "Your account was disabled by an admin, so you were signed out.",
+    SignOutReason.password_reset: "Your password was reset; please sign in with the new one.",
+    SignOutReason.password_changed: "Your password was changed; please sign in again.",
+}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What pages show about the signed-in user, copied when the user is loaded, so an error
+    page can render it without the database (its handler runs on the event loop)."""
+
+    id: int
+    email: str
+    display_name: str
+    role: Role
 
 
 @dataclass(frozen=True)

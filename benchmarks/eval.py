@@ -12,7 +12,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from app.config import DEFAULT_QUESTION_BANK
+from app.paths import QUESTION_BANK_DIR
 from app.questions.bank_files import load_bank
 from app.scoring.evaluation import quadratic_weighted_kappa, spearman, within_one
 from app.scoring.rubric import RubricScorer
@@ -27,7 +27,7 @@ def main() -> int:
     parser.add_argument("dataset", nargs="?", type=Path, default=DEV_SET)
     parser.add_argument("--show", choices=["worst", "all", "none"], default="worst")
     args = parser.parse_args()
-    bank = load_bank(DEFAULT_QUESTION_BANK)
+    bank = load_bank(QUESTION_BANK_DIR)
     questions = {q.id: q for q in bank.questions}
     rubric_version = bank.competencies.version if bank.competencies else 1
     scorer = RubricScorer(bank.questions)

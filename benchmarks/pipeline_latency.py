@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import select  # noqa: E402
 
 from app import migrate  # noqa: E402
-from app.config import DEFAULT_QUESTION_BANK, get_settings  # noqa: E402, get_settings
+from app.config import get_settings  # noqa: E402
 from app.db import get_sessionmaker  # noqa: E402
 from app.interviews import service as interviews  # noqa: E402
 from app.jobs.queue import enqueue  # noqa: E402
@@ -29,6 +29,7 @@ from app.jobs.reconciler import Reconciler  # noqa: E402
 from app.jobs.registry import create_consumer  # noqa: E402
 from app.models import AnswerMode, SessionKind, Take, TakeState, User  # noqa: E402
 from app.models.base import utcnow  # noqa: E402
+from app.paths import QUESTION_BANK_DIR  # noqa: E402
 from app.questions import service as questions  # noqa: E402
 from app.questions.bank_files import load_bank  # noqa: E402
 from tests.factories import create_user, submit_recording  # noqa: E402
@@ -68,7 +69,7 @@ def main() -> int:
     migrate.upgrade(os.environ["COACH_DATABASE_URL"])
     data = recording()
     with get_sessionmaker().begin() as session:
-        questions.sync_bank(session, load_bank(DEFAULT_QUESTION_BANK))
+        questions.sync_bank(session, load_bank(QUESTION_BANK_DIR))
         user = create_user(session)
         interviews.give_consent(session, user, utcnow())
         request = interviews.SessionRequest(SessionKind.mock, AnswerMode.video)

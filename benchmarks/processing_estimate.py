@@ -20,13 +20,14 @@ from benchmarks.pipeline_latency import recording
 
 # isort: split
 from app import migrate
-from app.config import DEFAULT_QUESTION_BANK, get_settings
+from app.config import get_settings
 from app.db import get_sessionmaker
 from app.interviews import service as interviews
 from app.interviews.processing import STAGES, measured_speeds, processing, recording_seconds, stage_seconds
 from app.jobs import pipeline
 from app.models import AnswerMode, SessionKind, Take
 from app.models.base import utcnow
+from app.paths import QUESTION_BANK_DIR
 from app.questions import service as questions
 from app.questions.bank_files import load_bank
 from tests.factories import create_user, submit_recording
@@ -81,7 +82,7 @@ def run(mode: AnswerMode, data: bytes) -> None:
 def main() -> int:
     migrate.upgrade(os.environ["COACH_DATABASE_URL"])
     with get_sessionmaker().begin() as session:
-        questions.sync_bank(session, load_bank(DEFAULT_QUESTION_BANK))
+        questions.sync_bank(session, load_bank(QUESTION_BANK_DIR))
     data = recording()
     for mode in (AnswerMode.video, AnswerMode.video, AnswerMode.audio, AnswerMode.typed):
         run(mode, data)

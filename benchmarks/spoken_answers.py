@@ -32,9 +32,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.config import DEFAULT_QUESTION_BANK, get_settings
+from app.config import get_settings
 from app.media.audio import decode_audio
 from app.media.transcription import Transcriber, WhisperTranscriber, load_whisper_model
+from app.paths import QUESTION_BANK_DIR
 from app.questions.bank_files import load_bank
 from app.questions.cues import normalize_spoken
 from app.questions.schemas import QuestionFile
@@ -211,7 +212,7 @@ def main() -> int:
     options = parser.parse_args()
     settings = get_settings()
     voices = [v for v in VOICES if speaks(v)]
-    bank = load_bank(DEFAULT_QUESTION_BANK)
+    bank = load_bank(QUESTION_BANK_DIR)
     questions, scorer = {q.id: q for q in bank.questions}, RubricScorer(bank.questions)
     models, compute_type = options.model or [settings.whisper_model], settings.whisper_compute_type
     transcribers: dict[str, Transcriber | BeforeIssue12] = {

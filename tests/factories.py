@@ -11,10 +11,11 @@ from httpx import Response
 from sqlalchemy.orm import Session
 
 from app.accounts.service import hash_password
-from app.config import DEFAULT_QUESTION_BANK, get_settings
+from app.config import get_settings
 from app.interviews import service as interviews
 from app.models import InterviewSession, Question, QuestionStatus, Role, Take, User
 from app.models.base import utcnow
+from app.paths import QUESTION_BANK_DIR
 from app.questions import service as questions
 from app.storage import MediaStorage, get_storage
 
@@ -59,7 +60,7 @@ def sign_in(client: TestClient, user: User, password: str = PASSWORD) -> Respons
 def publish_question(session: Session, slug: str, **changes: object) -> Question:
     """A published question with the shipped content of `slug` (and any changes)."""
     content = {
-        **yaml.safe_load((DEFAULT_QUESTION_BANK / "questions" / f"{slug}.yaml").read_text()),
+        **yaml.safe_load((QUESTION_BANK_DIR / "questions" / f"{slug}.yaml").read_text()),
         **changes,
     }
     editor = create_user(session, Role.editor)

@@ -23,15 +23,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(folder: Path, **env: str) -> Iterator[str]:
-    """Yields the server's URL once /healthz answers; stops the server afterwards."""
+def serving(folder: Path, coach: str = COACH, **env: str) -> Iterator[str]:
+    """Yields the server's URL once /healthz answers; stops the server afterwards. `coach` is the
+    `gitops-coach` to run (by default this environment's)."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("COACH_")}
     environment |= {"PYTHONUNBUFFERED": "1", **env}
     port = free_port()
     log = folder / "server.log"
     with log.open("w") as output:
         process = subprocess.Popen(
-            [COACH, "serve", "--port", str(port)], cwd=folder, env=environment, stdout=output, stderr=output
+            [coach, "serve", "--port", str(port)], cwd=folder, env=environment, stdout=output, stderr=output
         )
     url = f"http://127.0.0.1:{port}"
     try:

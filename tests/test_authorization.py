@@ -11,10 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts
-from app.config import DEFAULT_QUESTION_BANK, get_settings
+from app.config import get_settings
 from app.interviews import service as interviews
 from app.models import AnswerMode, QuestionStatus, Role, SessionKind, User
 from app.models.base import Base, utcnow
+from app.paths import QUESTION_BANK_DIR
 from app.questions import service
 from app.questions.editor_form import form_from_content
 from app.storage import get_storage
@@ -38,7 +39,7 @@ from tests.factories import PASSWORD, create_user, csrf_token, sign_in, submit_r
 NEW_PASSWORD = "another long passphrase"
 WEBM_START = b"\x1a\x45\xdf\xa3" + bytes(200)  # the EBML magic number, then padding
 API_OWNER_GET = Rule({a: 401 if a == "anonymous" else 200 if a == "candidate" else 404 for a in ACTORS})
-QUESTION = yaml.safe_load((DEFAULT_QUESTION_BANK / "questions" / "sync-interval.yaml").read_text())
+QUESTION = yaml.safe_load((QUESTION_BANK_DIR / "questions" / "sync-interval.yaml").read_text())
 NEW_QUESTION_FORM = form_from_content({**QUESTION, "id": "matrix-new-question"})
 EDITED_QUESTION_FORM = form_from_content({**QUESTION, "title": "Edited by the matrix test"})
 

@@ -7,8 +7,8 @@ import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.config import DEFAULT_QUESTION_BANK
 from app.models import QuestionStatus, Role
+from app.paths import QUESTION_BANK_DIR
 from app.questions import service
 from app.questions.bank_files import load_bank
 from app.questions.editor_form import form_from_content
@@ -16,7 +16,7 @@ from app.scoring.consistency import buzzword_answer, inconsistencies
 from app.scoring.rubric import RubricScorer
 from tests.factories import create_user, post_form, sign_in
 
-BANK = load_bank(DEFAULT_QUESTION_BANK)
+BANK = load_bank(QUESTION_BANK_DIR)
 SCORER = RubricScorer(BANK.questions)
 
 
@@ -39,7 +39,7 @@ def _draft(db: Session, content: dict) -> str:  # type: ignore[type-arg]
 def test_the_editor_will_not_publish_a_question_whose_model_answer_states_its_misconception(
     client: TestClient, db: Session
 ) -> None:
-    content = yaml.safe_load((DEFAULT_QUESTION_BANK / "questions" / "drift-manual-edit.yaml").read_text())
+    content = yaml.safe_load((QUESTION_BANK_DIR / "questions" / "drift-manual-edit.yaml").read_text())
     content["model_answer"] += " Setting prune to true is what makes Argo CD revert manual changes."
     slug = _draft(db, content)
     sign_in(client, create_user(db, Role.editor))
@@ -55,7 +55,7 @@ def test_the_editor_will_not_publish_a_question_whose_model_answer_states_its_mi
 def test_the_editor_publishes_a_consistent_question_and_checks_its_later_versions(
     client: TestClient, db: Session
 ) -> None:
-    content = yaml.safe_load((DEFAULT_QUESTION_BANK / "questions" / "drift-manual-edit.yaml").read_text())
+    content = yaml.safe_load((QUESTION_BANK_DIR / "questions" / "drift-manual-edit.yaml").read_text())
     slug = _draft(db, content)
     sign_in(client, create_user(db, Role.editor))
 

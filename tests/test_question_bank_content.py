@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 
-from app.config import DEFAULT_QUESTION_BANK
+from app.paths import QUESTION_BANK_DIR
 from app.questions.bank_files import load_bank
 from app.questions.schemas import CATEGORIES, COMPETENCY_IDS
 from app.questions.service import to_yaml
@@ -14,7 +14,7 @@ SEED_SLUGS = {
     "gitops-vs-cicd", "secrets-in-git", "sync-interval", "drift-manual-edit", "rollback-bad-deploy",
     "staging-validation", "multi-cluster", "non-kubernetes-gitops", "auto-sync-risks",
 }  # fmt: skip
-BANK = load_bank(DEFAULT_QUESTION_BANK)
+BANK = load_bank(QUESTION_BANK_DIR)
 
 
 def test_the_bank_has_no_problems() -> None:

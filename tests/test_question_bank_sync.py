@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.config import DEFAULT_QUESTION_BANK
 from app.errors import Conflict
 from app.models import Question, QuestionStatus, QuestionVersion, Role, VersionOrigin
+from app.paths import QUESTION_BANK_DIR
 from app.questions import service
 from app.questions.bank_files import load_bank
 from tests.factories import create_user
@@ -25,9 +25,9 @@ SAMPLE = ["gitops-vs-cicd", "drift-manual-edit", "sync-interval"]
 def bank_dir(tmp_path: Path) -> Path:
     """A small bank: the real competencies and three real questions."""
     (tmp_path / "bank" / "questions").mkdir(parents=True)
-    shutil.copy(DEFAULT_QUESTION_BANK / "competencies.yaml", tmp_path / "bank")
+    shutil.copy(QUESTION_BANK_DIR / "competencies.yaml", tmp_path / "bank")
     for slug in SAMPLE:
-        shutil.copy(DEFAULT_QUESTION_BANK / "questions" / f"{slug}.yaml", tmp_path / "bank" / "questions")
+        shutil.copy(QUESTION_BANK_DIR / "questions" / f"{slug}.yaml", tmp_path / "bank" / "questions")
     return tmp_path / "bank"
 
 
@@ -70,7 +70,7 @@ def test_validate_names_every_problem_with_its_file_and_field(bank_dir: Path) ->
 
 
 def test_validate_accepts_the_shipped_bank() -> None:
-    result = runner.invoke(cli, ["questions", "validate", str(DEFAULT_QUESTION_BANK)])
+    result = runner.invoke(cli, ["questions", "validate", str(QUESTION_BANK_DIR)])
     assert result.exit_code == 0, result.output
     assert "ok: 48 questions" in result.output or "ok: " in result.output
 

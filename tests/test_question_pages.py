@@ -8,14 +8,14 @@ import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.config import DEFAULT_QUESTION_BANK
 from app.markdown import render_markdown
 from app.models import QuestionStatus, Role
+from app.paths import QUESTION_BANK_DIR
 from app.questions import service
 from app.questions.editor_form import form_from_content
 from tests.factories import create_user, csrf_token, post_form, sign_in
 
-QUESTION = yaml.safe_load((DEFAULT_QUESTION_BANK / "questions" / "drift-manual-edit.yaml").read_text())
+QUESTION = yaml.safe_load((QUESTION_BANK_DIR / "questions" / "drift-manual-edit.yaml").read_text())
 
 XSS_CORPUS = [
     "<script>alert(1)</script>",
@@ -202,7 +202,7 @@ def test_saving_makes_a_version_the_history_lists_and_diffs(client: TestClient, 
 
 def test_editor_list_filters(client: TestClient, db: Session) -> None:
     _published(db)
-    other = yaml.safe_load((DEFAULT_QUESTION_BANK / "questions" / "sealed-secrets-workflow.yaml").read_text())
+    other = yaml.safe_load((QUESTION_BANK_DIR / "questions" / "sealed-secrets-workflow.yaml").read_text())
     service.create_question(db, other, create_user(db, Role.editor))  # stays a draft
     db.flush()
     _editor(client, db)

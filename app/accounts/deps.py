@@ -1,7 +1,6 @@
 """Who is asking: typed dependencies that every route uses for authentication and roles."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Form, Request
@@ -13,29 +12,12 @@ from app.accounts.csrf import SESSION_COOKIE
 from app.db import SessionDep, read_only_session
 from app.errors import Forbidden, NotAuthenticated
 from app.limits import LoopSemaphore
-from app.models import Role, SignOutReason, User
+from app.models import Role, User
+from app.web import SIGNED_OUT, Viewer
 
-# What a browser whose session the app ended is told (on the sign-in page, and by the API).
-SIGNED_OUT = {
-    SignOutReason.role_changed: "Your role was changed; please sign in again.",
-    SignOutReason.disabled: "Your account was disabled by an admin, so you were signed out.",
-    SignOutReason.password_reset: "Your password was reset; please sign in with the new one.",
-    SignOutReason.password_changed: "Your password was changed; please sign in again.",
-}
 # argon2 takes memory and a fraction of a core per hash: a burst of sign-ins waits its turn
 # on the event loop instead of taking every thread.
 password_hashing = LoopSemaphore(2)
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """What pages show about the signed-in user, copied when the user is loaded, so an error
-    page can render it without the database (its handler runs on the event loop)."""
-
-    id: int
-    email: str
-    display_name: str
-    role: Role
 
 
 def user_from_request(request: Request, session: Session) -> User | None:

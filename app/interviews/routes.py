@@ -12,7 +12,7 @@ from app.accounts.deps import SESSION_COOKIE, CurrentUser
 from app.config import get_settings
 from app.db import SessionDep, writes_on_get
 from app.errors import InvalidInput, NotAuthenticated, NotFound
-from app.interviews import service
+from app.interviews import history, service
 from app.interviews.processing import measured_speeds, processing, seconds_left
 from app.interviews.schemas import (
     BeginTake,
@@ -370,3 +370,23 @@ def recording(session: SessionDep, user: CurrentUser, take_id: RowId) -> FileRes
         raise NotFound("This answer has no recording.")
     path = get_storage().recording_path(take.media_key, take.media_type)
     return FileResponse(path, media_type=take.media_type, headers={"Cache-Control": "private, no-store"})
+
+
+# --- a question's page ---------------------------------------------------------------------------
+
+
+@router.get("/questions/{slug}", response_class=HTMLResponse)
+def question_page(request: Request, session: SessionDep, user: CurrentUser, slug: str) -> Response:
+    """A published question; here, not in questions, because its model answer unlocks once the
+    candidate has answered it, which is interview history."""
+    question = questions.get_published(session, slug)
+    content = questions.current_content(question)
+    competencies = {c.id: c for c in questions.list_competencies(session)}
+    context = {
+        "question": question,
+        "content": content,
+        "prompt_html": render_markdown(content.prompt),
+        "competencies": competencies,
+        "model_answer_unlocked": history.model_answer_unlocked(session, user, question),
+    }
+    return render(request, "questions/question.html", context)

@@ -213,7 +213,8 @@ def _scorer() -> Scorer:
 def _scorer_for_bank(newest_version_id: int) -> Scorer:
     with get_sessionmaker()() as session:
         bank = questions.current_bank(session)
-    return build_scorer(get_settings(), bank)
+        competencies = questions.current_competencies(session)
+    return build_scorer(get_settings(), bank, competencies)
 
 
 STEPS = {

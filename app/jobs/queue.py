@@ -35,6 +35,8 @@ def job(name: str, **options: Any) -> Callable[[Callable[..., Any]], Any]:
 
 
 def enqueue(name: str, *args: Any) -> None:
+    """Send the job called `name`; the process registered every job at start-up by importing
+    `app.jobs.registry` (`create_app` and the CLI do), so this module imports no domain."""
     if name not in _jobs:
-        import app.jobs.registry  # noqa: F401  (registers every job)
+        raise LookupError(f"no job is registered as {name!r}: import app.jobs.registry first")
     _jobs[name](*args)

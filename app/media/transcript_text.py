@@ -8,7 +8,7 @@ without punctuation would be one long sentence with a single place to seek to.""
 import re
 from collections.abc import Iterable, Sequence
 
-from app.scoring.schemas import WordTiming
+from pydantic import BaseModel, ConfigDict, Field
 
 SENTENCE_END = re.compile(r"[.!?]$")
 LIST_NUMBER = re.compile(r"^\d{1,2}[.)]$")
@@ -18,6 +18,17 @@ PAUSE_SECONDS = 0.7  # a pause this long after a few words ends an unpunctuated 
 MIN_SENTENCE_WORDS = 5
 LONG_SENTENCE_WORDS = 30  # past this, a shorter pause is enough
 SHORT_PAUSE_SECONDS = 0.3
+
+
+class WordTiming(BaseModel):
+    """One recognised word and when it was said, as the recogniser reports it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    word: str
+    start: float
+    end: float
+    probability: float | None = Field(default=None, description="the recogniser's confidence, 0-1")
 
 
 class TranscriptWord(WordTiming):

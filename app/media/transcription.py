@@ -23,9 +23,14 @@ from app.config import Settings
 from app.media.audio import SAMPLE_RATE, AudioClip, decode_audio, wav_bytes
 from app.media.errors import MediaError
 from app.media.hallucination import is_doubtful, without_invented_text
-from app.media.transcript_text import TranscriptWord, join_fragments, readable, transcript_text
+from app.media.transcript_text import (
+    TranscriptWord,
+    WordTiming,
+    join_fragments,
+    readable,
+    transcript_text,
+)
 from app.media.vocabulary import UNIVERSAL, correct_vocabulary
-from app.scoring.schemas import WordTiming
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel  # type: ignore[import-untyped]

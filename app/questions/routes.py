@@ -193,18 +193,3 @@ def browse(
         "count": len(questions),
     }
     return render(request, "questions/browse.html", context | _choices())
-
-
-@router.get("/questions/{slug}", response_class=HTMLResponse)
-def question_page(request: Request, session: SessionDep, user: CurrentUser, slug: str) -> Response:
-    question = service.get_published(session, slug)
-    content = service.current_content(question)
-    competencies = {c.id: c for c in service.list_competencies(session)}
-    context = {
-        "question": question,
-        "content": content,
-        "prompt_html": render_markdown(content.prompt),
-        "competencies": competencies,
-        "model_answer_unlocked": service.model_answer_unlocked(session, user, question),
-    }
-    return render(request, "questions/question.html", context)

@@ -16,19 +16,15 @@ from sqlalchemy.orm import Session, selectinload
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import (
     Competency,
-    InterviewSession,
     Question,
     QuestionStatus,
     QuestionVersion,
-    Role,
-    SessionQuestion,
-    Take,
-    TakeState,
     User,
     VersionOrigin,
 )
 from app.models.base import utcnow
 from app.questions.bank_files import COMPETENCY_FILE, QUESTION_DIR, BankFiles, Problem, parse_question
+from app.questions.schemas import Competency as CompetencySchema
 from app.questions.schemas import CompetencyFile, QuestionFile
 
 
@@ -272,6 +268,26 @@ def current_bank(session: Session) -> list[QuestionFile]:
     return [QuestionFile.model_validate(v.content) for v in versions]
 
 
+def current_competencies(session: Session) -> CompetencyFile | None:
+    """The rubric as the database holds it (what the LLM scorer describes to the model), or None
+    before the first sync."""
+    rows = list_competencies(session)
+    if not rows:
+        return None
+    return CompetencyFile(
+        version=max(c.rubric_version for c in rows),
+        competencies=[
+            CompetencySchema(
+                id=c.id,
+                name=c.name,
+                description=c.description,
+                anchors={int(level): text for level, text in c.anchors.items()},
+            )
+            for c in rows
+        ],
+    )
+
+
 def _require_consistent(session: Session, question: QuestionFile, check: PublishCheck) -> None:
     bank = [q for q in current_bank(session) if q.id != question.id] + [question]
     if problems := check(bank, question):
@@ -494,25 +510,3 @@ def _competency_file(competencies: Iterable[Competency]) -> dict[str, Any]:
 
 def bank_is_empty(session: Session) -> bool:
     return session.scalar(select(func.count()).select_from(Question)) == 0
-
-
-ANSWERED = (TakeState.uploaded, TakeState.transcribed, TakeState.analysed, TakeState.scored)
-
-
-def answered_question_ids(session: Session, user: User) -> set[int]:
-    """The questions (any version) this user has submitted an answer to."""
-    answered = (
-        select(QuestionVersion.question_id)
-        .join(SessionQuestion, SessionQuestion.question_version_id == QuestionVersion.id)
-        .join(InterviewSession, SessionQuestion.session_id == InterviewSession.id)
-        .join(Take, Take.session_question_id == SessionQuestion.id)
-        .where(InterviewSession.user_id == user.id, Take.state.in_(ANSWERED))
-        .distinct()
-    )
-    return set(session.scalars(answered))
-
-
-def model_answer_unlocked(session: Session, user: User, question: Question) -> bool:
-    """Editors, reviewers and admins always see the model answer. A candidate sees it only after
-    answering the question once (any version of it), so it cannot shape a first attempt."""
-    return user.role != Role.candidate or question.id in answered_question_ids(session, user)

@@ -34,7 +34,6 @@ from openai.types.chat.completion_create_params import ResponseFormat
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.config import Settings
-from app.questions.bank_files import load_bank
 from app.questions.schemas import CompetencyFile, QuestionFile
 from app.scoring.assemble import assemble_report
 from app.scoring.caps import ceiling
@@ -184,12 +183,10 @@ class LLMScorer:
     name = "llm"
     version = SCORER_VERSION
 
-    def __init__(
-        self, settings: Settings, fallback: RubricScorer, competencies: CompetencyFile | None = None
-    ) -> None:
+    def __init__(self, settings: Settings, fallback: RubricScorer, competencies: CompetencyFile) -> None:
         self._settings = settings
         self._fallback = fallback
-        self._competencies = competencies or load_bank(settings.question_bank_dir).competencies
+        self._competencies = competencies  # the caller's: the database's in the pipeline
         self._client = _client(settings)
         self._json_schema = True  # until the server rejects it; then json_object for good
         self._n_supported = True  # until the server rejects n > 1; then one call per sample

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound
+from app.interviews import history
 from app.interviews import service as interviews
 from app.interviews.processing import Processing, measured_speeds, processing, seconds_left
 from app.models import (
@@ -360,7 +361,7 @@ def progress(session: Session, user: User, now: datetime) -> Progress:
 
 def _suggestions(session: Session, user: User, competencies: set[str]) -> list[tuple[str, str]]:
     """Published questions that exercise the weakest competencies, unanswered ones first."""
-    answered = questions.answered_question_ids(session, user)
+    answered = history.answered_question_ids(session, user)
     picked = [
         (question.id in answered, question.slug, question.title)
         for question in questions.list_published(session, with_content=True)

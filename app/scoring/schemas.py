@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.media.transcript_text import WordTiming
 from app.questions.schemas import QuestionFile
 
 Flag = Literal[
@@ -91,13 +92,6 @@ class ScoreReport(_Report):
         default=0, description="quotes a model gave that are not verbatim in the answer"
     )
     usage: Usage | None = None
-
-
-class WordTiming(_Report):
-    word: str
-    start: float
-    end: float
-    probability: float | None = Field(default=None, description="the recogniser's confidence, 0-1")
 
 
 class ScoringInput(BaseModel):

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from app.config import Settings
-from app.questions.schemas import QuestionFile
+from app.questions.schemas import CompetencyFile, QuestionFile
 from app.scoring.rubric import RubricScorer
 from app.scoring.schemas import ScoreReport, ScoringInput
 
@@ -16,12 +16,20 @@ class Scorer(Protocol):
     def score(self, answer: ScoringInput) -> ScoreReport: ...
 
 
-def build_scorer(settings: Settings, bank: Sequence[QuestionFile], name: str | None = None) -> Scorer:
-    """The scorer `name` (default: settings.scorer). The LLM scorer falls back to the rubric
-    scorer, labelled as a fallback, whenever the model cannot give a valid report."""
+def build_scorer(
+    settings: Settings,
+    bank: Sequence[QuestionFile],
+    competencies: CompetencyFile | None,
+    name: str | None = None,
+) -> Scorer:
+    """The scorer `name` (default: settings.scorer) over the caller's bank and rubric. The LLM
+    scorer falls back to the rubric scorer, labelled as a fallback, whenever the model cannot
+    give a valid report."""
     rubric = RubricScorer(bank)
     if (name or settings.scorer) == "llm":
         from app.scoring.llm import LLMScorer
 
-        return LLMScorer(settings, fallback=rubric)
+        if competencies is None:
+            raise ValueError("the LLM scorer needs the competencies: sync the question bank first")
+        return LLMScorer(settings, fallback=rubric, competencies=competencies)
     return rubric

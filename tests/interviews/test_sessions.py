@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings, get_settings
 from app.errors import Conflict, Forbidden, InvalidInput, TooManyRequests
-from app.interviews import service
+from app.interviews import history, service
 from app.interviews.service import SessionRequest
 from app.models import AnswerMode, SessionKind, Take, TakeState, TakeTranscript, UploadChunk
 from app.models.base import utcnow
@@ -176,12 +176,12 @@ def test_the_mode_can_change_only_before_any_take(db: Session, bank: list[str]) 
 def test_the_model_answer_unlocks_once_the_candidate_has_answered(db: Session, bank: list[str]) -> None:
     user, interview = single(db, AnswerMode.typed)
     question = questions.get_question(db, "drift-manual-edit")
-    assert not questions.model_answer_unlocked(db, user, question)
+    assert not history.model_answer_unlocked(db, user, question)
     take = service.begin_take(db, user, interview, 1, T0)
-    assert not questions.model_answer_unlocked(db, user, question)  # opening it is not answering
+    assert not history.model_answer_unlocked(db, user, question)  # opening it is not answering
     service.submit_typed(take, "Argo CD marks it OutOfSync.", seconds(30))
     db.flush()
-    assert questions.model_answer_unlocked(db, user, question)
+    assert history.model_answer_unlocked(db, user, question)
 
 
 # --- the server's clock cannot be gamed ---------------------------------------------------------

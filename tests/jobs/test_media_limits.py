@@ -23,6 +23,8 @@ from tests.factories import consenting_candidate, publish_question, submit_recor
 from tests.jobs.slow_media import slow_transcription, stuck_transcription
 from tests.media.media_files import looped_opus
 
+pytestmark = pytest.mark.slow  # real media processes under time and memory limits
+
 
 def recorded_take(db: Session, user: User, data: bytes, answer_seconds: int = 30) -> Take:
     publish_question(db, "drift-manual-edit", answer_seconds=answer_seconds)

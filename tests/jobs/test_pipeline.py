@@ -65,6 +65,7 @@ def state(db: Session, take_id: int) -> TakeState:
     return take.state
 
 
+@pytest.mark.slow
 def test_a_recorded_answer_is_transcribed_analysed_and_scored(db: Session, recording: bytes) -> None:
     user = consenting_candidate(db)
     [take_id] = answered_session(db, user, [recording], AnswerMode.video)
@@ -190,6 +191,7 @@ def test_a_corrected_transcript_is_kept_beside_the_original_and_rescored(db: Ses
     assert after > before
 
 
+@pytest.mark.slow
 def test_a_take_whose_recording_runs_past_the_limit_is_marked(db: Session, tmp_path: Path) -> None:
     user = consenting_candidate(db)
     speech = speak("Argo CD compares the live state with the desired state in Git. " * 12, tmp_path / "s.wav")

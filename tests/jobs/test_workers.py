@@ -15,16 +15,19 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from app import migrate
-from app.config import DEFAULT_QUESTION_BANK, get_settings
+from app.config import get_settings
 from app.db import build_engine
 from app.interviews import service as interviews
 from app.models import AnswerMode, SessionKind, Take, TakeScore, TakeState
 from app.models.base import utcnow
+from app.paths import QUESTION_BANK_DIR
 from app.questions import service as questions
 from app.questions.bank_files import load_bank
 from app.storage import MediaStorage
 from tests.factories import consenting_candidate, create_user, publish_question, submit_recording
 from tests.media.media_files import face_frame, looped_opus, speak, write_video
+
+pytestmark = pytest.mark.slow  # real worker processes transcribing real speech
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 LONG_ANSWER = (
@@ -65,7 +68,7 @@ def answered_takes(env: dict[str, str], recordings: list[bytes]) -> tuple[Engine
     migrate.upgrade(url)
     engine = build_engine(url)
     session = Session(engine)
-    questions.sync_bank(session, load_bank(DEFAULT_QUESTION_BANK))
+    questions.sync_bank(session, load_bank(QUESTION_BANK_DIR))
     user = create_user(session)
     interviews.give_consent(session, user, utcnow())
     request = interviews.SessionRequest(SessionKind.practice, AnswerMode.video, count=len(recordings))
@@ -189,6 +192,8 @@ def test_stopping_during_a_long_transcription_returns_promptly_and_releases_the_
     process = start_worker(env, log, *command)
     try:
         wait_for(lambda: take().claimed_until is not None, 90, "the worker to start transcribing")
+        if command[0] == "serve":  # until uvicorn has started, Huey's handler swallows SIGTERM
+            wait_for(lambda: "Application startup complete" in log.read_text(), 60, "the web server")
         time.sleep(2)  # well inside a transcription of ten minutes of audio
         process.send_signal(stop)
         process.wait(timeout=20)  # the transcription alone would take minutes

@@ -19,13 +19,13 @@ import pytest
 from app.config import Settings
 from app.media.audio import SAMPLE_RATE, AudioClip, decode_audio
 from app.media.errors import MediaError
+from app.media.transcript_text import WordTiming
 from app.media.transcription import (
     OpenAITranscriber,
     WhisperTranscriber,
     build_transcriber,
     missed_speech_seconds,
 )
-from app.scoring.schemas import WordTiming
 from tests.media.conftest import SENTENCE_TERMS
 from tests.media.media_files import encode_audio, speak, wav_seconds
 
@@ -96,6 +96,7 @@ def with_and_without_glossary(whisper: WhisperTranscriber, domain_webms: dict[st
     }
 
 
+@pytest.mark.slow  # the speech model over synthesised answers
 def test_the_bundled_model_hears_the_domain_terms_when_given_the_glossary(
     with_and_without_glossary: dict[str, Any],
 ) -> None:
@@ -106,6 +107,7 @@ def test_the_bundled_model_hears_the_domain_terms_when_given_the_glossary(
     assert transcript.model == "tiny.en" and transcript.language == "en"
 
 
+@pytest.mark.slow  # the speech model over synthesised answers
 def test_word_timestamps_run_forward_and_stay_inside_the_recording(
     with_and_without_glossary: dict[str, Any],
 ) -> None:
@@ -117,6 +119,7 @@ def test_word_timestamps_run_forward_and_stay_inside_the_recording(
         assert transcript.words[-1].end > transcript.duration_seconds - 1.5  # it heard the end of the answer
 
 
+@pytest.mark.slow  # the speech model over synthesised answers
 def test_the_glossary_never_makes_domain_terms_worse_and_helps_overall(
     with_and_without_glossary: dict[str, Any],
 ) -> None:
@@ -134,6 +137,7 @@ def test_the_glossary_never_makes_domain_terms_worse_and_helps_overall(
     ), recalls
 
 
+@pytest.mark.slow  # the speech model over synthesised answers
 def test_no_speech_is_lost_with_the_glossary(
     with_and_without_glossary: dict[str, Any], domain_webms: dict[str, Path]
 ) -> None:
@@ -178,6 +182,7 @@ def speech_then_quiet(media_dir: Path) -> tuple[float, dict[str, Path]]:
     return wav_seconds(speech), webms
 
 
+@pytest.mark.slow  # the speech model over 35 s recordings
 @pytest.mark.parametrize("after", ["silence", "noise"])
 def test_nothing_is_added_after_the_speech_ends(
     whisper: WhisperTranscriber, speech_then_quiet: tuple[float, dict[str, Path]], after: str

@@ -31,6 +31,8 @@ NEVER_INFERRED = (
     "happy",
 )
 
+pytestmark = pytest.mark.slow  # face detection over decoded video frames
+
 
 def _analysed(tmp_path: Path, frames: list[np.ndarray]) -> VideoAnalysis:
     analysis = analyse_video(write_video(tmp_path / "answer.webm", frames, fps=FPS))

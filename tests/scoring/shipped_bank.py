@@ -1,11 +1,11 @@
 """The shipped question bank and an offline scorer over it, for tests that score answers."""
 
-from app.config import DEFAULT_QUESTION_BANK
+from app.paths import QUESTION_BANK_DIR
 from app.questions.bank_files import load_bank
 from app.scoring.rubric import RubricScorer
 from app.scoring.schemas import ScoreReport, ScoringInput
 
-BANK = load_bank(DEFAULT_QUESTION_BANK)
+BANK = load_bank(QUESTION_BANK_DIR)
 QUESTIONS = {q.id: q for q in BANK.questions}
 SCORER = RubricScorer(BANK.questions)
 

@@ -7,11 +7,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.config import DEFAULT_QUESTION_BANK, get_settings
+from app.config import get_settings
 from app.interviews import service as interviews
 from app.jobs import pipeline
 from app.models import AnswerMode, SessionKind, Take, TakeState, TakeTranscript, User
 from app.models.base import utcnow
+from app.paths import QUESTION_BANK_DIR
 from app.questions import service as questions
 from app.questions.bank_files import load_bank
 from app.scoring import reports
@@ -48,7 +49,7 @@ def typed_session(db: Session, user: User, answers: dict[str, str]) -> int:
 
 @pytest.fixture
 def candidate(db: Session) -> User:
-    bank = load_bank(DEFAULT_QUESTION_BANK)
+    bank = load_bank(QUESTION_BANK_DIR)
     assert bank.competencies is not None
     questions.sync_competencies(db, bank.competencies)
     publish_question(db, "drift-manual-edit")

@@ -1,3 +1,4 @@
+// @ts-check
 // Practice form: picking a question means practising that one question, so the choice of kind
 // follows the pick; choosing another kind clears it. The server applies the same rule.
 const question = document.getElementById("question");

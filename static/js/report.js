@@ -1,3 +1,4 @@
+// @ts-check
 // Click a sentence or a quote to hear where it was said; the sentence being played is marked.
 const media = document.getElementById("answer-media");
 const seekers = [...document.querySelectorAll(".seek[data-start]")];
@@ -6,7 +7,7 @@ for (const button of seekers) {
   button.addEventListener("click", () => {
     if (!media) return;
     media.currentTime = Number(button.dataset.start);
-    media.play();
+    media.play().catch(() => {}); // blocked or interrupted by the next click: the controls remain
   });
 }
 

@@ -1,3 +1,4 @@
+// @ts-check
 // Device check: camera preview, microphone level, device pickers and plain-language help.
 import { explainMediaError, openStream, watchLevel } from "./media.js";
 
@@ -34,19 +35,22 @@ function showLevel(level) {
   el("level-hint").textContent = level < 0.02 ? "We hear nothing yet: say something." : "We can hear you.";
 }
 
+// (Re)opens the chosen devices. The meter of the previous stream stops with it, so changing
+// devices never leaves a level loop or an audio context running; every failure is shown.
 async function start() {
   el("device-error").hidden = true;
+  stopLevel();
+  stopLevel = () => {};
   stream?.getTracks().forEach((track) => track.stop());
+  stream = null;
   try {
     stream = await openStream(mode);
+    if (mode === "video") el("preview").srcObject = stream;
+    stopLevel = watchLevel(stream, showLevel);
+    await fillPickers();
   } catch (error) {
     fail(error);
-    return;
   }
-  if (mode === "video") el("preview").srcObject = stream;
-  await fillPickers();
-  stopLevel();
-  stopLevel = watchLevel(stream, showLevel);
 }
 
 for (const [selectId, key] of [["camera", "coach.cameraId"], ["microphone", "coach.microphoneId"]]) {

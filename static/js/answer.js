@@ -1,3 +1,4 @@
+// @ts-check
 // One question, following the server's state machine: the page asks the server where the
 // question stands (new, preparing, answering, interrupted, answered, expired, skipped) and shows
 // exactly that, so a reload, Back or a late return never starts or burns a take by itself.
@@ -296,7 +297,9 @@ async function record(take, stream) {
   recorder.ondataavailable = (event) => {
     if (event.data.size === 0) return;
     const mine = seq++;
-    stored.push(chunkStore.putChunk(take.take_id, mine, event.data).then(() => uploader.drain(take.take_id).catch(() => {})));
+    const saved = chunkStore.putChunk(take.take_id, mine, event.data);
+    saved.then(() => uploader.drain(take.take_id)).catch(() => {}); // retried by the drain at the end
+    stored.push(saved); // a chunk that could not be stored fails `end` below, which says so
   };
   const stopped = new Promise((resolve) => (recorder.onstop = resolve));
   recorder.start(TIMESLICE_MS);
@@ -315,11 +318,16 @@ async function record(take, stream) {
     show("stop", false);
     if (timeUp) announce("Time's up.");
     say(timeUp ? "Time's up. Saving your answer…" : "Saving your answer…");
-    recorder.stop();
-    await stopped;
     stopMeter();
-    stream.getTracks().forEach((track) => track.stop());
-    show("recording", false);
+    try {
+      if (recorder.state !== "inactive") {
+        recorder.stop();
+        await stopped;
+      }
+    } finally {
+      stream.getTracks().forEach((track) => track.stop()); // even if the recorder failed
+      show("recording", false);
+    }
     await Promise.all(stored); // every chunk is in IndexedDB before the upload is drained
     await api.post(`/api/takes/${take.take_id}/stop`).catch(() => {}); // the server's clock, best effort
     await uploader.drain(take.take_id);

@@ -1,3 +1,4 @@
+// @ts-check
 // Recorded chunks wait in IndexedDB until the server has them, so a dropped connection or a
 // page reload never loses part of an answer.
 const DB_NAME = "gitops-coach-uploads";

@@ -1,3 +1,4 @@
+// @ts-check
 // Sends stored chunks in order, each with its SHA-256, retrying with back-off until the server
 // has them. The server's answer lists every chunk it holds, so repeats are harmless.
 import { api, ApiError } from "./api.js";
@@ -16,9 +17,11 @@ export class Uploader {
     this.running = null;
   }
 
-  // Upload everything stored for takeId; resolves when the store holds nothing for it.
+  // Upload everything stored for takeId; resolves when the store holds nothing for it. Drains run
+  // one after another; one that failed (a refused chunk) does not fail the ones queued after it.
   drain(takeId) {
-    this.running = (this.running || Promise.resolve()).then(() => this.#drain(takeId));
+    const previous = (this.running || Promise.resolve()).catch(() => {});
+    this.running = previous.then(() => this.#drain(takeId));
     return this.running;
   }
 

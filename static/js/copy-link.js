@@ -1,3 +1,4 @@
+// @ts-check
 // "Copy link" beside a read-only link (no inline handlers under our Content-Security-Policy).
 for (const button of document.querySelectorAll("[data-copy]")) {
   const field = document.querySelector(button.dataset.copy);

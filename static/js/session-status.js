@@ -1,3 +1,4 @@
+// @ts-check
 // While answers are processed, check every few seconds and reload when something changed.
 import { api } from "./api.js";
 

@@ -1,6 +1,7 @@
+// @ts-check
 // Live preview for textareas marked data-preview="<id of the preview element>".
 // The server renders and sanitises (nh3), so the preview is exactly what candidates will see.
-const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
+import { api } from "./api.js";
 
 function debounce(fn, ms) {
   let timer;
@@ -11,12 +12,11 @@ function debounce(fn, ms) {
 }
 
 async function renderPreview(textarea, target) {
-  const response = await fetch("/editor/preview", {
-    method: "POST",
-    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken },
-    body: JSON.stringify({ text: textarea.value }),
-  });
-  target.innerHTML = response.ok ? await response.text() : "<p>(preview unavailable)</p>";
+  try {
+    target.innerHTML = await api.html("/editor/preview", { text: textarea.value });
+  } catch {
+    target.innerHTML = "<p>(preview unavailable)</p>"; // offline or refused: the form still works
+  }
 }
 
 for (const textarea of document.querySelectorAll("textarea[data-preview]")) {

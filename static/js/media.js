@@ -1,3 +1,4 @@
+// @ts-check
 // Camera and microphone: the devices chosen on the check page, and the recording format.
 // A one-way interview has no far-end sound to cancel, and call-style noise suppression smears
 // consonants that speech recognition needs; automatic gain stays on for quiet voices.

@@ -1,0 +1,37 @@
+"""What a candidate has answered so far: the question page unlocks the model answer from it and
+the progress page suggests unanswered questions first."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import (
+    InterviewSession,
+    Question,
+    QuestionVersion,
+    Role,
+    SessionQuestion,
+    Take,
+    TakeState,
+    User,
+)
+
+ANSWERED = (TakeState.uploaded, TakeState.transcribed, TakeState.analysed, TakeState.scored)
+
+
+def answered_question_ids(session: Session, user: User) -> set[int]:
+    """The questions (any version) this user has submitted an answer to."""
+    answered = (
+        select(QuestionVersion.question_id)
+        .join(SessionQuestion, SessionQuestion.question_version_id == QuestionVersion.id)
+        .join(InterviewSession, SessionQuestion.session_id == InterviewSession.id)
+        .join(Take, Take.session_question_id == SessionQuestion.id)
+        .where(InterviewSession.user_id == user.id, Take.state.in_(ANSWERED))
+        .distinct()
+    )
+    return set(session.scalars(answered))
+
+
+def model_answer_unlocked(session: Session, user: User, question: Question) -> bool:
+    """Editors, reviewers and admins always see the model answer. A candidate sees it only after
+    answering the question once (any version of it), so it cannot shape a first attempt."""
+    return user.role != Role.candidate or question.id in answered_question_ids(session, user)
