@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.notify.smtp_url import parse_smtp_url
 from app.paths import QUESTION_BANK_DIR
 
 
@@ -67,8 +68,6 @@ class Settings(BaseSettings):
     @classmethod
     def _valid_smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
-            from app.notify.mail import parse_smtp_url  # here: app.notify imports this module
-
             parse_smtp_url(value.get_secret_value())
         return value
 

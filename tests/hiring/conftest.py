@@ -9,11 +9,11 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.config import DEFAULT_QUESTION_BANK
 from app.hiring import service
 from app.hiring.invitations import Candidate
 from app.hiring.schemas import AssessmentSpec
 from app.models import AnswerMode, Assessment, Base, Invitation, InvitationStatus, Role, User
+from app.paths import QUESTION_BANK_DIR
 from app.questions import service as questions
 from app.questions.bank_files import COMPETENCY_FILE
 from app.questions.schemas import CompetencyFile
@@ -26,9 +26,7 @@ SLUGS = ["drift-manual-edit", "sync-interval"]
 @cache
 def _competencies() -> CompetencyFile:
     """The shipped competencies only (loading the whole bank validates every question: seconds)."""
-    return CompetencyFile.model_validate(
-        yaml.safe_load((DEFAULT_QUESTION_BANK / COMPETENCY_FILE).read_text())
-    )
+    return CompetencyFile.model_validate(yaml.safe_load((QUESTION_BANK_DIR / COMPETENCY_FILE).read_text()))
 
 
 @pytest.fixture
