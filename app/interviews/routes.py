@@ -180,7 +180,7 @@ ChunkBody = Annotated[bytes, Depends(_chunk_body)]
 def _question_status(interview: InterviewSession, position: int) -> QuestionStatus:
     state = service.question_state(interview, position, utcnow())
     question = service.session_question(interview, position)
-    submitted = [t for t in question.takes if t.state in service.FINISHED]
+    submitted = [t for t in question.takes if t.state.submitted]
     return QuestionStatus(
         phase=state.phase,
         position=position,

@@ -27,6 +27,7 @@ from app.errors import (
     TooManyRequests,
     UnsupportedMedia,
 )
+from app.interviews import lifecycle
 from app.models import (
     AnswerMode,
     ConsentRecord,
@@ -54,8 +55,6 @@ CHUNK_LIMIT_BYTES = 8 * 1024 * 1024
 MAX_CHUNKS = 2000
 MOCK_QUESTIONS = 5
 MAX_QUESTIONS = 10
-FINISHED = tuple(state for state in TakeState if state.submitted)
-UNFINISHED = (TakeState.preparing, TakeState.recording)
 
 
 # --- consent ------------------------------------------------------------------------------------
@@ -255,7 +254,7 @@ def takes_left(interview: InterviewSession, question: SessionQuestion) -> int:
 
 
 def current_take(question: SessionQuestion) -> Take | None:
-    return next((t for t in question.takes if t.state in UNFINISHED), None)
+    return next((t for t in question.takes if t.state.unfinished), None)
 
 
 def begin_take(
@@ -272,7 +271,7 @@ def begin_take(
     _require_consent(session, user)
     question = session_question(interview, position)
     unfinished = current_take(question)
-    if unfinished is not None and settle(unfinished, now) in UNFINISHED:
+    if unfinished is not None and settle(unfinished, now).unfinished:
         return unfinished
     if question.takes and not retake:
         raise Conflict("This question has a take already; choose Record again to use another.")
@@ -321,11 +320,10 @@ def deadline(take: Take) -> datetime | None:
 def start_answer(take: Take, now: datetime) -> datetime:
     """Recording begins now, or when preparation time ran out if that was earlier (so waiting
     does not buy extra thinking time). Calling again changes nothing."""
-    if take.state not in UNFINISHED:
+    if not take.state.unfinished:
         raise Conflict("This answer is already submitted, or its time ran out.")
     if take.answer_started_at is None:
-        take.answer_started_at = min(now, prep_end(take))
-        take.state = TakeState.recording
+        lifecycle.start_recording(take, min(now, prep_end(take)))
     end = deadline(take)
     assert end is not None
     return end
@@ -346,7 +344,7 @@ def settle(take: Take, now: datetime) -> TakeState:
         start_answer(take, now)
     end = deadline(take)
     if take.state == TakeState.recording and not take.chunks and end is not None and now >= end:
-        take.state, take.ended_at = TakeState.expired, end
+        lifecycle.expire(take, end)
     return take.state
 
 
@@ -457,7 +455,7 @@ def finish_upload(
     interrupted: bool = False,
 ) -> Take:
     """Assemble the recording once every chunk 0..count-1 is here, and close the take."""
-    if take.state in FINISHED:
+    if take.state.submitted:
         return take  # finishing twice (a retried request) is not an error
     if take.state != TakeState.recording:
         raise Conflict("This answer was never started.")
@@ -477,7 +475,7 @@ def finish_upload(
 def submit_typed(take: Take, text: str, now: datetime) -> Take:
     if take.mode != AnswerMode.typed:
         raise Conflict("This answer is recorded, not typed.")
-    if take.state in FINISHED:
+    if take.state.submitted:
         return take
     if not text.strip():
         raise InvalidInput("Type an answer before submitting.")
@@ -490,8 +488,7 @@ def submit_typed(take: Take, text: str, now: datetime) -> Take:
 
 def _submit(take: Take, now: datetime) -> None:
     _close(take, now)
-    take.state = TakeState.uploaded
-    take.enqueued_at = now  # the caller enqueues "process_take" once this is committed
+    lifecycle.submit(take, now)
     question = take.session_question
     question.chosen_take_id = take.id  # the latest take is kept unless the candidate chooses another
     _finish_if_complete(question.session, now)
@@ -499,7 +496,7 @@ def _submit(take: Take, now: datetime) -> None:
 
 def choose_take(interview: InterviewSession, position: int, take_id: int) -> None:
     question = session_question(interview, position)
-    if not any(t.id == take_id and t.state in FINISHED for t in question.takes):
+    if not any(t.id == take_id and t.state.submitted for t in question.takes):
         raise NotFound("There is no such submitted take for this question.")
     question.chosen_take_id = take_id
 
@@ -512,7 +509,7 @@ def skip_question(interview: InterviewSession, position: int, now: datetime) -> 
         raise Conflict("This question is answered already; there is nothing to skip.")
     unfinished = current_take(question)
     if unfinished is not None:
-        unfinished.state, unfinished.ended_at = TakeState.expired, now
+        lifecycle.expire(unfinished, now)
     question.skipped_at = question.skipped_at or now
     _finish_if_complete(interview, now)
 
@@ -575,7 +572,7 @@ def chosen_takes(interview: InterviewSession) -> Sequence[Take | None]:
 def correct_transcript(session: Session, take: Take, text: str, now: datetime) -> None:
     """The candidate's correction replaces the words scored; the recognised text is kept."""
     transcript = session.scalar(select(TakeTranscript).where(TakeTranscript.take_id == take.id))
-    if transcript is None or take.state not in (TakeState.analysed, TakeState.scored, TakeState.failed):
+    if transcript is None or not take.state.transcript_correctable:
         raise Conflict("The transcript can be corrected once the answer has been processed.")
     if not text.strip():
         raise InvalidInput("The transcript cannot be empty.")
@@ -584,7 +581,7 @@ def correct_transcript(session: Session, take: Take, text: str, now: datetime) -
     _check_rescore_interval(transcript.edited_at, now)
     transcript.original_text = transcript.original_text or transcript.text
     transcript.text, transcript.edited_at = text.strip(), now
-    _rerun_from(take, TakeState.analysed, now)
+    lifecycle.rerun_from(take, TakeState.analysed, now)
 
 
 def retry_take(session: Session, take: Take, now: datetime) -> None:
@@ -596,7 +593,7 @@ def retry_take(session: Session, take: Take, now: datetime) -> None:
         for model in (TakeTranscript, TakeVideoReport)
     }
     start = TakeState.uploaded if not has[TakeTranscript] else TakeState.transcribed
-    _rerun_from(take, TakeState.analysed if has[TakeVideoReport] else start, now)
+    lifecycle.rerun_from(take, TakeState.analysed if has[TakeVideoReport] else start, now)
 
 
 def _check_rescore_interval(last: datetime | None, now: datetime) -> None:
@@ -608,11 +605,6 @@ def _check_rescore_interval(last: datetime | None, now: datetime) -> None:
         )
 
 
-def _rerun_from(take: Take, state: TakeState, now: datetime) -> None:
-    take.state, take.attempts, take.failure_reason, take.last_error = state, 0, None, None
-    take.enqueued_at = now  # the caller enqueues "process_take" once this is committed
-
-
 # --- clean-up -----------------------------------------------------------------------------------
 
 
@@ -622,16 +614,20 @@ def abandon_stale_takes(session: Session, storage: MediaStorage, hours: float, n
     stale = list(
         session.scalars(
             select(Take)
-            .where(Take.state.in_(UNFINISHED), Take.prep_started_at < now - timedelta(hours=hours))
+            .where(
+                Take.state.in_(TakeState.unfinished_states()),
+                Take.prep_started_at < now - timedelta(hours=hours),
+            )
             .options(selectinload(Take.chunks))
         )
     )
     for take in stale:
         storage.remove(take.media_key)
         take.chunks.clear()
-        take.state, take.ended_at = TakeState.expired, take.ended_at or now
-        take.failure_reason = (
-            f"This answer was never finished, so what was uploaded of it was deleted after {hours:g} hours."
+        lifecycle.expire(
+            take,
+            take.ended_at or now,
+            f"This answer was never finished, so what was uploaded of it was deleted after {hours:g} hours.",
         )
     session.flush()
     return [take.id for take in stale]

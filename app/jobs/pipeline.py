@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.config import get_settings
 from app.db import get_sessionmaker
+from app.interviews import lifecycle
 from app.interviews.service import GRACE_SECONDS, limits
 from app.jobs import media_process
 from app.jobs.media_process import Limits, StepFailed, WorkInterrupted
@@ -45,7 +46,6 @@ from app.scoring.service import Scorer, build_scorer
 from app.storage import get_storage
 
 log = logging.getLogger(__name__)
-IN_PROGRESS = (TakeState.uploaded, TakeState.transcribed, TakeState.analysed)
 T = TypeVar("T")
 
 
@@ -93,7 +93,7 @@ def claim(take_id: int, now: datetime) -> bool:
             update(Take)
             .where(
                 Take.id == take_id,
-                Take.state.in_(IN_PROGRESS),
+                Take.state.in_(TakeState.processing_states()),
                 or_(Take.claimed_until.is_(None), Take.claimed_until < now),
             )
             .values(claimed_until=now + lease)
@@ -131,7 +131,7 @@ def transcribe_step(take_id: int) -> None:
         if transcript is not None:
             take.duration_seconds = transcript.duration_seconds
             take.overran = take.overran or transcript.ran_over
-        take.state = TakeState.transcribed
+        lifecycle.advance(take, TakeState.transcribed)
 
 
 def _transcript_row(take_id: int, transcript: Transcript | None, typed_text: str) -> TakeTranscript:
@@ -166,7 +166,7 @@ def analyse_step(take_id: int) -> None:
         if take.state != TakeState.transcribed:
             return
         session.add(TakeVideoReport(take_id=take_id, data=data, has_poster=bool(poster)))
-        take.state = TakeState.analysed
+        lifecycle.advance(take, TakeState.analysed)
 
 
 def score_step(take_id: int) -> None:
@@ -198,7 +198,7 @@ def score_step(take_id: int) -> None:
             session.flush()
         values = {"report": report.model_dump(mode="json"), "overall": report.overall}
         session.add(TakeScore(take_id=take_id, scorer=report.scorer, fallback=report.fallback, **values))
-        take.state = TakeState.scored
+        lifecycle.advance(take, TakeState.scored)
 
 
 def _scorer() -> Scorer:
@@ -282,9 +282,9 @@ def _send_again_later(take_id: int) -> None:
 
 def _fail(take_id: int, reason: str) -> None:
     with get_sessionmaker().begin() as session:
-        session.execute(
-            update(Take).where(Take.id == take_id).values(state=TakeState.failed, failure_reason=reason)
-        )
+        take = session.get(Take, take_id)
+        if take is not None and take.state.processing:
+            lifecycle.fail(take, reason)
 
 
 def _record_attempt(take_id: int, error: Exception) -> TakeState:
@@ -296,10 +296,9 @@ def _record_attempt(take_id: int, error: Exception) -> TakeState:
             return TakeState.failed
         take.attempts += 1
         take.last_error = reason
-        if take.attempts >= get_settings().pipeline_max_attempts:
-            take.state = TakeState.failed
-            take.failure_reason = (
-                f"Processing failed {take.attempts} times ({reason}). Try again, or contact us."
+        if take.attempts >= get_settings().pipeline_max_attempts and take.state.processing:
+            lifecycle.fail(
+                take, f"Processing failed {take.attempts} times ({reason}). Try again, or contact us."
             )
         else:
             take.enqueued_at = None  # the reconciler sends it round again
@@ -317,7 +316,7 @@ def reconcile(now: datetime) -> list[int]:
         due = list(
             session.scalars(
                 select(Take.id).where(
-                    Take.state.in_(IN_PROGRESS),
+                    Take.state.in_(TakeState.processing_states()),
                     or_(Take.claimed_until.is_(None), Take.claimed_until < now),
                     or_(Take.enqueued_at.is_(None), Take.enqueued_at < now - lease),
                 )

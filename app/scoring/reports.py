@@ -31,7 +31,6 @@ from app.questions.schemas import QuestionFile
 from app.scoring.schemas import ScoreReport
 
 _SENTENCE_END = re.compile(r"[.!?]$")
-DONE = (TakeState.scored, TakeState.failed)
 
 
 # --- one answer ---------------------------------------------------------------------------------
@@ -133,7 +132,7 @@ def competency_names(session: Session) -> dict[str, str]:
 
 def pending(takes: Sequence[Take | None]) -> int:
     """Questions still without a finished answer: not answered yet, or still being processed."""
-    return sum(1 for take in takes if take is None or take.state not in DONE)
+    return sum(1 for take in takes if take is None or not take.state.done)
 
 
 # --- the list of sessions -----------------------------------------------------------------------
@@ -151,7 +150,7 @@ def session_status(interview: InterviewSession, takes: Sequence[Take | None]) ->
         return "needs attention"
     if not all(interviews.is_settled(question) for question in interview.questions):
         return "in progress"
-    if any(take is not None and take.state not in DONE for take in takes):
+    if any(take is not None and not take.state.done for take in takes):
         return "processing"
     return "complete"
 
