@@ -3,11 +3,15 @@
 The candidate moves a take from preparing to recording to submitted (or it expires); the
 pipeline moves it on from uploaded to scored, or to failed; a retry or a corrected transcript
 sends it back into the pipeline. These functions are the only code that assigns `Take.state`,
-so a state the rules do not allow cannot be reached by accident."""
+so a state the rules do not allow cannot be reached by accident; and a take that enters the
+pipeline from outside it is queued for processing once its transaction commits."""
 
 from datetime import datetime
 
+from sqlalchemy.orm import object_session
+
 from app.errors import Conflict
+from app.jobs.queue import enqueue_after_commit
 from app.models import Take, TakeState
 
 ALLOWED: dict[TakeState, frozenset[TakeState]] = {
@@ -70,7 +74,7 @@ def expire(take: Take, ended_at: datetime, reason: str | None = None) -> None:
 def submit(take: Take, now: datetime) -> None:
     """The candidate handed the answer in; the pipeline takes it from here."""
     _move(take, TakeState.uploaded)
-    take.enqueued_at = now  # the caller enqueues "process_take" once this is committed
+    _send_to_pipeline(take, now)
 
 
 def advance(take: Take, target: TakeState) -> None:
@@ -91,4 +95,12 @@ def rerun_from(take: Take, target: TakeState, now: datetime) -> None:
     transcript), with a fresh count of attempts."""
     _move(take, target, rerun=True)
     take.attempts, take.failure_reason, take.last_error = 0, None, None
-    take.enqueued_at = now  # the caller enqueues "process_take" once this is committed
+    _send_to_pipeline(take, now)
+
+
+def _send_to_pipeline(take: Take, now: datetime) -> None:
+    db = object_session(take)
+    if db is None:
+        raise RuntimeError("a take is sent to the pipeline from its database session")
+    take.enqueued_at = now
+    enqueue_after_commit(db, "process_take", take.id)

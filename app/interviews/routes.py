@@ -4,7 +4,7 @@ import re
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Form, Header, Path, Request
+from fastapi import APIRouter, Depends, Form, Header, Path, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,6 @@ from app.interviews.schemas import (
     TakeStatus,
     TypedAnswer,
 )
-from app.jobs.queue import enqueue
 from app.limits import read_body
 from app.markdown import render_markdown
 from app.models import AnswerMode, InterviewSession, SessionKind, Take, User
@@ -302,22 +301,16 @@ def _submitted(take: Take) -> Submitted:
 
 
 @router.post("/api/takes/{take_id}/finish")
-def finish_upload(
-    session: SessionDep, user: CurrentUser, take_id: RowId, body: FinishUpload, background: BackgroundTasks
-) -> Submitted:
+def finish_upload(session: SessionDep, user: CurrentUser, take_id: RowId, body: FinishUpload) -> Submitted:
     take = service.get_take(session, user, take_id)
     service.finish_upload(get_storage(), take, body.chunks, body.media_type, utcnow(), body.interrupted)
-    background.add_task(enqueue, "process_take", take.id)  # runs after the commit
     return _submitted(take)
 
 
 @router.post("/api/takes/{take_id}/typed")
-def submit_typed(
-    session: SessionDep, user: CurrentUser, take_id: RowId, body: TypedAnswer, background: BackgroundTasks
-) -> Submitted:
+def submit_typed(session: SessionDep, user: CurrentUser, take_id: RowId, body: TypedAnswer) -> Submitted:
     take = service.get_take(session, user, take_id)
     service.submit_typed(take, body.text, utcnow())
-    background.add_task(enqueue, "process_take", take.id)
     return _submitted(take)
 
 
@@ -335,21 +328,16 @@ def correct_transcript(
     session_id: RowId,
     take_id: RowId,
     text: Annotated[str, Form(max_length=20_000)],
-    background: BackgroundTasks,
 ) -> Response:
     take = _session_take(session, user, session_id, take_id)
     service.correct_transcript(session, take, text, utcnow())
-    background.add_task(enqueue, "process_take", take.id)
     return redirect(f"/sessions/{session_id}/answers/{take_id}", "transcript-corrected")
 
 
 @router.post("/sessions/{session_id}/answers/{take_id}/retry")
-def retry_take(
-    session: SessionDep, user: CurrentUser, session_id: RowId, take_id: RowId, background: BackgroundTasks
-) -> Response:
+def retry_take(session: SessionDep, user: CurrentUser, session_id: RowId, take_id: RowId) -> Response:
     take = _session_take(session, user, session_id, take_id)
     service.retry_take(session, take, utcnow())
-    background.add_task(enqueue, "process_take", take.id)
     return redirect(f"/sessions/{session_id}/answers/{take_id}", "retrying")
 
 

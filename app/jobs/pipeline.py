@@ -23,7 +23,7 @@ from app.interviews import lifecycle
 from app.interviews.service import GRACE_SECONDS, limits
 from app.jobs import media_process
 from app.jobs.media_process import Limits, StepFailed, WorkInterrupted
-from app.jobs.queue import enqueue, job
+from app.jobs.queue import enqueue_after_commit, job
 from app.media.errors import MediaError
 from app.media.transcription import Transcript, transcribe_recording
 from app.media.video import VideoAnalysis, analyse_video
@@ -324,8 +324,8 @@ def reconcile(now: datetime) -> list[int]:
         )
         if due:
             session.execute(update(Take).where(Take.id.in_(due)).values(enqueued_at=now))
-    for take_id in due:
-        enqueue("process_take", take_id)
+        for take_id in due:
+            enqueue_after_commit(session, "process_take", take_id)
     return due
 
 

@@ -6,11 +6,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session
 
+from app.config import get_settings
 from app.errors import Conflict
-from app.interviews import lifecycle
+from app.interviews import lifecycle, service
 from app.interviews.lifecycle import TransitionRefused
-from app.models import AnswerMode, Take, TakeState
+from app.models import AnswerMode, SessionKind, Take, TakeState
+from tests.factories import consenting_candidate, publish_question
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 APP = Path(__file__).resolve().parents[2] / "app"
@@ -18,6 +21,22 @@ APP = Path(__file__).resolve().parents[2] / "app"
 
 def take_in(state: TakeState) -> Take:
     return Take(state=state, mode=AnswerMode.video, attempts=2, failure_reason="old", last_error="old")
+
+
+def stored_take_in(db: Session, state: TakeState) -> Take:
+    """A take in the database (one entering the pipeline is queued from its session)."""
+    publish_question(db, "sync-interval")
+    user = consenting_candidate(db)
+    wanted = service.SessionRequest(SessionKind.single, AnswerMode.typed, question="sync-interval")
+    interview = service.start_session(db, user, wanted, get_settings(), NOW)
+    take = service.begin_take(db, user, service.get_session(db, user, interview.id), 1, NOW)
+    take.state, take.attempts, take.failure_reason, take.last_error = (
+        state,
+        2,
+        "old",
+        "old",
+    )  # set up as given
+    return take
 
 
 @pytest.mark.parametrize(
@@ -53,8 +72,8 @@ def test_a_failed_answer_reads_as_needing_attention() -> None:
     assert TakeState.scored.label == "scored"
 
 
-def test_a_take_moves_from_preparation_to_the_end_of_the_pipeline() -> None:
-    take = take_in(TakeState.preparing)
+def test_a_take_moves_from_preparation_to_the_end_of_the_pipeline(db: Session) -> None:
+    take = stored_take_in(db, TakeState.preparing)
     lifecycle.start_recording(take, NOW)
     lifecycle.submit(take, NOW)
     assert take.enqueued_at == NOW
@@ -85,8 +104,8 @@ def test_a_change_the_rules_do_not_allow_is_refused_and_changes_nothing(state: T
     assert isinstance(refused.value, Conflict)  # shown as a conflict, never a server error
 
 
-def test_a_typed_answer_can_be_handed_in_during_preparation() -> None:
-    take = take_in(TakeState.preparing)
+def test_a_typed_answer_can_be_handed_in_during_preparation(db: Session) -> None:
+    take = stored_take_in(db, TakeState.preparing)
     lifecycle.submit(take, NOW)
     assert take.state == TakeState.uploaded
 
@@ -101,8 +120,8 @@ def test_an_expired_take_keeps_its_end_and_says_why() -> None:
     )
 
 
-def test_a_retry_starts_again_with_a_fresh_count_of_attempts() -> None:
-    take = take_in(TakeState.failed)
+def test_a_retry_starts_again_with_a_fresh_count_of_attempts(db: Session) -> None:
+    take = stored_take_in(db, TakeState.failed)
     lifecycle.rerun_from(take, TakeState.transcribed, NOW)
     assert (take.state, take.attempts, take.failure_reason, take.last_error) == (
         TakeState.transcribed,
@@ -113,8 +132,8 @@ def test_a_retry_starts_again_with_a_fresh_count_of_attempts() -> None:
     assert take.enqueued_at == NOW
 
 
-def test_a_scored_answer_whose_transcript_is_corrected_is_scored_again() -> None:
-    take = take_in(TakeState.scored)
+def test_a_scored_answer_whose_transcript_is_corrected_is_scored_again(db: Session) -> None:
+    take = stored_take_in(db, TakeState.scored)
     lifecycle.rerun_from(take, TakeState.analysed, NOW)
     assert take.state == TakeState.analysed
 
