@@ -21,7 +21,7 @@ def build_scorer(settings: Settings, bank: Sequence[QuestionFile], name: str | N
     scorer, labelled as a fallback, whenever the model cannot give a valid report."""
     rubric = RubricScorer(bank)
     if (name or settings.scorer) == "llm":
-        from app.scoring.llm import LLMScorer
+        from app.scoring.llm.scorer import LLMScorer
 
         return LLMScorer(settings, fallback=rubric)
     return rubric

@@ -15,7 +15,8 @@ import pytest
 from app.config import DEFAULT_QUESTION_BANK, Settings
 from app.questions.bank_files import load_bank
 from app.questions.schemas import QuestionFile
-from app.scoring.llm import FENCE_CLOSE, FENCE_OPEN, LLMScorer
+from app.scoring.llm.prompt import FENCE_CLOSE, FENCE_OPEN
+from app.scoring.llm.scorer import LLMScorer
 from app.scoring.rubric import RubricScorer
 from app.scoring.schemas import ScoreReport, ScoringInput
 
