@@ -27,7 +27,7 @@ from app.interviews.processing import STAGES, measured_speeds, processing, recor
 from app.jobs import pipeline
 from app.models import AnswerMode, SessionKind, Take
 from app.models.base import utcnow
-from app.questions import service as questions
+from app.questions import sync
 from app.questions.bank_files import load_bank
 from tests.factories import create_user, submit_recording
 
@@ -81,7 +81,7 @@ def run(mode: AnswerMode, data: bytes) -> None:
 def main() -> int:
     migrate.upgrade(os.environ["COACH_DATABASE_URL"])
     with get_sessionmaker().begin() as session:
-        questions.sync_bank(session, load_bank(DEFAULT_QUESTION_BANK))
+        sync.sync_bank(session, load_bank(DEFAULT_QUESTION_BANK))
     data = recording()
     for mode in (AnswerMode.video, AnswerMode.video, AnswerMode.audio, AnswerMode.typed):
         run(mode, data)

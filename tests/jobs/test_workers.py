@@ -20,7 +20,7 @@ from app.db import build_engine
 from app.interviews import service as interviews
 from app.models import AnswerMode, SessionKind, Take, TakeScore, TakeState
 from app.models.base import utcnow
-from app.questions import service as questions
+from app.questions import sync
 from app.questions.bank_files import load_bank
 from app.storage import MediaStorage
 from tests.factories import consenting_candidate, create_user, publish_question, submit_recording
@@ -65,7 +65,7 @@ def answered_takes(env: dict[str, str], recordings: list[bytes]) -> tuple[Engine
     migrate.upgrade(url)
     engine = build_engine(url)
     session = Session(engine)
-    questions.sync_bank(session, load_bank(DEFAULT_QUESTION_BANK))
+    sync.sync_bank(session, load_bank(DEFAULT_QUESTION_BANK))
     user = create_user(session)
     interviews.give_consent(session, user, utcnow())
     request = interviews.SessionRequest(SessionKind.practice, AnswerMode.video, count=len(recordings))

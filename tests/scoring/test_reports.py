@@ -12,7 +12,7 @@ from app.interviews import service as interviews
 from app.jobs import pipeline
 from app.models import AnswerMode, SessionKind, Take, TakeState, TakeTranscript, User
 from app.models.base import utcnow
-from app.questions import service as questions
+from app.questions import sync
 from app.questions.bank_files import load_bank
 from app.scoring import reports
 from tests.factories import consenting_candidate, create_user, post_form, publish_question, sign_in
@@ -50,7 +50,7 @@ def typed_session(db: Session, user: User, answers: dict[str, str]) -> int:
 def candidate(db: Session) -> User:
     bank = load_bank(DEFAULT_QUESTION_BANK)
     assert bank.competencies is not None
-    questions.sync_competencies(db, bank.competencies)
+    sync.sync_competencies(db, bank.competencies)
     publish_question(db, "drift-manual-edit")
     return consenting_candidate(db)
 
