@@ -8,7 +8,7 @@ from app.accounts import routes as accounts
 from app.accounts.csrf import CSRFMiddleware
 from app.config import PACKAGE_DIR, get_settings
 from app.interviews import routes as interviews
-from app.interviews.service import CHUNK_LIMIT_BYTES
+from app.interviews.uploads import CHUNK_LIMIT_BYTES
 from app.limits import BodyLimitMiddleware, LargerBody
 from app.questions import routes as questions
 from app.scoring import routes as scoring

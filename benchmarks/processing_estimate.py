@@ -23,6 +23,7 @@ from app import migrate
 from app.config import DEFAULT_QUESTION_BANK, get_settings
 from app.db import get_sessionmaker
 from app.interviews import service as interviews
+from app.interviews import takes
 from app.interviews.processing import STAGES, measured_speeds, processing, recording_seconds, stage_seconds
 from app.jobs import pipeline
 from app.models import AnswerMode, SessionKind, Take
@@ -51,9 +52,9 @@ def new_take(mode: AnswerMode, data: bytes) -> int:
             session, user, interviews.start_session(session, user, request, get_settings(), utcnow()).id
         )
         if mode == AnswerMode.typed:
-            take = interviews.begin_take(session, user, interview, 1, utcnow())
-            interviews.start_answer(take, utcnow())
-            return interviews.submit_typed(take, TYPED, utcnow()).id
+            take = takes.begin_take(session, user, interview, 1, utcnow())
+            takes.start_answer(take, utcnow())
+            return takes.submit_typed(take, TYPED, utcnow()).id
         take = submit_recording(session, user, interview, 1, data)
         # submitted in one go here: give the take the 60 s the server would have timed
         take.answer_started_at, take.ended_at = utcnow() - timedelta(seconds=60), utcnow()

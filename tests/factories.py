@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.accounts.service import hash_password
 from app.config import DEFAULT_QUESTION_BANK, get_settings
 from app.interviews import service as interviews
+from app.interviews import takes, uploads
 from app.models import InterviewSession, Question, QuestionStatus, Role, Take, User
 from app.models.base import utcnow
 from app.questions import service as questions
@@ -85,9 +86,7 @@ def submit_recording(
 ) -> Take:
     """Record and upload a whole answer in one chunk, as the browser would in several."""
     storage = storage or get_storage()
-    take = interviews.begin_take(session, user, interview, position, utcnow())
-    interviews.start_answer(take, utcnow())
-    interviews.receive_chunk(
-        session, storage, get_settings(), take, 0, data, hashlib.sha256(data).hexdigest()
-    )
-    return interviews.finish_upload(storage, take, 1, "video/webm", utcnow())
+    take = takes.begin_take(session, user, interview, position, utcnow())
+    takes.start_answer(take, utcnow())
+    uploads.receive_chunk(session, storage, get_settings(), take, 0, data, hashlib.sha256(data).hexdigest())
+    return uploads.finish_upload(storage, take, 1, "video/webm", utcnow())

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.accounts import service as accounts
 from app.config import DEFAULT_QUESTION_BANK, get_settings
 from app.interviews import service as interviews
+from app.interviews import takes
 from app.models import AnswerMode, QuestionStatus, Role, SessionKind, User
 from app.models.base import Base, utcnow
 from app.questions import service
@@ -191,8 +192,8 @@ def _candidate_session(db: Session, user: User) -> tuple[int, int, int]:
     )
     finished = submit_recording(db, user, interview, 1, WEBM_START)
     get_storage().poster_path(finished.media_key).write_bytes(b"\xff\xd8\xff\xe0 a poster frame")
-    recording = interviews.begin_take(db, user, interview, 1, utcnow(), retake=True)
-    interviews.start_answer(recording, utcnow())
+    recording = takes.begin_take(db, user, interview, 1, utcnow(), retake=True)
+    takes.start_answer(recording, utcnow())
     db.flush()
     return interview.id, finished.id, recording.id
 

@@ -12,7 +12,7 @@ from app.accounts.deps import SESSION_COOKIE, CurrentUser
 from app.config import get_settings
 from app.db import SessionDep, writes_on_get
 from app.errors import InvalidInput, NotAuthenticated, NotFound
-from app.interviews import service
+from app.interviews import service, takes, uploads
 from app.interviews.processing import measured_speeds, processing, seconds_left
 from app.interviews.schemas import (
     BeginTake,
@@ -158,7 +158,7 @@ def choose_take(
     position: Position,
     take_id: Annotated[int, Form(ge=1, le=2**63 - 1)],
 ) -> Response:
-    service.choose_take(service.get_session(session, user, session_id), position, take_id)
+    takes.choose_take(service.get_session(session, user, session_id), position, take_id)
     return redirect(f"/sessions/{session_id}", "take-chosen")
 
 
@@ -177,7 +177,7 @@ ChunkBody = Annotated[bytes, Depends(_chunk_body)]
 
 
 def _question_status(interview: InterviewSession, position: int) -> QuestionStatus:
-    state = service.question_state(interview, position, utcnow())
+    state = takes.question_state(interview, position, utcnow())
     question = service.session_question(interview, position)
     submitted = [t for t in question.takes if t.state.submitted]
     return QuestionStatus(
@@ -211,7 +211,7 @@ def skip_question(
     session: SessionDep, user: CurrentUser, session_id: RowId, position: Position
 ) -> QuestionStatus:
     interview = service.get_session(session, user, session_id)
-    service.skip_question(interview, position, utcnow())
+    takes.skip_question(interview, position, utcnow())
     return _question_status(interview, position)
 
 
@@ -220,13 +220,13 @@ def keep_take(
     session: SessionDep, user: CurrentUser, session_id: RowId, position: Position, body: KeepTake
 ) -> QuestionStatus:
     interview = service.get_session(session, user, session_id)
-    service.choose_take(interview, position, body.take_id)
+    takes.choose_take(interview, position, body.take_id)
     return _question_status(interview, position)
 
 
 def _status(interview_take: Take) -> TakeStatus:
     question = interview_take.session_question
-    prep, answer = service.limits(question)
+    prep, answer = takes.limits(question)
     return TakeStatus(
         take_id=interview_take.id,
         number=interview_take.number,
@@ -236,11 +236,11 @@ def _status(interview_take: Take) -> TakeStatus:
         answer_seconds=answer,
         prep_started_at=interview_take.prep_started_at,
         answer_started_at=interview_take.answer_started_at,
-        deadline=service.deadline(interview_take),
+        deadline=takes.deadline(interview_take),
         server_now=utcnow(),
-        received=service.received(interview_take),
-        takes_left=service.takes_left(question.session, question),
-        grace_seconds=service.GRACE_SECONDS,
+        received=uploads.received(interview_take),
+        takes_left=takes.takes_left(question.session, question),
+        grace_seconds=takes.GRACE_SECONDS,
     )
 
 
@@ -254,19 +254,19 @@ def begin_take(
 ) -> TakeStatus:
     interview = service.get_session(session, user, session_id)
     retake = body is not None and body.retake
-    take = service.begin_take(session, user, interview, position, utcnow(), retake=retake)
-    return _status(service.get_take(session, user, take.id))
+    take = takes.begin_take(session, user, interview, position, utcnow(), retake=retake)
+    return _status(takes.get_take(session, user, take.id))
 
 
 @router.get("/api/takes/{take_id}")
 def take_status(session: SessionDep, user: CurrentUser, take_id: RowId) -> TakeStatus:
-    return _status(service.get_take(session, user, take_id))
+    return _status(takes.get_take(session, user, take_id))
 
 
 @router.post("/api/takes/{take_id}/start")
 def start_answer(session: SessionDep, user: CurrentUser, take_id: RowId) -> TakeStatus:
-    take = service.get_take(session, user, take_id)
-    service.start_answer(take, utcnow())
+    take = takes.get_take(session, user, take_id)
+    takes.start_answer(take, utcnow())
     return _status(take)
 
 
@@ -276,11 +276,11 @@ def upload_chunk(
     session: SessionDep,
     user: CurrentUser,
     take_id: RowId,
-    seq: Annotated[int, Path(ge=0, lt=service.MAX_CHUNKS)],
+    seq: Annotated[int, Path(ge=0, lt=uploads.MAX_CHUNKS)],
     checksum: Annotated[str, Header(alias="X-Chunk-SHA256", pattern="^[0-9a-fA-F]{64}$")],
 ) -> JSONResponse:
-    take = service.get_take(session, user, take_id, lock=True)
-    received = service.receive_chunk(
+    take = takes.get_take(session, user, take_id, lock=True)
+    received = uploads.receive_chunk(
         session, get_storage(), get_settings(), take, seq, data, checksum, utcnow()
     )
     return JSONResponse({"received": received})
@@ -288,8 +288,8 @@ def upload_chunk(
 
 @router.post("/api/takes/{take_id}/stop")
 def stop_answer(session: SessionDep, user: CurrentUser, take_id: RowId) -> TakeStatus:
-    take = service.get_take(session, user, take_id)
-    service.stop_answer(take, utcnow())
+    take = takes.get_take(session, user, take_id)
+    takes.stop_answer(take, utcnow())
     return _status(take)
 
 
@@ -302,20 +302,20 @@ def _submitted(take: Take) -> Submitted:
 
 @router.post("/api/takes/{take_id}/finish")
 def finish_upload(session: SessionDep, user: CurrentUser, take_id: RowId, body: FinishUpload) -> Submitted:
-    take = service.get_take(session, user, take_id)
-    service.finish_upload(get_storage(), take, body.chunks, body.media_type, utcnow(), body.interrupted)
+    take = takes.get_take(session, user, take_id)
+    uploads.finish_upload(get_storage(), take, body.chunks, body.media_type, utcnow(), body.interrupted)
     return _submitted(take)
 
 
 @router.post("/api/takes/{take_id}/typed")
 def submit_typed(session: SessionDep, user: CurrentUser, take_id: RowId, body: TypedAnswer) -> Submitted:
-    take = service.get_take(session, user, take_id)
-    service.submit_typed(take, body.text, utcnow())
+    take = takes.get_take(session, user, take_id)
+    takes.submit_typed(take, body.text, utcnow())
     return _submitted(take)
 
 
 def _session_take(session: Session, user: User, session_id: int, take_id: int) -> Take:
-    take = service.get_take(session, user, take_id)
+    take = takes.get_take(session, user, take_id)
     if take.session_question.session_id != session_id:
         raise NotFound("There is no such answer in this session.")
     return take
@@ -330,20 +330,20 @@ def correct_transcript(
     text: Annotated[str, Form(max_length=20_000)],
 ) -> Response:
     take = _session_take(session, user, session_id, take_id)
-    service.correct_transcript(session, take, text, utcnow())
+    takes.correct_transcript(session, take, text, utcnow())
     return redirect(f"/sessions/{session_id}/answers/{take_id}", "transcript-corrected")
 
 
 @router.post("/sessions/{session_id}/answers/{take_id}/retry")
 def retry_take(session: SessionDep, user: CurrentUser, session_id: RowId, take_id: RowId) -> Response:
     take = _session_take(session, user, session_id, take_id)
-    service.retry_take(session, take, utcnow())
+    takes.retry_take(session, take, utcnow())
     return redirect(f"/sessions/{session_id}/answers/{take_id}", "retrying")
 
 
 @router.get("/media/takes/{take_id}/poster")
 def poster(session: SessionDep, user: CurrentUser, take_id: RowId) -> FileResponse:
-    take = service.get_take(session, user, take_id)
+    take = takes.get_take(session, user, take_id)
     path = get_storage().poster_path(take.media_key)
     if not path.exists():
         raise NotFound("This answer has no poster frame.")
@@ -353,7 +353,7 @@ def poster(session: SessionDep, user: CurrentUser, take_id: RowId) -> FileRespon
 @router.get("/media/takes/{take_id}")
 def recording(session: SessionDep, user: CurrentUser, take_id: RowId) -> FileResponse:
     """The recording, to its owner only (practice answers are private)."""
-    take = service.get_take(session, user, take_id)
+    take = takes.get_take(session, user, take_id)
     if take.media_type is None:
         raise NotFound("This answer has no recording.")
     path = get_storage().recording_path(take.media_key, take.media_type)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.config import get_settings
 from app.db import get_sessionmaker
 from app.interviews import lifecycle
-from app.interviews.service import GRACE_SECONDS, limits
+from app.interviews.takes import GRACE_SECONDS, limits
 from app.jobs import media_process
 from app.jobs.media_process import Limits, StepFailed, WorkInterrupted
 from app.jobs.queue import enqueue_after_commit, job

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.config import get_settings
 from app.errors import Conflict
-from app.interviews import lifecycle, service
+from app.interviews import lifecycle, service, takes
 from app.interviews.lifecycle import TransitionRefused
 from app.models import AnswerMode, SessionKind, Take, TakeState
 from tests.factories import consenting_candidate, publish_question
@@ -29,7 +29,7 @@ def stored_take_in(db: Session, state: TakeState) -> Take:
     user = consenting_candidate(db)
     wanted = service.SessionRequest(SessionKind.single, AnswerMode.typed, question="sync-interval")
     interview = service.start_session(db, user, wanted, get_settings(), NOW)
-    take = service.begin_take(db, user, service.get_session(db, user, interview.id), 1, NOW)
+    take = takes.begin_take(db, user, service.get_session(db, user, interview.id), 1, NOW)
     take.state, take.attempts, take.failure_reason, take.last_error = (
         state,
         2,

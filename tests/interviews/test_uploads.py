@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
-from app.interviews import service
+from app.interviews import service, uploads
 from app.media.recording import duration_seconds
 from app.models import Role, Take
 from app.models.base import utcnow
@@ -147,7 +147,7 @@ def test_oversize_chunks_and_recordings_are_refused(
 ) -> None:  # type: ignore[no-untyped-def]
     recorder = Recorder(client, new_session(db, candidate))
     recorder.start()
-    monkeypatch.setattr(service, "CHUNK_LIMIT_BYTES", 2000)
+    monkeypatch.setattr(uploads, "CHUNK_LIMIT_BYTES", 2000)
     too_big = recorder.send(0, recording[:3000])
     assert too_big.status_code == 413
     monkeypatch.setattr(settings, "max_upload_mb", 0)

@@ -9,6 +9,14 @@ from sqlalchemy.orm import Session
 
 from app.config import get_settings
 from app.interviews import service as interviews
+from app.interviews.takes import (
+    begin_take,
+    correct_transcript,
+    get_take,
+    retry_take,
+    start_answer,
+    submit_typed,
+)
 from app.jobs import pipeline
 from app.jobs.queue import huey
 from app.models import (
@@ -48,9 +56,9 @@ def answered_session(db: Session, user: User, payloads: list[bytes | str], mode:
     ids = []
     for position, payload in enumerate(payloads, start=1):
         if isinstance(payload, str):
-            take = interviews.begin_take(db, user, interview, position, utcnow())
-            interviews.start_answer(take, utcnow())
-            interviews.submit_typed(take, payload, utcnow())
+            take = begin_take(db, user, interview, position, utcnow())
+            start_answer(take, utcnow())
+            submit_typed(take, payload, utcnow())
         else:
             take = submit_recording(db, user, interview, position, payload)
         ids.append(take.id)
@@ -139,7 +147,7 @@ def test_errors_are_retried_a_bounded_number_of_times_then_need_attention(
     db.refresh(take)
     assert take is not None and "the scorer's server went away" in (take.failure_reason or "")
     monkeypatch.undo()
-    interviews.retry_take(db, take, utcnow())
+    retry_take(db, take, utcnow())
     db.commit()
     assert pipeline.process_take(take_id) == TakeState.scored
 
@@ -171,8 +179,8 @@ def test_a_corrected_transcript_is_kept_beside_the_original_and_rescored(db: Ses
     [take_id] = answered_session(db, user, ["Argo see dee marks it out of sink."], AnswerMode.typed)
     pipeline.process_take(take_id)
     before = db.scalars(select(TakeScore.overall).where(TakeScore.take_id == take_id)).one()
-    take = interviews.get_take(db, user, take_id)
-    interviews.correct_transcript(
+    take = get_take(db, user, take_id)
+    correct_transcript(
         db,
         take,
         "Argo CD compares the live object with Git and marks it out of sync, and only automated sync "
