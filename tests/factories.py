@@ -14,10 +14,10 @@ from app.accounts.service import hash_password
 from app.config import DEFAULT_QUESTION_BANK, get_settings
 from app.interviews import service as interviews
 from app.interviews import takes, uploads
+from app.media.storage import MediaStorage, get_storage
 from app.models import InterviewSession, Question, QuestionStatus, Role, Take, User
 from app.models.base import utcnow
 from app.questions import service as questions
-from app.storage import MediaStorage, get_storage
 
 PASSWORD = "correct horse battery"
 _PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: argon2 is slow on purpose

@@ -5,7 +5,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Header, Path, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from app.accounts.deps import SESSION_COOKIE, CurrentUser
@@ -26,11 +26,12 @@ from app.interviews.schemas import (
 )
 from app.limits import read_body
 from app.markdown import render_markdown
+from app.media.storage import get_storage
+from app.media.streaming import recording_response
 from app.models import AnswerMode, InterviewSession, SessionKind, Take, User
 from app.models.base import utcnow
 from app.questions import service as questions
 from app.questions.schemas import CATEGORIES
-from app.storage import get_storage
 from app.web import RowId, redirect, render, safe_next
 
 router = APIRouter()
@@ -342,19 +343,20 @@ def retry_take(session: SessionDep, user: CurrentUser, session_id: RowId, take_i
 
 
 @router.get("/media/takes/{take_id}/poster")
-def poster(session: SessionDep, user: CurrentUser, take_id: RowId) -> FileResponse:
+def poster(session: SessionDep, user: CurrentUser, take_id: RowId) -> Response:
     take = takes.get_take(session, user, take_id)
-    path = get_storage().poster_path(take.media_key)
-    if not path.exists():
+    jpeg = get_storage().read_poster(take.media_key)
+    if jpeg is None:
         raise NotFound("This answer has no poster frame.")
-    return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
+    return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
 
 
 @router.get("/media/takes/{take_id}")
-def recording(session: SessionDep, user: CurrentUser, take_id: RowId) -> FileResponse:
-    """The recording, to its owner only (practice answers are private)."""
+def recording(request: Request, session: SessionDep, user: CurrentUser, take_id: RowId) -> Response:
+    """The recording, to its owner only (practice answers are private), in byte ranges for seeking."""
     take = takes.get_take(session, user, take_id)
-    if take.media_type is None:
+    storage = get_storage()
+    size = storage.recording_size(take.media_key, take.media_type) if take.media_type else None
+    if take.media_type is None or size is None:
         raise NotFound("This answer has no recording.")
-    path = get_storage().recording_path(take.media_key, take.media_type)
-    return FileResponse(path, media_type=take.media_type, headers={"Cache-Control": "private, no-store"})
+    return recording_response(storage, take.media_key, take.media_type, size, request.headers.get("range"))

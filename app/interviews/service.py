@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.config import Settings
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
+from app.media.storage import MediaStorage
 from app.models import (
     AnswerMode,
     ConsentRecord,
@@ -25,7 +26,6 @@ from app.models import (
 )
 from app.questions import service as questions
 from app.questions.schemas import CATEGORIES
-from app.storage import MediaStorage
 
 CONSENT_VERSION = "2026-11"
 MOCK_QUESTIONS = 5

@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from app.interviews import lifecycle
 from app.interviews.service import finish_if_complete, next_position, require_consent, session_question
+from app.media.storage import MediaStorage, new_media_key
 from app.models import (
     AnswerMode,
     InterviewSession,
@@ -26,7 +27,6 @@ from app.models import (
     TakeVideoReport,
     User,
 )
-from app.storage import MediaStorage, new_media_key
 
 GRACE_SECONDS = 10  # the tail of a recording may arrive this long after the limit
 RESCORE_INTERVAL_SECONDS = 30  # transcript corrections of one take: at most one per interval

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.errors import Conflict, InvalidInput, PayloadTooLarge, UnsupportedMedia
 from app.interviews.takes import hand_in
+from app.media.storage import EXTENSIONS, MediaStorage
 from app.models import AnswerMode, InterviewSession, SessionQuestion, Take, TakeState, UploadChunk
 from app.models.base import utcnow
-from app.storage import EXTENSIONS, MediaStorage
 
 TAIL_SECONDS = 120  # chunks recorded before the stop may upload this long after it
 CHUNK_LIMIT_BYTES = 8 * 1024 * 1024
@@ -124,8 +124,8 @@ def finish_upload(
     missing = sorted(set(range(chunk_count)) - set(received(take)))
     if chunk_count < 1 or missing:
         raise Conflict(f"Chunks still missing: {missing[:20]}; send them, then finish again.")
-    path = storage.assemble(take.media_key, chunk_count, media_type)
-    take.media_type, take.media_bytes, take.interrupted = media_type, path.stat().st_size, interrupted
+    size = storage.assemble(take.media_key, chunk_count, media_type)
+    take.media_type, take.media_bytes, take.interrupted = media_type, size, interrupted
     if interrupted and take.ended_at is None:  # the recording ended when its last chunk arrived
         take.ended_at = max(chunk.received_at for chunk in take.chunks)
     hand_in(take, now)

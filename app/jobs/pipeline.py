@@ -25,6 +25,7 @@ from app.jobs import media_process
 from app.jobs.media_process import Limits, StepFailed, WorkInterrupted
 from app.jobs.queue import enqueue_after_commit, job
 from app.media.errors import MediaError
+from app.media.storage import get_storage
 from app.media.transcription import Transcript, transcribe_recording
 from app.media.video import VideoAnalysis, analyse_video
 from app.models import (
@@ -43,7 +44,6 @@ from app.questions import service as questions
 from app.questions.schemas import QuestionFile
 from app.scoring.schemas import ScoringInput, WordTiming
 from app.scoring.service import Scorer, build_scorer
-from app.storage import get_storage
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -114,15 +114,14 @@ def transcribe_step(take_id: int) -> None:
         take = _take(session, take_id)
         typed = take.mode == AnswerMode.typed
         glossary = list(take.session_question.question_version.content["glossary"])
-        path = (
-            None if typed else get_storage().recording_path(take.media_key, take.media_type or "video/webm")
-        )
+        key, media_type = take.media_key, take.media_type or "video/webm"
         typed_text, allowed = take.typed_text or "", _allowed_seconds(take)
     transcript = None
-    if path is not None:
-        transcript = _isolated(
-            "Transcription", take_id, transcribe_recording, get_settings(), path, glossary, allowed
-        )
+    if not typed:
+        with get_storage().recording_file(key, media_type) as path:
+            transcript = _isolated(
+                "Transcription", take_id, transcribe_recording, get_settings(), path, glossary, allowed
+            )
     with get_sessionmaker().begin() as session:
         take = _take(session, take_id)
         if take.state != TakeState.uploaded:
@@ -155,12 +154,12 @@ def analyse_step(take_id: int) -> None:
     data: dict[str, Any] = {"frames_sampled": 0, "notes": ["This answer has no video."]}
     poster = None
     if video:
-        path = get_storage().recording_path(key, media_type)
-        analysis: VideoAnalysis = _isolated("Video analysis", take_id, analyse_video, path, 1.0, allowed)
+        with get_storage().recording_file(key, media_type) as path:
+            analysis: VideoAnalysis = _isolated("Video analysis", take_id, analyse_video, path, 1.0, allowed)
         poster = analysis.poster_jpeg
         data = analysis.model_dump(exclude={"poster_jpeg"})
     if poster:
-        get_storage().poster_path(key).write_bytes(poster)
+        get_storage().write_poster(key, poster)
     with get_sessionmaker().begin() as session:
         take = _take(session, take_id)
         if take.state != TakeState.transcribed:

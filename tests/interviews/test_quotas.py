@@ -14,6 +14,7 @@ from app.config import Settings
 from app.errors import PayloadTooLarge
 from app.interviews import service, takes, uploads
 from app.interviews.tasks import abandon_stale_takes_job
+from app.media.storage import get_storage
 from app.models import (
     AnswerMode,
     InterviewSession,
@@ -25,7 +26,6 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.storage import get_storage
 from tests.factories import consenting_candidate, post_form, publish_question, sign_in
 
 WEBM = b"\x1a\x45\xdf\xa3"  # enough of a signature for a first chunk

@@ -12,10 +12,10 @@ from app.config import Settings, get_settings
 from app.errors import Conflict, Forbidden, InvalidInput, TooManyRequests
 from app.interviews import service, takes, uploads
 from app.interviews.service import SessionRequest
+from app.media.storage import MediaStorage, get_storage
 from app.models import AnswerMode, SessionKind, Take, TakeState, TakeTranscript, UploadChunk
 from app.models.base import utcnow
 from app.questions import service as questions
-from app.storage import MediaStorage, get_storage
 from tests.factories import consenting_candidate, create_user, publish_question
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)

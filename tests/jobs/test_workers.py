@@ -18,11 +18,11 @@ from app import migrate
 from app.config import DEFAULT_QUESTION_BANK, get_settings
 from app.db import build_engine
 from app.interviews import service as interviews
+from app.media.storage import MediaStorage
 from app.models import AnswerMode, SessionKind, Take, TakeScore, TakeState
 from app.models.base import utcnow
 from app.questions import sync
 from app.questions.bank_files import load_bank
-from app.storage import MediaStorage
 from tests.factories import consenting_candidate, create_user, publish_question, submit_recording
 from tests.media.media_files import face_frame, looped_opus, speak, write_video
 
