@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from app.accounts.deps import SESSION_COOKIE, CurrentUser
-from app.config import get_settings
+from app.config import SettingsDep
 from app.db import SessionDep, writes_on_get
 from app.errors import InvalidInput, NotAuthenticated, NotFound
 from app.interviews import service, takes, uploads
@@ -26,7 +26,7 @@ from app.interviews.schemas import (
 )
 from app.limits import read_body
 from app.markdown import render_markdown
-from app.media.storage import get_storage
+from app.media.storage import StorageDep
 from app.media.streaming import recording_response
 from app.models import AnswerMode, InterviewSession, SessionKind, Take, User
 from app.models.base import utcnow
@@ -81,6 +81,7 @@ def practice_page(request: Request, session: SessionDep, user: CurrentUser, ques
 @router.post("/sessions")
 def create_session(
     session: SessionDep,
+    settings: SettingsDep,
     user: CurrentUser,
     kind: Annotated[SessionKind, Form()],
     mode: Annotated[AnswerMode, Form()],
@@ -90,7 +91,7 @@ def create_session(
     question: Annotated[str, Form()] = "",
 ) -> Response:
     wanted = service.SessionRequest(kind, mode, category, difficulty, count, question)
-    interview = service.start_session(session, user, wanted, get_settings(), utcnow())
+    interview = service.start_session(session, user, wanted, settings, utcnow())
     first = f"/sessions/{interview.id}/questions/1"
     return redirect(first if mode == AnswerMode.typed else f"/sessions/{interview.id}/check")
 
@@ -113,8 +114,10 @@ def session_page(request: Request, session: SessionDep, user: CurrentUser, sessi
 
 
 @router.post("/sessions/{session_id}/delete")
-def delete_session(session: SessionDep, user: CurrentUser, session_id: RowId) -> Response:
-    service.delete_session(session, get_storage(), user, session_id)
+def delete_session(
+    session: SessionDep, storage: StorageDep, user: CurrentUser, session_id: RowId
+) -> Response:
+    service.delete_session(session, storage, user, session_id)
     return redirect("/sessions", "session-deleted")
 
 
@@ -273,17 +276,17 @@ def start_answer(session: SessionDep, user: CurrentUser, take_id: RowId) -> Take
 
 @router.put("/api/takes/{take_id}/chunks/{seq}")
 def upload_chunk(
-    data: ChunkBody,  # first: the body is read before the session dependency opens a transaction
+    chunk: ChunkBody,  # first: the body is read before the session dependency opens a transaction
     session: SessionDep,
+    storage: StorageDep,
+    settings: SettingsDep,
     user: CurrentUser,
     take_id: RowId,
     seq: Annotated[int, Path(ge=0, lt=uploads.MAX_CHUNKS)],
     checksum: Annotated[str, Header(alias="X-Chunk-SHA256", pattern="^[0-9a-fA-F]{64}$")],
 ) -> JSONResponse:
     take = takes.get_take(session, user, take_id, lock=True)
-    received = uploads.receive_chunk(
-        session, get_storage(), get_settings(), take, seq, data, checksum, utcnow()
-    )
+    received = uploads.receive_chunk(session, storage, settings, take, seq, chunk, checksum, utcnow())
     return JSONResponse({"received": received})
 
 
@@ -302,9 +305,11 @@ def _submitted(take: Take) -> Submitted:
 
 
 @router.post("/api/takes/{take_id}/finish")
-def finish_upload(session: SessionDep, user: CurrentUser, take_id: RowId, body: FinishUpload) -> Submitted:
+def finish_upload(
+    session: SessionDep, storage: StorageDep, user: CurrentUser, take_id: RowId, body: FinishUpload
+) -> Submitted:
     take = takes.get_take(session, user, take_id)
-    uploads.finish_upload(get_storage(), take, body.chunks, body.media_type, utcnow(), body.interrupted)
+    uploads.finish_upload(storage, take, body.chunks, body.media_type, utcnow(), body.interrupted)
     return _submitted(take)
 
 
@@ -343,19 +348,20 @@ def retry_take(session: SessionDep, user: CurrentUser, session_id: RowId, take_i
 
 
 @router.get("/media/takes/{take_id}/poster")
-def poster(session: SessionDep, user: CurrentUser, take_id: RowId) -> Response:
+def poster(session: SessionDep, storage: StorageDep, user: CurrentUser, take_id: RowId) -> Response:
     take = takes.get_take(session, user, take_id)
-    jpeg = get_storage().read_poster(take.media_key)
+    jpeg = storage.read_poster(take.media_key)
     if jpeg is None:
         raise NotFound("This answer has no poster frame.")
     return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
 
 
 @router.get("/media/takes/{take_id}")
-def recording(request: Request, session: SessionDep, user: CurrentUser, take_id: RowId) -> Response:
+def recording(
+    request: Request, session: SessionDep, storage: StorageDep, user: CurrentUser, take_id: RowId
+) -> Response:
     """The recording, to its owner only (practice answers are private), in byte ranges for seeking."""
     take = takes.get_take(session, user, take_id)
-    storage = get_storage()
     size = storage.recording_size(take.media_key, take.media_type) if take.media_type else None
     if take.media_type is None or size is None:
         raise NotFound("This answer has no recording.")

@@ -46,6 +46,7 @@ from app.scoring.schemas import ScoringInput, WordTiming
 from app.scoring.service import Scorer, build_scorer
 
 log = logging.getLogger(__name__)
+FRAME_EVERY_SECONDS = 1.0  # video analysis samples one frame per second of recording
 T = TypeVar("T")
 
 
@@ -151,20 +152,22 @@ def analyse_step(take_id: int) -> None:
         take = _take(session, take_id)
         video = take.mode == AnswerMode.video
         key, media_type, allowed = take.media_key, take.media_type or "video/webm", _allowed_seconds(take)
-    data: dict[str, Any] = {"frames_sampled": 0, "notes": ["This answer has no video."]}
+    observed: dict[str, Any] = {"frames_sampled": 0, "notes": ["This answer has no video."]}
     poster = None
     if video:
         with get_storage().recording_file(key, media_type) as path:
-            analysis: VideoAnalysis = _isolated("Video analysis", take_id, analyse_video, path, 1.0, allowed)
+            analysis: VideoAnalysis = _isolated(
+                "Video analysis", take_id, analyse_video, path, FRAME_EVERY_SECONDS, allowed
+            )
         poster = analysis.poster_jpeg
-        data = analysis.model_dump(exclude={"poster_jpeg"})
+        observed = analysis.model_dump(exclude={"poster_jpeg"})
     if poster:
         get_storage().write_poster(key, poster)
     with get_sessionmaker().begin() as session:
         take = _take(session, take_id)
         if take.state != TakeState.transcribed:
             return
-        session.add(TakeVideoReport(take_id=take_id, data=data, has_poster=bool(poster)))
+        session.add(TakeVideoReport(take_id=take_id, analysis=observed, has_poster=bool(poster)))
         lifecycle.advance(take, TakeState.analysed)
 
 

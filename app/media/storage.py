@@ -12,6 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends
 
 from app.config import get_settings
 from app.media.recording import write_duration
@@ -116,3 +119,10 @@ def _write_atomically(path: Path, data: bytes) -> None:
 @lru_cache
 def get_storage() -> MediaStorage:
     return MediaStorage(get_settings().resolved_media_dir())
+
+
+async def _storage_dependency() -> MediaStorage:
+    return get_storage()  # async: resolved on the event loop, without a thread hop per request
+
+
+StorageDep = Annotated[MediaStorage, Depends(_storage_dependency)]

@@ -82,7 +82,7 @@ def test_a_recorded_answer_is_transcribed_analysed_and_scored(db: Session, recor
     assert "out of sync" in transcript.text.lower() and transcript.words
     assert transcript.words[-1]["end"] <= (db.get(Take, take_id).duration_seconds or 0) + 0.01  # type: ignore[union-attr]
     video = db.scalars(select(TakeVideoReport).where(TakeVideoReport.take_id == take_id)).one()
-    assert video.data["face_visible_share"] > 0.8 and video.has_poster
+    assert video.analysis["face_visible_share"] > 0.8 and video.has_poster
     assert (get_storage().read_poster(db.get(Take, take_id).media_key) or b"")[:2] == b"\xff\xd8"  # type: ignore[union-attr]
     score = db.scalars(select(TakeScore).where(TakeScore.take_id == take_id)).one()
     assert score.scorer == "rubric" and not score.fallback
@@ -98,7 +98,7 @@ def test_a_typed_answer_skips_speech_and_video(db: Session) -> None:
     assert pipeline.process_take(take_id) == TakeState.scored
     assert db.scalars(select(TakeTranscript.model).where(TakeTranscript.take_id == take_id)).one() == "typed"
     video = db.scalars(select(TakeVideoReport).where(TakeVideoReport.take_id == take_id)).one()
-    assert video.data["notes"] == ["This answer has no video."]
+    assert video.analysis["notes"] == ["This answer has no video."]
 
 
 def test_a_corrupt_recording_needs_attention_and_the_others_still_finish(
