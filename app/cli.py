@@ -21,7 +21,7 @@ from app.media.cli import register as register_media_commands
 from app.models import Role
 from app.models.base import utcnow
 from app.paths import QUESTION_BANK_DIR
-from app.questions import service as questions
+from app.questions import sync
 from app.questions.bank_files import BankFiles, coverage_summary, load_bank
 from app.scoring.batch import score_batch, score_one
 from app.scoring.consistency import inconsistencies
@@ -70,7 +70,7 @@ def serve(
     settings.resolved_secret_key()  # created once here, before any web process reads it
     migrate.upgrade(settings.resolved_database_url())
     with get_sessionmaker().begin() as session:
-        if questions.bank_is_empty(session):
+        if sync.bank_is_empty(session):
             _load_bank(session, settings.question_bank_dir)
     get_engine().dispose()  # web processes open their own connections
     consumer, reconciler = None, None
@@ -208,7 +208,7 @@ def _read_bank(directory: Path) -> BankFiles:
 
 
 def _load_bank(session: Session, directory: Path) -> None:
-    report = questions.sync_bank(session, _read_bank(directory))
+    report = sync.sync_bank(session, _read_bank(directory))
     typer.echo(f"loaded the question bank from {directory}: {len(report.added)} questions")
 
 
@@ -238,7 +238,7 @@ def questions_sync(
     """Make the database's bank match the files and print what changed (and any drift)."""
     bank = _read_bank(directory)
     with get_sessionmaker()() as session:
-        report = questions.sync_bank(session, bank, force=force)
+        report = sync.sync_bank(session, bank, force=force)
         if dry_run:
             session.rollback()
         else:
@@ -253,7 +253,7 @@ def questions_sync(
 def questions_export(directory: BankDir) -> None:
     """Write the database's bank to files; syncing them back changes nothing."""
     with get_sessionmaker().begin() as session:
-        count = questions.export_bank(session, directory)
+        count = sync.export_bank(session, directory)
     typer.echo(f"exported {count} questions to {directory}")
 
 

@@ -4,8 +4,9 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
+from fastapi import Depends
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -111,3 +112,10 @@ def _create_exclusively(path: Path, content: str) -> None:
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+async def _settings_dependency() -> Settings:
+    return get_settings()  # async: resolved on the event loop, without a thread hop per request
+
+
+SettingsDep = Annotated[Settings, Depends(_settings_dependency)]

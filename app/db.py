@@ -6,7 +6,8 @@ so threads blocked on a lock can never starve the request that holds it. On SQLi
 only read open a deferred transaction (WAL readers never wait); only requests that write take
 the write lock, one request at a time per process."""
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -15,17 +16,19 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from app.config import get_settings
 from app.limits import LoopSemaphore
 
+log = logging.getLogger(__name__)
 READ_METHODS = frozenset({"GET", "HEAD"})
 REQUEST_SLOTS = 16  # requests holding a connection at once, per process
 POOL_SIZE = REQUEST_SLOTS + 5  # + SQLite's writer, the in-process job threads and the reconciler
 READ_ONLY = "coach_read_only"
 WRITES = "coach_writes_on_get"
+AFTER_COMMIT = "coach_after_commit"
 
 
 def writes_on_get(endpoint: Any) -> Any:
@@ -89,6 +92,48 @@ def _read_only_engine(engine: Engine) -> Engine:
 def _refuse_writes_when_read_only(session: Session, _context: Any, _instances: Any) -> None:
     if session.info.get(READ_ONLY) and (session.new or session.dirty or session.deleted):
         raise RuntimeError("a read-only request tried to write; make the route a POST")
+
+
+# --- work that waits for the commit -------------------------------------------------------------
+
+
+def after_commit(db: Session, action: Callable[[], None]) -> None:
+    """Run `action` once `db`'s outermost transaction commits; drop it if the transaction, or
+    the savepoint it was registered in, rolls back. Queued jobs go through here, so a worker is
+    never sent a row it cannot see yet, nor one that was never committed."""
+    registered_in = db.get_nested_transaction() or db.get_transaction()
+    db.info.setdefault(AFTER_COMMIT, []).append((registered_in, action))
+
+
+@event.listens_for(CoachSession, "after_commit")
+def _run_after_commit(db: Session) -> None:
+    if db.in_nested_transaction():
+        return  # a savepoint was released: the outer transaction may still roll back
+    for _transaction, action in db.info.pop(AFTER_COMMIT, []):
+        try:
+            action()
+        except Exception:  # the rows are committed; the reconciler finds work whose message was lost
+            log.exception("work registered to run after a commit failed")
+
+
+@event.listens_for(CoachSession, "after_soft_rollback")
+def _drop_rolled_back(db: Session, rolled_back: SessionTransaction) -> None:
+    pending = db.info.get(AFTER_COMMIT, [])
+    pending[:] = [(t, action) for t, action in pending if not _within(t, rolled_back)]
+
+
+@event.listens_for(CoachSession, "after_transaction_end")
+def _drop_uncommitted(db: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # ended without committing (closed): nothing may run
+        db.info.pop(AFTER_COMMIT, None)
+
+
+def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 @lru_cache

@@ -9,7 +9,7 @@ from app.accounts import routes as accounts
 from app.accounts.csrf import CSRFMiddleware
 from app.config import get_settings
 from app.interviews import routes as interviews
-from app.interviews.service import CHUNK_LIMIT_BYTES
+from app.interviews.uploads import CHUNK_LIMIT_BYTES
 from app.limits import BodyLimitMiddleware, LargerBody
 from app.paths import STATIC_DIR
 from app.questions import routes as questions

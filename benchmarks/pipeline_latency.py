@@ -30,7 +30,7 @@ from app.jobs.registry import create_consumer  # noqa: E402
 from app.models import AnswerMode, SessionKind, Take, TakeState, User  # noqa: E402
 from app.models.base import utcnow  # noqa: E402
 from app.paths import QUESTION_BANK_DIR  # noqa: E402
-from app.questions import service as questions  # noqa: E402
+from app.questions import sync  # noqa: E402
 from app.questions.bank_files import load_bank  # noqa: E402
 from tests.factories import create_user, submit_recording  # noqa: E402
 from tests.media.media_files import face_frame, speak, wav_seconds, write_video  # noqa: E402
@@ -69,7 +69,7 @@ def main() -> int:
     migrate.upgrade(os.environ["COACH_DATABASE_URL"])
     data = recording()
     with get_sessionmaker().begin() as session:
-        questions.sync_bank(session, load_bank(QUESTION_BANK_DIR))
+        sync.sync_bank(session, load_bank(QUESTION_BANK_DIR))
         user = create_user(session)
         interviews.give_consent(session, user, utcnow())
         request = interviews.SessionRequest(SessionKind.mock, AnswerMode.video)

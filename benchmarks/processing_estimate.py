@@ -23,12 +23,13 @@ from app import migrate
 from app.config import get_settings
 from app.db import get_sessionmaker
 from app.interviews import service as interviews
+from app.interviews import takes
 from app.interviews.processing import STAGES, measured_speeds, processing, recording_seconds, stage_seconds
 from app.jobs import pipeline
 from app.models import AnswerMode, SessionKind, Take
 from app.models.base import utcnow
 from app.paths import QUESTION_BANK_DIR
-from app.questions import service as questions
+from app.questions import sync
 from app.questions.bank_files import load_bank
 from tests.factories import create_user, submit_recording
 
@@ -52,9 +53,9 @@ def new_take(mode: AnswerMode, data: bytes) -> int:
             session, user, interviews.start_session(session, user, request, get_settings(), utcnow()).id
         )
         if mode == AnswerMode.typed:
-            take = interviews.begin_take(session, user, interview, 1, utcnow())
-            interviews.start_answer(take, utcnow())
-            return interviews.submit_typed(take, TYPED, utcnow()).id
+            take = takes.begin_take(session, user, interview, 1, utcnow())
+            takes.start_answer(take, utcnow())
+            return takes.submit_typed(take, TYPED, utcnow()).id
         take = submit_recording(session, user, interview, 1, data)
         # submitted in one go here: give the take the 60 s the server would have timed
         take.answer_started_at, take.ended_at = utcnow() - timedelta(seconds=60), utcnow()
@@ -82,7 +83,7 @@ def run(mode: AnswerMode, data: bytes) -> None:
 def main() -> int:
     migrate.upgrade(os.environ["COACH_DATABASE_URL"])
     with get_sessionmaker().begin() as session:
-        questions.sync_bank(session, load_bank(QUESTION_BANK_DIR))
+        sync.sync_bank(session, load_bank(QUESTION_BANK_DIR))
     data = recording()
     for mode in (AnswerMode.video, AnswerMode.video, AnswerMode.audio, AnswerMode.typed):
         run(mode, data)

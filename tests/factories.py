@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 from app.accounts.service import hash_password
 from app.config import get_settings
 from app.interviews import service as interviews
+from app.interviews import takes, uploads
+from app.media.storage import MediaStorage, get_storage
 from app.models import InterviewSession, Question, QuestionStatus, Role, Take, User
 from app.models.base import utcnow
 from app.paths import QUESTION_BANK_DIR
 from app.questions import service as questions
-from app.storage import MediaStorage, get_storage
 
 PASSWORD = "correct horse battery"
 _PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: argon2 is slow on purpose
@@ -86,9 +87,7 @@ def submit_recording(
 ) -> Take:
     """Record and upload a whole answer in one chunk, as the browser would in several."""
     storage = storage or get_storage()
-    take = interviews.begin_take(session, user, interview, position, utcnow())
-    interviews.start_answer(take, utcnow())
-    interviews.receive_chunk(
-        session, storage, get_settings(), take, 0, data, hashlib.sha256(data).hexdigest()
-    )
-    return interviews.finish_upload(storage, take, 1, "video/webm", utcnow())
+    take = takes.begin_take(session, user, interview, position, utcnow())
+    takes.start_answer(take, utcnow())
+    uploads.receive_chunk(session, storage, get_settings(), take, 0, data, hashlib.sha256(data).hexdigest())
+    return uploads.finish_upload(storage, take, 1, "video/webm", utcnow())

@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 from app.accounts import service as accounts
 from app.config import get_settings
 from app.interviews import service as interviews
+from app.interviews import takes
+from app.media.storage import get_storage
 from app.models import AnswerMode, QuestionStatus, Role, SessionKind, User
 from app.models.base import Base, utcnow
 from app.paths import QUESTION_BANK_DIR
 from app.questions import service
 from app.questions.editor_form import form_from_content
-from app.storage import get_storage
 from tests.authz import (
     ACTORS,
     LOGIN,
@@ -191,9 +192,9 @@ def _candidate_session(db: Session, user: User) -> tuple[int, int, int]:
         db, user, interviews.start_session(db, user, request, get_settings(), utcnow()).id
     )
     finished = submit_recording(db, user, interview, 1, WEBM_START)
-    get_storage().poster_path(finished.media_key).write_bytes(b"\xff\xd8\xff\xe0 a poster frame")
-    recording = interviews.begin_take(db, user, interview, 1, utcnow(), retake=True)
-    interviews.start_answer(recording, utcnow())
+    get_storage().write_poster(finished.media_key, b"\xff\xd8\xff\xe0 a poster frame")
+    recording = takes.begin_take(db, user, interview, 1, utcnow(), retake=True)
+    takes.start_answer(recording, utcnow())
     db.flush()
     return interview.id, finished.id, recording.id
 

@@ -13,7 +13,7 @@ from app.cli import cli
 from app.errors import Conflict
 from app.models import Question, QuestionStatus, QuestionVersion, Role, VersionOrigin
 from app.paths import QUESTION_BANK_DIR
-from app.questions import service
+from app.questions import service, sync
 from app.questions.bank_files import load_bank
 from tests.factories import create_user
 
@@ -78,23 +78,23 @@ def test_validate_accepts_the_shipped_bank() -> None:
 def test_sync_adds_then_export_and_sync_again_changes_nothing(
     db: Session, bank_dir: Path, tmp_path: Path
 ) -> None:
-    first = service.sync_bank(db, load_bank(bank_dir))
+    first = sync.sync_bank(db, load_bank(bank_dir))
     assert sorted(first.added) == sorted(SAMPLE)
     assert all(q.status == QuestionStatus.published for q in db.scalars(select(Question)))
-    assert service.export_bank(db, tmp_path / "exported") == 3
-    again = service.sync_bank(db, load_bank(tmp_path / "exported"))
+    assert sync.export_bank(db, tmp_path / "exported") == 3
+    again = sync.sync_bank(db, load_bank(tmp_path / "exported"))
     assert again.changes == 0 and again.drift == [] and again.unchanged == 3
-    service.export_bank(db, tmp_path / "twice")
+    sync.export_bank(db, tmp_path / "twice")
     for path in (tmp_path / "exported").rglob("*.yaml"):
         assert path.read_text() == (tmp_path / "twice" / path.relative_to(tmp_path / "exported")).read_text()
 
 
 def test_a_changed_file_makes_a_new_version_and_keeps_the_old_one(db: Session, bank_dir: Path) -> None:
-    service.sync_bank(db, load_bank(bank_dir))
+    sync.sync_bank(db, load_bank(bank_dir))
     path = bank_dir / "questions" / "sync-interval.yaml"
     original = read(path)
     write(path, edited(original, title="How often do Argo CD and Flux look at Git?"))
-    report = service.sync_bank(db, load_bank(bank_dir))
+    report = sync.sync_bank(db, load_bank(bank_dir))
     assert report.changed == ["sync-interval (version 1 -> 2)"]
     question = service.get_question(db, "sync-interval")
     assert question.title == "How often do Argo CD and Flux look at Git?"
@@ -105,18 +105,18 @@ def test_a_changed_file_makes_a_new_version_and_keeps_the_old_one(db: Session, b
 
 def test_an_edit_made_in_the_editor_is_reported_as_drift_not_overwritten(db: Session, bank_dir: Path) -> None:
     editor = create_user(db, Role.editor)
-    service.sync_bank(db, load_bank(bank_dir))
+    sync.sync_bank(db, load_bank(bank_dir))
     path = bank_dir / "questions" / "drift-manual-edit.yaml"
     content = read(path)
     service.save_question(db, "drift-manual-edit", edited(content, title="Edited in the UI"), editor)
     write(path, edited(content, title="Edited in the files"))
 
-    report = service.sync_bank(db, load_bank(bank_dir))
+    report = sync.sync_bank(db, load_bank(bank_dir))
     assert report.changed == []
     assert len(report.drift) == 1 and report.drift[0].startswith("drift-manual-edit: edited in the editor")
     assert service.get_question(db, "drift-manual-edit").title == "Edited in the UI"
 
-    forced = service.sync_bank(db, load_bank(bank_dir), force=True)
+    forced = sync.sync_bank(db, load_bank(bank_dir), force=True)
     assert forced.changed == ["drift-manual-edit (version 2 -> 3)"]
     assert service.get_question(db, "drift-manual-edit").title == "Edited in the files"
 
@@ -125,7 +125,7 @@ def test_a_question_made_in_the_editor_is_drift_until_exported(
     db: Session, bank_dir: Path, tmp_path: Path
 ) -> None:
     editor = create_user(db, Role.editor)
-    service.sync_bank(db, load_bank(bank_dir))
+    sync.sync_bank(db, load_bank(bank_dir))
     new = edited(
         read(bank_dir / "questions" / "sync-interval.yaml"),
         id="webhooks-vs-polling",
@@ -133,27 +133,27 @@ def test_a_question_made_in_the_editor_is_drift_until_exported(
     )
     created = service.create_question(db, new, editor)
     assert created.status == QuestionStatus.draft
-    report = service.sync_bank(db, load_bank(bank_dir))
+    report = sync.sync_bank(db, load_bank(bank_dir))
     assert report.drift == [
         "webhooks-vs-polling: exists only in the database (made in the editor); export it or retire it."
     ]
     assert service.get_question(db, "webhooks-vs-polling").retired_at is None
 
-    service.export_bank(db, tmp_path / "exported")
-    assert service.sync_bank(db, load_bank(tmp_path / "exported")).drift == []
+    sync.export_bank(db, tmp_path / "exported")
+    assert sync.sync_bank(db, load_bank(tmp_path / "exported")).drift == []
 
 
 def test_a_removed_file_retires_the_question_and_its_return_restores_it(db: Session, bank_dir: Path) -> None:
-    service.sync_bank(db, load_bank(bank_dir))
+    sync.sync_bank(db, load_bank(bank_dir))
     path = bank_dir / "questions" / "gitops-vs-cicd.yaml"
     saved = path.read_text()
     path.unlink()
-    assert service.sync_bank(db, load_bank(bank_dir)).retired == ["gitops-vs-cicd"]
+    assert sync.sync_bank(db, load_bank(bank_dir)).retired == ["gitops-vs-cicd"]
     question = service.get_question(db, "gitops-vs-cicd")
     assert question.retired_at is not None and not question.visible_to_candidates
     assert len(service.versions(db, question)) == 1  # history is kept
     path.write_text(saved)
-    assert service.sync_bank(db, load_bank(bank_dir)).restored == ["gitops-vs-cicd"]
+    assert sync.sync_bank(db, load_bank(bank_dir)).restored == ["gitops-vs-cicd"]
 
 
 def test_sync_dry_run_prints_the_diff_and_changes_nothing(db: Session, bank_dir: Path) -> None:
@@ -178,7 +178,7 @@ def test_saving_unchanged_content_makes_no_version_and_versions_are_immutable(
     db: Session, bank_dir: Path
 ) -> None:
     editor = create_user(db, Role.editor)
-    service.sync_bank(db, load_bank(bank_dir))
+    sync.sync_bank(db, load_bank(bank_dir))
     content = read(bank_dir / "questions" / "sync-interval.yaml")
     assert service.save_question(db, "sync-interval", content, editor) is None
     version = service.save_question(db, "sync-interval", edited(content, prep_seconds=45), editor)
@@ -195,7 +195,7 @@ def test_saving_unchanged_content_makes_no_version_and_versions_are_immutable(
 
 
 def test_retired_questions_cannot_be_published_until_restored(db: Session, bank_dir: Path) -> None:
-    service.sync_bank(db, load_bank(bank_dir))
+    sync.sync_bank(db, load_bank(bank_dir))
     service.retire(db, "sync-interval")
     with pytest.raises(Conflict):
         service.set_status(db, "sync-interval", QuestionStatus.published)

@@ -16,7 +16,7 @@ from app.accounts.deps import (
     NewPasswordHash,
     OptionalUser,
 )
-from app.config import get_settings
+from app.config import Settings, SettingsDep
 from app.db import SessionDep
 from app.errors import AppError
 from app.models import Role, User
@@ -47,8 +47,10 @@ def _signed_in(request: Request, response: Response, new: service.NewSession) ->
     return response
 
 
-def _start(request: Request, session: SessionDep, user: User, target: str, notice: str) -> Response:
-    new = service.start_session(session, user, get_settings(), request.headers.get("user-agent", ""))
+def _start(
+    request: Request, session: SessionDep, settings: Settings, user: User, target: str, notice: str
+) -> Response:
+    new = service.start_session(session, user, settings, request.headers.get("user-agent", ""))
     return _signed_in(request, redirect(target, notice), new)
 
 
@@ -64,6 +66,7 @@ def signup(
     request: Request,
     password_hash: NewPasswordHash,  # first: hashed before the transaction opens
     session: SessionDep,
+    settings: SettingsDep,
     email: Annotated[str, Form()],
     display_name: Annotated[str, Form()],
     password: Annotated[str, Form()],
@@ -75,14 +78,14 @@ def signup(
             password=password,
             display_name=display_name,
             address=client_address(request),
-            settings=get_settings(),
+            settings=settings,
             password_hash=password_hash,
         )
     except AppError as error:
         form = {"email": email, "display_name": display_name}
         message = SIGN_UP_REFUSED if isinstance(error, service.EmailTaken) else error.message
         return render(request, "accounts/signup.html", {"form": form, "error": message}, error.status_code)
-    return _start(request, session, user, "/", "signed-up")
+    return _start(request, session, settings, user, "/", "signed-up")
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -100,6 +103,7 @@ def login(
     request: Request,
     checked: CheckedPassword,  # first: verified before the transaction opens
     session: SessionDep,
+    settings: SettingsDep,
     email: Annotated[str, Form()],
     password: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/",
@@ -107,13 +111,13 @@ def login(
     address = client_address(request)
     try:
         user = service.authenticate(
-            session, email=email, password=password, address=address, settings=get_settings(), checked=checked
+            session, email=email, password=password, address=address, settings=settings, checked=checked
         )
     except AppError as error:
         # Rendered, not raised: the failed attempt must be committed to count towards the limit.
         context = {"next": safe_next(next), "email": email, "error": error.message}
         return render(request, "accounts/login.html", context, error.status_code)
-    return _start(request, session, user, safe_next(next), "signed-in")
+    return _start(request, session, settings, user, safe_next(next), "signed-in")
 
 
 @router.post("/logout")
@@ -136,6 +140,7 @@ def account(request: Request, user: CurrentUser) -> Response:
 def change_password(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     user: CurrentUser,
     current_password: Annotated[str, Form()],
     new_password: Annotated[str, Form()],
@@ -147,11 +152,11 @@ def change_password(
             current=current_password,
             new=new_password,
             address=client_address(request),
-            settings=get_settings(),
+            settings=settings,
         )
     except AppError as error:
         return render(request, "accounts/account.html", {"error": error.message}, error.status_code)
-    return _start(request, session, user, "/account", "password-changed")
+    return _start(request, session, settings, user, "/account", "password-changed")
 
 
 # --- password-reset links ---------------------------------------------------------------------
@@ -168,14 +173,18 @@ def reset_form(request: Request, session: SessionDep, token: str) -> Response:
 
 @router.post("/reset/{token}")
 def reset_password(
-    request: Request, session: SessionDep, token: str, new_password: Annotated[str, Form()]
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    token: str,
+    new_password: Annotated[str, Form()],
 ) -> Response:
     try:
         user = service.reset_password(session, token, new_password, utcnow())
     except AppError as error:
         context = {"who": _link_user(session, token), "token": token, "error": error.message}
         return _no_store(render(request, "accounts/reset.html", context, error.status_code))
-    return _start(request, session, user, "/", "password-reset")
+    return _start(request, session, settings, user, "/", "password-reset")
 
 
 def _link_user(session: SessionDep, token: str) -> User | None:

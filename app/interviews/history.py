@@ -15,8 +15,6 @@ from app.models import (
     User,
 )
 
-ANSWERED = (TakeState.uploaded, TakeState.transcribed, TakeState.analysed, TakeState.scored)
-
 
 def answered_question_ids(session: Session, user: User) -> set[int]:
     """The questions (any version) this user has submitted an answer to."""
@@ -25,7 +23,7 @@ def answered_question_ids(session: Session, user: User) -> set[int]:
         .join(SessionQuestion, SessionQuestion.question_version_id == QuestionVersion.id)
         .join(InterviewSession, SessionQuestion.session_id == InterviewSession.id)
         .join(Take, Take.session_question_id == SessionQuestion.id)
-        .where(InterviewSession.user_id == user.id, Take.state.in_(ANSWERED))
+        .where(InterviewSession.user_id == user.id, Take.state.in_(TakeState.answered_states()))
         .distinct()
     )
     return set(session.scalars(answered))

@@ -28,6 +28,7 @@ STAGES: dict[TakeState, str] = {
 ROUND_TO_SECONDS = 5
 RECENT_ANSWERS = 20  # how many recent answers the speeds are measured from
 PLAUSIBLE_STAGE_SECONDS = 600  # longer gaps are retries or corrections, not one run of a stage
+OVERDUE_FACTOR, OVERDUE_MARGIN_SECONDS = 2, 10  # past this many times the estimate (plus margin): overdue
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def processing(take: Take, now: datetime, speeds: StageSpeeds) -> Processing | N
     elapsed = (now - take.ended_at).total_seconds() if take.ended_at else 0.0
     in_this_stage = max(0.0, elapsed - sum(costs[:current]))
     left = max(1.0, sum(costs[current:]) - in_this_stage)
-    overdue = elapsed > 2 * sum(costs) + 10
+    overdue = elapsed > OVERDUE_FACTOR * sum(costs) + OVERDUE_MARGIN_SECONDS
     return Processing(STAGES[take.state], _round_up(left), overdue)
 
 

@@ -4,15 +4,15 @@ import re
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Form, Header, Path, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi import APIRouter, Depends, Form, Header, Path, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from app.accounts.deps import SESSION_COOKIE, CurrentUser
-from app.config import get_settings
+from app.config import SettingsDep
 from app.db import SessionDep, writes_on_get
 from app.errors import InvalidInput, NotAuthenticated, NotFound
-from app.interviews import history, service
+from app.interviews import history, service, takes, uploads
 from app.interviews.processing import measured_speeds, processing, seconds_left
 from app.interviews.schemas import (
     BeginTake,
@@ -24,14 +24,14 @@ from app.interviews.schemas import (
     TakeStatus,
     TypedAnswer,
 )
-from app.jobs.queue import enqueue
 from app.limits import read_body
 from app.markdown import render_markdown
+from app.media.storage import StorageDep
+from app.media.streaming import recording_response
 from app.models import AnswerMode, InterviewSession, SessionKind, Take, User
 from app.models.base import utcnow
 from app.questions import service as questions
 from app.questions.schemas import CATEGORIES
-from app.storage import get_storage
 from app.web import RowId, redirect, render, safe_next
 
 router = APIRouter()
@@ -81,6 +81,7 @@ def practice_page(request: Request, session: SessionDep, user: CurrentUser, ques
 @router.post("/sessions")
 def create_session(
     session: SessionDep,
+    settings: SettingsDep,
     user: CurrentUser,
     kind: Annotated[SessionKind, Form()],
     mode: Annotated[AnswerMode, Form()],
@@ -90,7 +91,7 @@ def create_session(
     question: Annotated[str, Form()] = "",
 ) -> Response:
     wanted = service.SessionRequest(kind, mode, category, difficulty, count, question)
-    interview = service.start_session(session, user, wanted, get_settings(), utcnow())
+    interview = service.start_session(session, user, wanted, settings, utcnow())
     first = f"/sessions/{interview.id}/questions/1"
     return redirect(first if mode == AnswerMode.typed else f"/sessions/{interview.id}/check")
 
@@ -113,8 +114,10 @@ def session_page(request: Request, session: SessionDep, user: CurrentUser, sessi
 
 
 @router.post("/sessions/{session_id}/delete")
-def delete_session(session: SessionDep, user: CurrentUser, session_id: RowId) -> Response:
-    service.delete_session(session, get_storage(), user, session_id)
+def delete_session(
+    session: SessionDep, storage: StorageDep, user: CurrentUser, session_id: RowId
+) -> Response:
+    service.delete_session(session, storage, user, session_id)
     return redirect("/sessions", "session-deleted")
 
 
@@ -159,7 +162,7 @@ def choose_take(
     position: Position,
     take_id: Annotated[int, Form(ge=1, le=2**63 - 1)],
 ) -> Response:
-    service.choose_take(service.get_session(session, user, session_id), position, take_id)
+    takes.choose_take(service.get_session(session, user, session_id), position, take_id)
     return redirect(f"/sessions/{session_id}", "take-chosen")
 
 
@@ -178,9 +181,9 @@ ChunkBody = Annotated[bytes, Depends(_chunk_body)]
 
 
 def _question_status(interview: InterviewSession, position: int) -> QuestionStatus:
-    state = service.question_state(interview, position, utcnow())
+    state = takes.question_state(interview, position, utcnow())
     question = service.session_question(interview, position)
-    submitted = [t for t in question.takes if t.state in service.FINISHED]
+    submitted = [t for t in question.takes if t.state.submitted]
     return QuestionStatus(
         phase=state.phase,
         position=position,
@@ -212,7 +215,7 @@ def skip_question(
     session: SessionDep, user: CurrentUser, session_id: RowId, position: Position
 ) -> QuestionStatus:
     interview = service.get_session(session, user, session_id)
-    service.skip_question(interview, position, utcnow())
+    takes.skip_question(interview, position, utcnow())
     return _question_status(interview, position)
 
 
@@ -221,13 +224,13 @@ def keep_take(
     session: SessionDep, user: CurrentUser, session_id: RowId, position: Position, body: KeepTake
 ) -> QuestionStatus:
     interview = service.get_session(session, user, session_id)
-    service.choose_take(interview, position, body.take_id)
+    takes.choose_take(interview, position, body.take_id)
     return _question_status(interview, position)
 
 
 def _status(interview_take: Take) -> TakeStatus:
     question = interview_take.session_question
-    prep, answer = service.limits(question)
+    prep, answer = takes.limits(question)
     return TakeStatus(
         take_id=interview_take.id,
         number=interview_take.number,
@@ -237,11 +240,11 @@ def _status(interview_take: Take) -> TakeStatus:
         answer_seconds=answer,
         prep_started_at=interview_take.prep_started_at,
         answer_started_at=interview_take.answer_started_at,
-        deadline=service.deadline(interview_take),
+        deadline=takes.deadline(interview_take),
         server_now=utcnow(),
-        received=service.received(interview_take),
-        takes_left=service.takes_left(question.session, question),
-        grace_seconds=service.GRACE_SECONDS,
+        received=uploads.received(interview_take),
+        takes_left=takes.takes_left(question.session, question),
+        grace_seconds=takes.GRACE_SECONDS,
     )
 
 
@@ -255,42 +258,42 @@ def begin_take(
 ) -> TakeStatus:
     interview = service.get_session(session, user, session_id)
     retake = body is not None and body.retake
-    take = service.begin_take(session, user, interview, position, utcnow(), retake=retake)
-    return _status(service.get_take(session, user, take.id))
+    take = takes.begin_take(session, user, interview, position, utcnow(), retake=retake)
+    return _status(takes.get_take(session, user, take.id))
 
 
 @router.get("/api/takes/{take_id}")
 def take_status(session: SessionDep, user: CurrentUser, take_id: RowId) -> TakeStatus:
-    return _status(service.get_take(session, user, take_id))
+    return _status(takes.get_take(session, user, take_id))
 
 
 @router.post("/api/takes/{take_id}/start")
 def start_answer(session: SessionDep, user: CurrentUser, take_id: RowId) -> TakeStatus:
-    take = service.get_take(session, user, take_id)
-    service.start_answer(take, utcnow())
+    take = takes.get_take(session, user, take_id)
+    takes.start_answer(take, utcnow())
     return _status(take)
 
 
 @router.put("/api/takes/{take_id}/chunks/{seq}")
 def upload_chunk(
-    data: ChunkBody,  # first: the body is read before the session dependency opens a transaction
+    chunk: ChunkBody,  # first: the body is read before the session dependency opens a transaction
     session: SessionDep,
+    storage: StorageDep,
+    settings: SettingsDep,
     user: CurrentUser,
     take_id: RowId,
-    seq: Annotated[int, Path(ge=0, lt=service.MAX_CHUNKS)],
+    seq: Annotated[int, Path(ge=0, lt=uploads.MAX_CHUNKS)],
     checksum: Annotated[str, Header(alias="X-Chunk-SHA256", pattern="^[0-9a-fA-F]{64}$")],
 ) -> JSONResponse:
-    take = service.get_take(session, user, take_id, lock=True)
-    received = service.receive_chunk(
-        session, get_storage(), get_settings(), take, seq, data, checksum, utcnow()
-    )
+    take = takes.get_take(session, user, take_id, lock=True)
+    received = uploads.receive_chunk(session, storage, settings, take, seq, chunk, checksum, utcnow())
     return JSONResponse({"received": received})
 
 
 @router.post("/api/takes/{take_id}/stop")
 def stop_answer(session: SessionDep, user: CurrentUser, take_id: RowId) -> TakeStatus:
-    take = service.get_take(session, user, take_id)
-    service.stop_answer(take, utcnow())
+    take = takes.get_take(session, user, take_id)
+    takes.stop_answer(take, utcnow())
     return _status(take)
 
 
@@ -303,26 +306,22 @@ def _submitted(take: Take) -> Submitted:
 
 @router.post("/api/takes/{take_id}/finish")
 def finish_upload(
-    session: SessionDep, user: CurrentUser, take_id: RowId, body: FinishUpload, background: BackgroundTasks
+    session: SessionDep, storage: StorageDep, user: CurrentUser, take_id: RowId, body: FinishUpload
 ) -> Submitted:
-    take = service.get_take(session, user, take_id)
-    service.finish_upload(get_storage(), take, body.chunks, body.media_type, utcnow(), body.interrupted)
-    background.add_task(enqueue, "process_take", take.id)  # runs after the commit
+    take = takes.get_take(session, user, take_id)
+    uploads.finish_upload(storage, take, body.chunks, body.media_type, utcnow(), body.interrupted)
     return _submitted(take)
 
 
 @router.post("/api/takes/{take_id}/typed")
-def submit_typed(
-    session: SessionDep, user: CurrentUser, take_id: RowId, body: TypedAnswer, background: BackgroundTasks
-) -> Submitted:
-    take = service.get_take(session, user, take_id)
-    service.submit_typed(take, body.text, utcnow())
-    background.add_task(enqueue, "process_take", take.id)
+def submit_typed(session: SessionDep, user: CurrentUser, take_id: RowId, body: TypedAnswer) -> Submitted:
+    take = takes.get_take(session, user, take_id)
+    takes.submit_typed(take, body.text, utcnow())
     return _submitted(take)
 
 
 def _session_take(session: Session, user: User, session_id: int, take_id: int) -> Take:
-    take = service.get_take(session, user, take_id)
+    take = takes.get_take(session, user, take_id)
     if take.session_question.session_id != session_id:
         raise NotFound("There is no such answer in this session.")
     return take
@@ -335,41 +334,38 @@ def correct_transcript(
     session_id: RowId,
     take_id: RowId,
     text: Annotated[str, Form(max_length=20_000)],
-    background: BackgroundTasks,
 ) -> Response:
     take = _session_take(session, user, session_id, take_id)
-    service.correct_transcript(session, take, text, utcnow())
-    background.add_task(enqueue, "process_take", take.id)
+    takes.correct_transcript(session, take, text, utcnow())
     return redirect(f"/sessions/{session_id}/answers/{take_id}", "transcript-corrected")
 
 
 @router.post("/sessions/{session_id}/answers/{take_id}/retry")
-def retry_take(
-    session: SessionDep, user: CurrentUser, session_id: RowId, take_id: RowId, background: BackgroundTasks
-) -> Response:
+def retry_take(session: SessionDep, user: CurrentUser, session_id: RowId, take_id: RowId) -> Response:
     take = _session_take(session, user, session_id, take_id)
-    service.retry_take(session, take, utcnow())
-    background.add_task(enqueue, "process_take", take.id)
+    takes.retry_take(session, take, utcnow())
     return redirect(f"/sessions/{session_id}/answers/{take_id}", "retrying")
 
 
 @router.get("/media/takes/{take_id}/poster")
-def poster(session: SessionDep, user: CurrentUser, take_id: RowId) -> FileResponse:
-    take = service.get_take(session, user, take_id)
-    path = get_storage().poster_path(take.media_key)
-    if not path.exists():
+def poster(session: SessionDep, storage: StorageDep, user: CurrentUser, take_id: RowId) -> Response:
+    take = takes.get_take(session, user, take_id)
+    jpeg = storage.read_poster(take.media_key)
+    if jpeg is None:
         raise NotFound("This answer has no poster frame.")
-    return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
+    return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
 
 
 @router.get("/media/takes/{take_id}")
-def recording(session: SessionDep, user: CurrentUser, take_id: RowId) -> FileResponse:
-    """The recording, to its owner only (practice answers are private)."""
-    take = service.get_take(session, user, take_id)
-    if take.media_type is None:
+def recording(
+    request: Request, session: SessionDep, storage: StorageDep, user: CurrentUser, take_id: RowId
+) -> Response:
+    """The recording, to its owner only (practice answers are private), in byte ranges for seeking."""
+    take = takes.get_take(session, user, take_id)
+    size = storage.recording_size(take.media_key, take.media_type) if take.media_type else None
+    if take.media_type is None or size is None:
         raise NotFound("This answer has no recording.")
-    path = get_storage().recording_path(take.media_key, take.media_type)
-    return FileResponse(path, media_type=take.media_type, headers={"Cache-Control": "private, no-store"})
+    return recording_response(storage, take.media_key, take.media_type, size, request.headers.get("range"))
 
 
 # --- a question's page ---------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from app.interviews.service import Phase
+from app.interviews.takes import Phase
 from app.models import AnswerMode, TakeState
 
 

@@ -6,10 +6,10 @@ from huey import crontab
 
 from app.config import get_settings
 from app.db import get_sessionmaker
-from app.interviews.service import abandon_stale_takes
+from app.interviews.takes import abandon_stale_takes
 from app.jobs.queue import huey
+from app.media.storage import get_storage
 from app.models.base import utcnow
-from app.storage import get_storage
 
 log = logging.getLogger(__name__)
 

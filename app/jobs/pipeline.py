@@ -19,11 +19,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.config import get_settings
 from app.db import get_sessionmaker
-from app.interviews.service import GRACE_SECONDS, limits
+from app.interviews import lifecycle
+from app.interviews.takes import GRACE_SECONDS, limits
 from app.jobs import media_process
 from app.jobs.media_process import Limits, StepFailed, WorkInterrupted
-from app.jobs.queue import enqueue, job
+from app.jobs.queue import enqueue_after_commit, job
 from app.media.errors import MediaError
+from app.media.storage import get_storage
 from app.media.transcription import Transcript, transcribe_recording
 from app.media.video import VideoAnalysis, analyse_video
 from app.models import (
@@ -42,10 +44,9 @@ from app.questions import service as questions
 from app.questions.schemas import QuestionFile
 from app.scoring.schemas import ScoringInput, WordTiming
 from app.scoring.service import Scorer, build_scorer
-from app.storage import get_storage
 
 log = logging.getLogger(__name__)
-IN_PROGRESS = (TakeState.uploaded, TakeState.transcribed, TakeState.analysed)
+FRAME_EVERY_SECONDS = 1.0  # video analysis samples one frame per second of recording
 T = TypeVar("T")
 
 
@@ -93,7 +94,7 @@ def claim(take_id: int, now: datetime) -> bool:
             update(Take)
             .where(
                 Take.id == take_id,
-                Take.state.in_(IN_PROGRESS),
+                Take.state.in_(TakeState.processing_states()),
                 or_(Take.claimed_until.is_(None), Take.claimed_until < now),
             )
             .values(claimed_until=now + lease)
@@ -114,15 +115,14 @@ def transcribe_step(take_id: int) -> None:
         take = _take(session, take_id)
         typed = take.mode == AnswerMode.typed
         glossary = list(take.session_question.question_version.content["glossary"])
-        path = (
-            None if typed else get_storage().recording_path(take.media_key, take.media_type or "video/webm")
-        )
+        key, media_type = take.media_key, take.media_type or "video/webm"
         typed_text, allowed = take.typed_text or "", _allowed_seconds(take)
     transcript = None
-    if path is not None:
-        transcript = _isolated(
-            "Transcription", take_id, transcribe_recording, get_settings(), path, glossary, allowed
-        )
+    if not typed:
+        with get_storage().recording_file(key, media_type) as path:
+            transcript = _isolated(
+                "Transcription", take_id, transcribe_recording, get_settings(), path, glossary, allowed
+            )
     with get_sessionmaker().begin() as session:
         take = _take(session, take_id)
         if take.state != TakeState.uploaded:
@@ -131,7 +131,7 @@ def transcribe_step(take_id: int) -> None:
         if transcript is not None:
             take.duration_seconds = transcript.duration_seconds
             take.overran = take.overran or transcript.ran_over
-        take.state = TakeState.transcribed
+        lifecycle.advance(take, TakeState.transcribed)
 
 
 def _transcript_row(take_id: int, transcript: Transcript | None, typed_text: str) -> TakeTranscript:
@@ -152,21 +152,23 @@ def analyse_step(take_id: int) -> None:
         take = _take(session, take_id)
         video = take.mode == AnswerMode.video
         key, media_type, allowed = take.media_key, take.media_type or "video/webm", _allowed_seconds(take)
-    data: dict[str, Any] = {"frames_sampled": 0, "notes": ["This answer has no video."]}
+    observed: dict[str, Any] = {"frames_sampled": 0, "notes": ["This answer has no video."]}
     poster = None
     if video:
-        path = get_storage().recording_path(key, media_type)
-        analysis: VideoAnalysis = _isolated("Video analysis", take_id, analyse_video, path, 1.0, allowed)
+        with get_storage().recording_file(key, media_type) as path:
+            analysis: VideoAnalysis = _isolated(
+                "Video analysis", take_id, analyse_video, path, FRAME_EVERY_SECONDS, allowed
+            )
         poster = analysis.poster_jpeg
-        data = analysis.model_dump(exclude={"poster_jpeg"})
+        observed = analysis.model_dump(exclude={"poster_jpeg"})
     if poster:
-        get_storage().poster_path(key).write_bytes(poster)
+        get_storage().write_poster(key, poster)
     with get_sessionmaker().begin() as session:
         take = _take(session, take_id)
         if take.state != TakeState.transcribed:
             return
-        session.add(TakeVideoReport(take_id=take_id, data=data, has_poster=bool(poster)))
-        take.state = TakeState.analysed
+        session.add(TakeVideoReport(take_id=take_id, analysis=observed, has_poster=bool(poster)))
+        lifecycle.advance(take, TakeState.analysed)
 
 
 def score_step(take_id: int) -> None:
@@ -198,7 +200,7 @@ def score_step(take_id: int) -> None:
             session.flush()
         values = {"report": report.model_dump(mode="json"), "overall": report.overall}
         session.add(TakeScore(take_id=take_id, scorer=report.scorer, fallback=report.fallback, **values))
-        take.state = TakeState.scored
+        lifecycle.advance(take, TakeState.scored)
 
 
 def _scorer() -> Scorer:
@@ -283,9 +285,9 @@ def _send_again_later(take_id: int) -> None:
 
 def _fail(take_id: int, reason: str) -> None:
     with get_sessionmaker().begin() as session:
-        session.execute(
-            update(Take).where(Take.id == take_id).values(state=TakeState.failed, failure_reason=reason)
-        )
+        take = session.get(Take, take_id)
+        if take is not None and take.state.processing:
+            lifecycle.fail(take, reason)
 
 
 def _record_attempt(take_id: int, error: Exception) -> TakeState:
@@ -297,10 +299,9 @@ def _record_attempt(take_id: int, error: Exception) -> TakeState:
             return TakeState.failed
         take.attempts += 1
         take.last_error = reason
-        if take.attempts >= get_settings().pipeline_max_attempts:
-            take.state = TakeState.failed
-            take.failure_reason = (
-                f"Processing failed {take.attempts} times ({reason}). Try again, or contact us."
+        if take.attempts >= get_settings().pipeline_max_attempts and take.state.processing:
+            lifecycle.fail(
+                take, f"Processing failed {take.attempts} times ({reason}). Try again, or contact us."
             )
         else:
             take.enqueued_at = None  # the reconciler sends it round again
@@ -318,7 +319,7 @@ def reconcile(now: datetime) -> list[int]:
         due = list(
             session.scalars(
                 select(Take.id).where(
-                    Take.state.in_(IN_PROGRESS),
+                    Take.state.in_(TakeState.processing_states()),
                     or_(Take.claimed_until.is_(None), Take.claimed_until < now),
                     or_(Take.enqueued_at.is_(None), Take.enqueued_at < now - lease),
                 )
@@ -326,8 +327,8 @@ def reconcile(now: datetime) -> list[int]:
         )
         if due:
             session.execute(update(Take).where(Take.id.in_(due)).values(enqueued_at=now))
-    for take_id in due:
-        enqueue("process_take", take_id)
+        for take_id in due:
+            enqueue_after_commit(session, "process_take", take_id)
     return due
 
 

@@ -2,14 +2,17 @@
 The database stays the source of truth; a message only says which record to work on.
 
 Jobs are registered and enqueued by name, so a domain can ask for work without importing the
-code that does it (interviews enqueue "process_take"; only the pipeline knows what that is)."""
+code that does it (interviews enqueue "process_take"; only the pipeline knows what that is), and
+only once the transaction that asked for it commits (`enqueue_after_commit`)."""
 
 from collections.abc import Callable
 from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey
+from sqlalchemy.orm import Session
 
 from app.config import Settings, get_settings
+from app.db import after_commit
 
 
 def build_huey(settings: Settings) -> Huey:
@@ -40,3 +43,8 @@ def enqueue(name: str, *args: Any) -> None:
     if name not in _jobs:
         raise LookupError(f"no job is registered as {name!r}: import app.jobs.registry first")
     _jobs[name](*args)
+
+
+def enqueue_after_commit(db: Session, name: str, *args: Any) -> None:
+    """Enqueue the job once `db`'s transaction commits; nothing is sent if it rolls back."""
+    after_commit(db, lambda: enqueue(name, *args))

@@ -25,7 +25,8 @@ class AnswerMode(enum.StrEnum):
 
 class TakeState(enum.StrEnum):
     """Where a take is: recording on the client, then the server-side pipeline. `expired` is a
-    take whose answer time ran out with nothing saved; it counts as a take used."""
+    take whose answer time ran out with nothing saved; it counts as a take used. The groupings
+    below are the one vocabulary for states; `app.interviews.lifecycle` owns every change."""
 
     preparing = "preparing"
     recording = "recording"
@@ -37,9 +38,51 @@ class TakeState(enum.StrEnum):
     failed = "failed"
 
     @property
+    def unfinished(self) -> bool:
+        """The candidate is still on it: preparing or recording."""
+        return self in (TakeState.preparing, TakeState.recording)
+
+    @property
     def submitted(self) -> bool:
         """The candidate handed this take in: it is in, or through, the pipeline."""
-        return self not in (TakeState.preparing, TakeState.recording, TakeState.expired)
+        return not self.unfinished and self != TakeState.expired
+
+    @property
+    def processing(self) -> bool:
+        """In the pipeline, with a step still to run."""
+        return self in (TakeState.uploaded, TakeState.transcribed, TakeState.analysed)
+
+    @property
+    def done(self) -> bool:
+        """The pipeline has finished with it, scored or needing attention."""
+        return self in (TakeState.scored, TakeState.failed)
+
+    @property
+    def answered(self) -> bool:
+        """Submitted and not failed: counts as having answered the question."""
+        return self.submitted and self != TakeState.failed
+
+    @property
+    def transcript_correctable(self) -> bool:
+        """Transcribed and no longer being analysed: a corrected transcript can be scored again."""
+        return self in (TakeState.analysed, TakeState.scored, TakeState.failed)
+
+    @property
+    def label(self) -> str:
+        """The state in the candidate's words."""
+        return "needs attention" if self == TakeState.failed else self.value
+
+    @classmethod
+    def unfinished_states(cls) -> tuple["TakeState", ...]:
+        return tuple(state for state in cls if state.unfinished)
+
+    @classmethod
+    def processing_states(cls) -> tuple["TakeState", ...]:
+        return tuple(state for state in cls if state.processing)
+
+    @classmethod
+    def answered_states(cls) -> tuple["TakeState", ...]:
+        return tuple(state for state in cls if state.answered)
 
 
 def _enum(kind: type[enum.StrEnum], name: str) -> Enum:

@@ -27,14 +27,14 @@ class TakeTranscript(Base):
 
 
 class TakeVideoReport(Base):
-    """What the camera showed (face visible, light, framing) and the poster frame's file name.
+    """What the camera showed (face visible, light, framing) and whether there is a poster frame.
     Describes only; it never infers emotion or personality."""
 
     __tablename__ = "take_video_reports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     take_id: Mapped[int] = mapped_column(ForeignKey("takes.id", ondelete="CASCADE"), unique=True)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    analysis: Mapped[dict[str, Any]] = mapped_column(JSON)  # app.media.video.VideoAnalysis, as JSON
     has_poster: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -1,12 +1,11 @@
-"""The question bank's rules: questions as code (sync, export, drift), immutable versions,
-the editor's lifecycle operations and what candidates may see."""
+"""The question bank's rules: immutable versions, the editor's lifecycle operations, diffs
+between versions and what candidates may see. Syncing with the files is in `sync.py`."""
 
 import difflib
 import hashlib
 import json
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -23,7 +22,7 @@ from app.models import (
     VersionOrigin,
 )
 from app.models.base import utcnow
-from app.questions.bank_files import COMPETENCY_FILE, QUESTION_DIR, BankFiles, Problem, parse_question
+from app.questions.bank_files import Problem, parse_question
 from app.questions.schemas import Competency as CompetencySchema
 from app.questions.schemas import CompetencyFile, QuestionFile
 
@@ -40,12 +39,12 @@ def content_hash(content: dict[str, Any]) -> str:
 # --- reading ----------------------------------------------------------------------------------
 
 
-def _with_current() -> Any:
+def with_current_version() -> Any:
     return select(Question).options(selectinload(Question.current_version))
 
 
 def get_question(session: Session, slug: str) -> Question:
-    question = session.scalar(_with_current().where(Question.slug == slug))
+    question = session.scalar(with_current_version().where(Question.slug == slug))
     if question is None or question.current_version is None:
         raise NotFound(f"There is no question {slug!r}.")
     return question
@@ -67,7 +66,7 @@ class QuestionFilter:
 
 def list_questions(session: Session, wanted: QuestionFilter) -> list[Question]:
     """The editor's list: every question matching the filter, by category then title."""
-    query = _with_current().order_by(Question.category, Question.title)
+    query = with_current_version().order_by(Question.category, Question.title)
     if wanted.text:
         pattern = f"%{wanted.text.strip().lower()}%"
         query = query.where(or_(func.lower(Question.title).like(pattern), Question.slug.like(pattern)))
@@ -154,7 +153,7 @@ def get_version(session: Session, question: Question, number: int) -> QuestionVe
 # --- writing versions -------------------------------------------------------------------------
 
 
-def _add_version(
+def add_version(
     session: Session, question: Question, content: dict[str, Any], origin: VersionOrigin, author: User | None
 ) -> QuestionVersion:
     number = (
@@ -181,7 +180,7 @@ def _add_version(
     return version
 
 
-def _new_question(
+def new_question(
     session: Session,
     content: dict[str, Any],
     status: QuestionStatus,
@@ -194,7 +193,7 @@ def _new_question(
     )  # fmt: skip
     session.add(question)
     session.flush()
-    _add_version(session, question, content, origin, author)
+    add_version(session, question, content, origin, author)
     return question
 
 
@@ -220,7 +219,7 @@ def create_question(session: Session, raw: dict[str, Any], author: User) -> Ques
     content = question_content(validate_editor_input(raw))
     if session.scalar(select(Question.id).where(Question.slug == content["id"])) is not None:
         raise QuestionInvalid([Problem("question", "id", f"the id {content['id']!r} is already used")])
-    return _new_question(session, content, QuestionStatus.draft, VersionOrigin.editor, author)
+    return new_question(session, content, QuestionStatus.draft, VersionOrigin.editor, author)
 
 
 # Whether a question scores its own texts as its rubric says, judged against the whole bank. The
@@ -243,7 +242,7 @@ def save_question(
         return None
     if question.status == QuestionStatus.published and check is not None:
         _require_consistent(session, edited, check)
-    return _add_version(session, question, content, VersionOrigin.editor, author)
+    return add_version(session, question, content, VersionOrigin.editor, author)
 
 
 def set_status(
@@ -341,172 +340,3 @@ def diff_versions(older: QuestionVersion, newer: QuestionVersion) -> list[DiffLi
     )  # fmt: skip
     kinds = {"+": "add", "-": "remove", "@": "hunk", " ": "context"}
     return [DiffLine(kinds.get(line[:1], "context"), line) for line in list(lines)[2:]]
-
-
-# --- questions as code ------------------------------------------------------------------------
-
-
-@dataclass
-class SyncReport:
-    added: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    retired: list[str] = field(default_factory=list)
-    restored: list[str] = field(default_factory=list)
-    drift: list[str] = field(default_factory=list)
-    unchanged: int = 0
-    competencies_changed: bool = False
-
-    @property
-    def changes(self) -> int:
-        return (
-            len(self.added)
-            + len(self.changed)
-            + len(self.retired)
-            + len(self.restored)
-            + self.competencies_changed
-        )
-
-    def lines(self) -> list[str]:
-        out = [f"+ added      {slug}" for slug in self.added]
-        out += [f"~ changed    {line}" for line in self.changed]
-        out += [f"- retired    {slug}" for slug in self.retired]
-        out += [f"^ restored   {slug}" for slug in self.restored]
-        out += [f"! drift      {line}" for line in self.drift]
-        if self.competencies_changed:
-            out.append("~ changed    competencies.yaml")
-        out.append(
-            f"{len(self.added)} added, {len(self.changed)} changed, {len(self.retired)} retired, "
-            f"{len(self.restored)} restored, {len(self.drift)} drift, {self.unchanged} unchanged"
-        )
-        return out
-
-
-def sync_competencies(session: Session, competencies: CompetencyFile) -> bool:
-    existing = {c.id: c for c in session.scalars(select(Competency))}
-    changed = False
-    for position, item in enumerate(competencies.competencies):
-        values = {
-            "position": position, "name": item.name, "description": item.description,
-            "anchors": {str(level): text for level, text in item.anchors.items()},
-            "rubric_version": competencies.version,
-        }  # fmt: skip
-        row = existing.get(item.id)
-        if row is None:
-            session.add(Competency(id=item.id, **values))
-            changed = True
-        elif any(getattr(row, key) != value for key, value in values.items()):
-            for key, value in values.items():
-                setattr(row, key, value)
-            changed = True
-    session.flush()
-    return changed
-
-
-def sync_bank(session: Session, bank: BankFiles, *, force: bool = False) -> SyncReport:
-    """Make the database match the files. Questions edited in the editor since the last sync
-    are reported as drift and left alone (unless `force`), never silently overwritten."""
-    if bank.problems or bank.competencies is None:
-        raise InvalidInput("The question files have problems; run `gitops-coach questions validate` first.")
-    report = SyncReport(competencies_changed=sync_competencies(session, bank.competencies))
-    stored = {q.slug: q for q in session.scalars(_with_current())}
-    for question_file in bank.questions:
-        content = question_content(question_file)
-        question = stored.pop(question_file.id, None)
-        if question is None:
-            _new_question(session, content, QuestionStatus.published, VersionOrigin.files, None)
-            report.added.append(question_file.id)
-        else:
-            _sync_one(session, question, content, force, report)
-        session.flush()
-    for question in stored.values():
-        _retire_missing(question, force, report)
-    for question in session.scalars(
-        select(Question).where(Question.slug.in_([q.id for q in bank.questions]))
-    ):
-        question.synced_hash = content_hash(question_content(_file_of(bank, question.slug)))
-    session.flush()
-    return report
-
-
-def _file_of(bank: BankFiles, slug: str) -> QuestionFile:
-    return next(q for q in bank.questions if q.id == slug)
-
-
-def _sync_one(
-    session: Session, question: Question, content: dict[str, Any], force: bool, report: SyncReport
-) -> None:
-    assert question.current_version is not None
-    current = question.current_version
-    file_hash = content_hash(content)
-    if question.retired_at is not None:
-        question.retired_at = None
-        report.restored.append(question.slug)
-    if file_hash == current.content_hash:
-        report.unchanged += 1
-        return
-    if current.content_hash != question.synced_hash and not force:
-        report.drift.append(
-            f"{question.slug}: edited in the editor since the last sync (version {current.number}); "
-            "not overwritten. Export the bank to keep the edit, or sync with --force to discard it."
-        )
-        return
-    version = _add_version(session, question, content, VersionOrigin.files, None)
-    report.changed.append(f"{question.slug} (version {current.number} -> {version.number})")
-
-
-def _retire_missing(question: Question, force: bool, report: SyncReport) -> None:
-    assert question.current_version is not None
-    if question.retired_at is not None:
-        return
-    if question.synced_hash is None and not force:
-        report.drift.append(
-            f"{question.slug}: exists only in the database (made in the editor); export it or retire it."
-        )
-    elif question.current_version.content_hash != question.synced_hash and not force:
-        report.drift.append(
-            f"{question.slug}: removed from the files but edited in the editor since; not retired."
-        )
-    else:
-        question.retired_at = utcnow()
-        report.retired.append(question.slug)
-
-
-def export_bank(session: Session, directory: Path) -> int:
-    """Write the database's bank as files (every question that is not retired), so that syncing
-    those files changes nothing. Files of questions no longer in the bank are removed."""
-    questions_dir = directory / QUESTION_DIR
-    questions_dir.mkdir(parents=True, exist_ok=True)
-    competencies = list_competencies(session)
-    if competencies:
-        (directory / COMPETENCY_FILE).write_text(to_yaml(_competency_file(competencies)), encoding="utf-8")
-    live = list(session.scalars(_with_current().where(Question.retired_at.is_(None)).order_by(Question.slug)))
-    for question in live:
-        assert question.current_version is not None
-        (questions_dir / f"{question.slug}.yaml").write_text(
-            to_yaml(question.current_version.content), encoding="utf-8"
-        )
-        question.synced_hash = question.current_version.content_hash
-    for stale in set(questions_dir.glob("*.yaml")) - {questions_dir / f"{q.slug}.yaml" for q in live}:
-        stale.unlink()
-    session.flush()
-    return len(live)
-
-
-def _competency_file(competencies: Iterable[Competency]) -> dict[str, Any]:
-    rows = list(competencies)
-    return {
-        "version": max(c.rubric_version for c in rows),
-        "competencies": [
-            {
-                "id": c.id,
-                "name": c.name,
-                "description": c.description,
-                "anchors": {int(k): v for k, v in c.anchors.items()},
-            }
-            for c in rows
-        ],
-    }
-
-
-def bank_is_empty(session: Session) -> bool:
-    return session.scalar(select(func.count()).select_from(Question)) == 0

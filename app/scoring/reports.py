@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import mean
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,7 +32,8 @@ from app.questions.schemas import QuestionFile
 from app.scoring.schemas import ScoreReport
 
 _SENTENCE_END = re.compile(r"[.!?]$")
-DONE = (TakeState.scored, TakeState.failed)
+STRENGTH_SCORE = 3.5  # a competency scored at least this (out of 5) in a session is a strength
+SHORTLIST = 3  # strengths, things to work on and weakest competencies shown at most
 
 
 # --- one answer ---------------------------------------------------------------------------------
@@ -95,7 +96,11 @@ class AnswerView:
     has_poster: bool = False
 
 
-def _one(session: Session, model: Any, take_id: int) -> Any:
+ResultRow = TypeVar("ResultRow", TakeTranscript, TakeScore, TakeVideoReport)
+
+
+def _result_of(session: Session, model: type[ResultRow], take_id: int) -> ResultRow | None:
+    """One of the pipeline's results for a take (each take has at most one of each)."""
     return session.scalar(select(model).where(model.take_id == take_id))
 
 
@@ -112,9 +117,9 @@ def answer_view(session: Session, user: User, session_id: int, take_id: int) -> 
         QuestionFile.model_validate(question.question_version.content),
         competency_names(session),
     )
-    view.transcript = _one(session, TakeTranscript, take_id)
-    score: TakeScore | None = _one(session, TakeScore, take_id)
-    video: TakeVideoReport | None = _one(session, TakeVideoReport, take_id)
+    view.transcript = _result_of(session, TakeTranscript, take_id)
+    score = _result_of(session, TakeScore, take_id)
+    video = _result_of(session, TakeVideoReport, take_id)
     if view.transcript is not None:
         view.sentences = timed_sentences(view.transcript)
     if score is not None:
@@ -124,7 +129,7 @@ def answer_view(session: Session, user: User, session_id: int, take_id: int) -> 
         }
         view.quote_times = {q: quote_start(view.transcript, q) if view.transcript else None for q in quotes}
     if video is not None and take.mode == AnswerMode.video:  # audio and typed answers have no camera
-        view.presence, view.has_poster = video.data, video.has_poster
+        view.presence, view.has_poster = video.analysis, video.has_poster
     return view
 
 
@@ -134,7 +139,7 @@ def competency_names(session: Session) -> dict[str, str]:
 
 def pending(takes: Sequence[Take | None]) -> int:
     """Questions still without a finished answer: not answered yet, or still being processed."""
-    return sum(1 for take in takes if take is None or take.state not in DONE)
+    return sum(1 for take in takes if take is None or not take.state.done)
 
 
 # --- the list of sessions -----------------------------------------------------------------------
@@ -152,7 +157,7 @@ def session_status(interview: InterviewSession, takes: Sequence[Take | None]) ->
         return "needs attention"
     if not all(interviews.is_settled(question) for question in interview.questions):
         return "in progress"
-    if any(take is not None and take.state not in DONE for take in takes):
+    if any(take is not None and not take.state.done for take in takes):
         return "processing"
     return "complete"
 
@@ -280,7 +285,7 @@ def _improvements(
                     weights.get(point.competency, 0),
                 )
             )
-    return sorted(found, key=lambda item: (-item.value, item.position))[:3]
+    return sorted(found, key=lambda item: (-item.value, item.position))[:SHORTLIST]
 
 
 def session_report(session: Session, user: User, session_id: int, now: datetime) -> SessionReport:
@@ -293,10 +298,13 @@ def session_report(session: Session, user: User, session_id: int, now: datetime)
     reports = [r for _, _, r in answers if r is not None]
     competencies = _competency_results(reports, competency_names(session))
     strengths = sorted(
-        [c for c in competencies if c.score is not None and c.score >= 3.5], key=lambda c: -(c.score or 0)
+        [c for c in competencies if c.score is not None and c.score >= STRENGTH_SCORE],
+        key=lambda c: -(c.score or 0),
     )
     overall = overall_score([r.overall for r in reports])
-    report = SessionReport(interview, answers, competencies, overall, strengths[:3], _improvements(answers))
+    report = SessionReport(
+        interview, answers, competencies, overall, strengths[:SHORTLIST], _improvements(answers)
+    )
     speeds = measured_speeds(session)
     report.processing = {
         t.id: p for t in chosen if t is not None and (p := processing(t, now, speeds)) is not None
@@ -355,7 +363,7 @@ def progress(session: Session, user: User, now: datetime) -> Progress:
             for r, at in last.values()
         ),
         key=lambda item: (item.score, item.name),
-    )[:3]
+    )[:SHORTLIST]
     return Progress(summaries, dict(trends), weakest, _suggestions(session, user, {c.id for c in weakest}))
 
 

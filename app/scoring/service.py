@@ -27,7 +27,7 @@ def build_scorer(
     give a valid report."""
     rubric = RubricScorer(bank)
     if (name or settings.scorer) == "llm":
-        from app.scoring.llm import LLMScorer
+        from app.scoring.llm.scorer import LLMScorer
 
         if competencies is None:
             raise ValueError("the LLM scorer needs the competencies: sync the question bank first")

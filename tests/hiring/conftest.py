@@ -14,7 +14,7 @@ from app.hiring.invitations import Candidate
 from app.hiring.schemas import AssessmentSpec
 from app.models import AnswerMode, Assessment, Base, Invitation, InvitationStatus, Role, User
 from app.paths import QUESTION_BANK_DIR
-from app.questions import service as questions
+from app.questions import sync
 from app.questions.bank_files import COMPETENCY_FILE
 from app.questions.schemas import CompetencyFile
 from tests.factories import create_user, publish_question
@@ -31,7 +31,7 @@ def _competencies() -> CompetencyFile:
 
 @pytest.fixture
 def bank(db: Session) -> list[str]:
-    questions.sync_competencies(db, _competencies())
+    sync.sync_competencies(db, _competencies())
     for slug in SLUGS:
         publish_question(db, slug)
     return SLUGS

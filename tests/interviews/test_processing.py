@@ -75,7 +75,7 @@ def processed(db: Session, stage_seconds: tuple[float, float, float], edited: bo
             TakeTranscript(
                 take_id=done.id, text="x", words=[], model="m", created_at=transcribed, edited_at=NOW if edited else None
             ),
-            TakeVideoReport(take_id=done.id, data={}, created_at=analysed),
+            TakeVideoReport(take_id=done.id, analysis={}, created_at=analysed),
             TakeScore(
                 take_id=done.id, report={}, overall=3.0, scorer="rubric",
                 scored_at=analysed + timedelta(seconds=stage_seconds[2]),

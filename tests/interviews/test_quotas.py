@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from app.accounts.tasks import purge_expired
 from app.config import Settings
 from app.errors import PayloadTooLarge
-from app.interviews import service
+from app.interviews import service, takes, uploads
 from app.interviews.tasks import abandon_stale_takes_job
+from app.media.storage import get_storage
 from app.models import (
     AnswerMode,
     InterviewSession,
@@ -25,7 +26,6 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.storage import get_storage
 from tests.factories import consenting_candidate, post_form, publish_question, sign_in
 
 WEBM = b"\x1a\x45\xdf\xa3"  # enough of a signature for a first chunk
@@ -40,15 +40,15 @@ def candidate(db: Session) -> User:
 
 def recording_take(db: Session, user: User, settings: Settings) -> Take:
     interview = service.start_session(db, user, SINGLE, settings, utcnow())
-    take = service.begin_take(db, user, service.get_session(db, user, interview.id), 1, utcnow())
-    service.start_answer(take, utcnow())
-    return service.get_take(db, user, take.id)
+    take = takes.begin_take(db, user, service.get_session(db, user, interview.id), 1, utcnow())
+    takes.start_answer(take, utcnow())
+    return takes.get_take(db, user, take.id)
 
 
 def send(db: Session, settings: Settings, take: Take, seq: int, size: int) -> list[int]:
     data = (WEBM if seq == 0 else b"") + bytes(size - (4 if seq == 0 else 0))
     sha = hashlib.sha256(data).hexdigest()
-    return service.receive_chunk(db, get_storage(), settings, take, seq, data, sha)
+    return uploads.receive_chunk(db, get_storage(), settings, take, seq, data, sha)
 
 
 def chunk_files(take: Take) -> list[str]:
@@ -71,11 +71,11 @@ def test_recordings_past_the_account_quota_are_refused_and_nothing_is_stored(
     assert (
         db.scalar(select(func.count()).select_from(UploadChunk).where(UploadChunk.take_id == second.id)) == 0
     )
-    assert service.storage_used(db, candidate.id) == 600 * 1024
+    assert uploads.storage_used(db, candidate.id) == 600 * 1024
     service.delete_session(db, get_storage(), candidate, first.session_question.session_id)
     db.commit()
     db.expunge_all()
-    assert send(db, settings, service.get_take(db, candidate, second.id), 0, 600 * 1024) == [0]  # made room
+    assert send(db, settings, takes.get_take(db, candidate, second.id), 0, 600 * 1024) == [0]  # made room
 
 
 def test_a_candidate_cannot_start_more_sessions_a_day_than_allowed(
@@ -134,7 +134,7 @@ def test_answers_never_finished_are_cleaned_up_and_the_candidate_sees_why(
         TakeState.recording,
     )
     assert chunk_files(stale) == [] and chunk_files(fresh) == ["000000.part"]
-    assert service.storage_used(db, candidate.id) == 1000  # the space is free again
+    assert uploads.storage_used(db, candidate.id) == 1000  # the space is free again
     sign_in(client, candidate)
     page = client.get(f"/sessions/{session_id}")
     assert (
@@ -142,5 +142,5 @@ def test_answers_never_finished_are_cleaned_up_and_the_candidate_sees_why(
         in (page.text)
     )
     interview = service.get_session(db, candidate, session_id)
-    again = service.begin_take(db, candidate, interview, 1, utcnow(), retake=True)
+    again = takes.begin_take(db, candidate, interview, 1, utcnow(), retake=True)
     assert again.id != stale.id and again.number == 2 and again.state == TakeState.preparing

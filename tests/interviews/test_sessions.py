@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings, get_settings
 from app.errors import Conflict, Forbidden, InvalidInput, TooManyRequests
-from app.interviews import history, service
+from app.interviews import history, service, takes, uploads
 from app.interviews.service import SessionRequest
+from app.media.storage import MediaStorage, get_storage
 from app.models import AnswerMode, SessionKind, Take, TakeState, TakeTranscript, UploadChunk
 from app.models.base import utcnow
 from app.questions import service as questions
-from app.storage import MediaStorage, get_storage
 from tests.factories import consenting_candidate, create_user, publish_question
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -109,18 +109,18 @@ def test_the_answer_clock_starts_at_the_end_of_preparation_at_the_latest(
     db: Session, bank: list[str]
 ) -> None:
     user, interview = single(db)
-    take = service.begin_take(db, user, interview, 1, T0)
-    prep, answer = service.limits(interview.questions[0])
-    deadline = service.start_answer(take, seconds(prep + 40))  # started 40 s after preparation ran out
+    take = takes.begin_take(db, user, interview, 1, T0)
+    prep, answer = takes.limits(interview.questions[0])
+    deadline = takes.start_answer(take, seconds(prep + 40))  # started 40 s after preparation ran out
     assert take.answer_started_at == seconds(prep)
     assert deadline == seconds(prep + answer)
-    assert service.start_answer(take, seconds(prep + 50)) == deadline  # a repeated start changes nothing
+    assert takes.start_answer(take, seconds(prep + 50)) == deadline  # a repeated start changes nothing
 
 
 def test_a_reload_during_preparation_keeps_the_same_take_and_clock(db: Session, bank: list[str]) -> None:
     user, interview = single(db)
-    first = service.begin_take(db, user, interview, 1, T0)
-    again = service.begin_take(db, user, interview, 1, seconds(12))
+    first = takes.begin_take(db, user, interview, 1, T0)
+    again = takes.begin_take(db, user, interview, 1, seconds(12))
     assert again.id == first.id and again.prep_started_at == T0
 
 
@@ -128,16 +128,14 @@ def test_an_answer_ending_within_the_grace_period_is_on_time_and_later_ran_over(
     db: Session, bank: list[str]
 ) -> None:
     user, interview = single(db, AnswerMode.typed)
-    _, answer = service.limits(interview.questions[0])
-    on_time = service.begin_take(db, user, interview, 1, T0)
-    service.start_answer(on_time, seconds(5))
-    service.submit_typed(on_time, "Argo CD marks it OutOfSync.", seconds(5 + answer + service.GRACE_SECONDS))
+    _, answer = takes.limits(interview.questions[0])
+    on_time = takes.begin_take(db, user, interview, 1, T0)
+    takes.start_answer(on_time, seconds(5))
+    takes.submit_typed(on_time, "Argo CD marks it OutOfSync.", seconds(5 + answer + takes.GRACE_SECONDS))
     assert on_time.overran is False and on_time.state == TakeState.uploaded
-    late = service.begin_take(db, user, interview, 1, seconds(1000), retake=True)
-    service.start_answer(late, seconds(1000))
-    service.submit_typed(
-        late, "Argo CD marks it OutOfSync.", seconds(1000 + answer + service.GRACE_SECONDS + 1)
-    )
+    late = takes.begin_take(db, user, interview, 1, seconds(1000), retake=True)
+    takes.start_answer(late, seconds(1000))
+    takes.submit_typed(late, "Argo CD marks it OutOfSync.", seconds(1000 + answer + takes.GRACE_SECONDS + 1))
     assert late.overran is True
 
 
@@ -145,30 +143,30 @@ def test_retakes_are_limited_and_the_candidate_keeps_the_take_they_choose(
     db: Session, bank: list[str]
 ) -> None:
     user, interview = single(db, AnswerMode.typed)
-    first = service.begin_take(db, user, interview, 1, T0)
-    service.submit_typed(first, "First try.", seconds(30))
+    first = takes.begin_take(db, user, interview, 1, T0)
+    takes.submit_typed(first, "First try.", seconds(30))
     assert interview.finished_at == seconds(30)  # every question answered
-    second = service.begin_take(db, user, interview, 1, seconds(60), retake=True)
-    service.submit_typed(second, "Second try.", seconds(90))
+    second = takes.begin_take(db, user, interview, 1, seconds(60), retake=True)
+    takes.submit_typed(second, "Second try.", seconds(90))
     assert interview.questions[0].chosen_take_id == second.id
     with pytest.raises(Conflict, match="used every take"):
-        service.begin_take(db, user, interview, 1, seconds(120), retake=True)
-    service.choose_take(interview, 1, first.id)
+        takes.begin_take(db, user, interview, 1, seconds(120), retake=True)
+    takes.choose_take(interview, 1, first.id)
     assert service.chosen_takes(interview)[0] is first
 
 
 def test_an_empty_typed_answer_is_refused(db: Session, bank: list[str]) -> None:
     user, interview = single(db, AnswerMode.typed)
-    take = service.begin_take(db, user, interview, 1, T0)
+    take = takes.begin_take(db, user, interview, 1, T0)
     with pytest.raises(InvalidInput):
-        service.submit_typed(take, "   ", seconds(10))
+        takes.submit_typed(take, "   ", seconds(10))
 
 
 def test_the_mode_can_change_only_before_any_take(db: Session, bank: list[str]) -> None:
     user, interview = single(db)
     service.change_mode(interview, AnswerMode.audio)
     assert interview.mode == AnswerMode.audio
-    service.begin_take(db, user, interview, 1, T0)
+    takes.begin_take(db, user, interview, 1, T0)
     with pytest.raises(Conflict):
         service.change_mode(interview, AnswerMode.typed)
 
@@ -177,9 +175,9 @@ def test_the_model_answer_unlocks_once_the_candidate_has_answered(db: Session, b
     user, interview = single(db, AnswerMode.typed)
     question = questions.get_question(db, "drift-manual-edit")
     assert not history.model_answer_unlocked(db, user, question)
-    take = service.begin_take(db, user, interview, 1, T0)
+    take = takes.begin_take(db, user, interview, 1, T0)
     assert not history.model_answer_unlocked(db, user, question)  # opening it is not answering
-    service.submit_typed(take, "Argo CD marks it OutOfSync.", seconds(30))
+    takes.submit_typed(take, "Argo CD marks it OutOfSync.", seconds(30))
     db.flush()
     assert history.model_answer_unlocked(db, user, question)
 
@@ -189,19 +187,17 @@ def test_the_model_answer_unlocks_once_the_candidate_has_answered(db: Session, b
 
 def test_a_typed_answer_is_timed_from_the_end_of_preparation(db: Session, bank: list[str]) -> None:
     user, interview = single(db, AnswerMode.typed)
-    prep, answer = service.limits(interview.questions[0])
-    take = service.begin_take(db, user, interview, 1, T0)
-    service.submit_typed(
-        take, "Argo CD marks it OutOfSync.", seconds(prep + answer + service.GRACE_SECONDS + 5)
-    )
+    prep, answer = takes.limits(interview.questions[0])
+    take = takes.begin_take(db, user, interview, 1, T0)
+    takes.submit_typed(take, "Argo CD marks it OutOfSync.", seconds(prep + answer + takes.GRACE_SECONDS + 5))
     assert take.answer_started_at == seconds(prep)
     assert take.overran is True
 
 
 def _recording_take(db: Session, mode: AnswerMode = AnswerMode.video):  # type: ignore[no-untyped-def]
     user, interview = single(db, mode)
-    take = service.begin_take(db, user, interview, 1, T0)
-    service.start_answer(take, seconds(1))
+    take = takes.begin_take(db, user, interview, 1, T0)
+    takes.start_answer(take, seconds(1))
     return take
 
 
@@ -212,7 +208,7 @@ CHUNK_SHA = hashlib.sha256(CHUNK).hexdigest()
 def test_chunks_are_refused_into_typed_takes(db: Session, bank: list[str], settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     take = _recording_take(db, AnswerMode.typed)
     with pytest.raises(Conflict, match="typed"):
-        service.receive_chunk(db, MediaStorage(tmp_path), settings, take, 0, CHUNK, CHUNK_SHA, seconds(2))
+        uploads.receive_chunk(db, MediaStorage(tmp_path), settings, take, 0, CHUNK, CHUNK_SHA, seconds(2))
     assert not list(tmp_path.rglob("*.part"))
 
 
@@ -220,12 +216,12 @@ def test_chunks_after_the_stop_are_taken_only_while_the_upload_catches_up(
     db: Session, bank: list[str], settings, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     take = _recording_take(db)
-    service.stop_answer(take, seconds(20))
+    takes.stop_answer(take, seconds(20))
     storage = MediaStorage(tmp_path)
-    assert service.receive_chunk(db, storage, settings, take, 0, CHUNK, CHUNK_SHA, seconds(25)) == [0]
-    late = seconds(20 + service.TAIL_SECONDS + 1)
+    assert uploads.receive_chunk(db, storage, settings, take, 0, CHUNK, CHUNK_SHA, seconds(25)) == [0]
+    late = seconds(20 + uploads.TAIL_SECONDS + 1)
     with pytest.raises(Conflict, match="stopped too long ago"):
-        service.receive_chunk(db, storage, settings, take, 1, CHUNK, CHUNK_SHA, late)
+        uploads.receive_chunk(db, storage, settings, take, 1, CHUNK, CHUNK_SHA, late)
     assert [p.name for p in tmp_path.rglob("*.part")] == ["000000.part"]
 
 
@@ -241,7 +237,7 @@ def test_a_chunk_number_stored_by_a_parallel_upload_keeps_its_bytes(
     db.flush()  # committed by the other request; our take.chunks was loaded before
     other = b"\x1a\x45\xdf\xa3" + bytes(50)
     with pytest.raises(Conflict, match="arrived twice"):
-        service.receive_chunk(
+        uploads.receive_chunk(
             db, storage, settings, take, 0, other, hashlib.sha256(other).hexdigest(), seconds(2)
         )
     assert storage.read_chunk(take.media_key, 0) == CHUNK
@@ -249,18 +245,16 @@ def test_a_chunk_number_stored_by_a_parallel_upload_keeps_its_bytes(
 
 def test_corrections_of_one_take_are_rate_limited(db: Session, bank: list[str]) -> None:
     user, interview = single(db, AnswerMode.typed)
-    take = service.begin_take(db, user, interview, 1, T0)
-    service.submit_typed(take, "Argo CD marks it OutOfSync.", seconds(30))
+    take = takes.begin_take(db, user, interview, 1, T0)
+    takes.submit_typed(take, "Argo CD marks it OutOfSync.", seconds(30))
     db.add(TakeTranscript(take_id=take.id, text="Argo CD marks it OutOfSync.", model="typed", words=[]))
     take.state = TakeState.scored
     db.flush()
-    service.correct_transcript(db, take, "First correction.", seconds(60))
+    takes.correct_transcript(db, take, "First correction.", seconds(60))
     take.state = TakeState.scored
     with pytest.raises(TooManyRequests):
-        service.correct_transcript(db, take, "Second correction.", seconds(70))
-    service.correct_transcript(
-        db, take, "Second correction.", seconds(60 + service.RESCORE_INTERVAL_SECONDS + 1)
-    )
+        takes.correct_transcript(db, take, "Second correction.", seconds(70))
+    takes.correct_transcript(db, take, "Second correction.", seconds(60 + takes.RESCORE_INTERVAL_SECONDS + 1))
 
 
 # --- the answer page's state machine: what a candidate finds when they arrive --------------------
@@ -269,7 +263,7 @@ def test_corrections_of_one_take_are_rate_limited(db: Session, bank: list[str]) 
 def upload(db: Session, take: Take, settings: Settings, at: datetime) -> None:
     """One chunk of a recording, arriving at `at` on the test's clock."""
     data = b"\x1a\x45\xdf\xa3" + bytes(100)
-    service.receive_chunk(db, get_storage(), settings, take, 0, data, hashlib.sha256(data).hexdigest())
+    uploads.receive_chunk(db, get_storage(), settings, take, 0, data, hashlib.sha256(data).hexdigest())
     take.chunks[0].received_at = at
 
 
@@ -277,44 +271,43 @@ def test_arriving_after_preparation_ran_out_finds_the_answer_clock_running(
     db: Session, bank: list[str]
 ) -> None:
     user, interview = single(db)
-    take = service.begin_take(db, user, interview, 1, T0)
-    prep, answer = service.limits(interview.questions[0])
-    assert service.question_state(interview, 1, seconds(prep - 1)).phase == service.Phase.preparing
-    state = service.question_state(interview, 1, seconds(prep + 5))
-    assert state.phase == service.Phase.answering and state.take is take
-    assert service.deadline(take) == seconds(prep + answer)  # waiting bought no extra time
-    assert service.start_answer(take, seconds(prep + 6)) == seconds(prep + answer)
+    take = takes.begin_take(db, user, interview, 1, T0)
+    prep, answer = takes.limits(interview.questions[0])
+    assert takes.question_state(interview, 1, seconds(prep - 1)).phase == takes.Phase.preparing
+    state = takes.question_state(interview, 1, seconds(prep + 5))
+    assert state.phase == takes.Phase.answering and state.take is take
+    assert takes.deadline(take) == seconds(prep + answer)  # waiting bought no extra time
+    assert takes.start_answer(take, seconds(prep + 6)) == seconds(prep + answer)
 
 
 def test_arriving_after_the_deadline_with_nothing_saved_expires_the_take_and_uses_it(
     db: Session, bank: list[str]
 ) -> None:
     user, interview = single(db, AnswerMode.typed)
-    take = service.begin_take(db, user, interview, 1, T0)
-    prep, answer = service.limits(interview.questions[0])
-    state = service.question_state(interview, 1, seconds(prep + answer))
-    assert state.phase == service.Phase.expired and take.state == TakeState.expired
+    take = takes.begin_take(db, user, interview, 1, T0)
+    prep, answer = takes.limits(interview.questions[0])
+    state = takes.question_state(interview, 1, seconds(prep + answer))
+    assert state.phase == takes.Phase.expired and take.state == TakeState.expired
     assert take.ended_at == seconds(prep + answer) and state.takes_left == 1
     with pytest.raises(Conflict, match="Record again"):  # a return visit never starts a take
-        service.begin_take(db, user, interview, 1, seconds(prep + answer + 5))
-    retake = service.begin_take(db, user, interview, 1, seconds(prep + answer + 5), retake=True)
+        takes.begin_take(db, user, interview, 1, seconds(prep + answer + 5))
+    retake = takes.begin_take(db, user, interview, 1, seconds(prep + answer + 5), retake=True)
     assert (
-        retake.number == 2
-        and service.question_state(interview, 1, seconds(prep + answer + 6)).takes_left == 0
+        retake.number == 2 and takes.question_state(interview, 1, seconds(prep + answer + 6)).takes_left == 0
     )
-    service.submit_typed(retake, "Argo CD marks it OutOfSync.", seconds(prep + answer + 20))
-    assert service.question_state(interview, 1, seconds(prep + answer + 21)).phase == service.Phase.answered
+    takes.submit_typed(retake, "Argo CD marks it OutOfSync.", seconds(prep + answer + 20))
+    assert takes.question_state(interview, 1, seconds(prep + answer + 21)).phase == takes.Phase.answered
 
 
 def test_back_onto_an_answered_question_creates_no_take(db: Session, bank: list[str]) -> None:
     user, interview = single(db, AnswerMode.typed)
-    first = service.begin_take(db, user, interview, 1, T0)
-    assert service.question_state(interview, 1, seconds(1)).takes_left == 1  # during the first take
-    service.submit_typed(first, "First try.", seconds(30))
+    first = takes.begin_take(db, user, interview, 1, T0)
+    assert takes.question_state(interview, 1, seconds(1)).takes_left == 1  # during the first take
+    takes.submit_typed(first, "First try.", seconds(30))
     with pytest.raises(Conflict):
-        service.begin_take(db, user, interview, 1, seconds(40))
-    state = service.question_state(interview, 1, seconds(40))
-    assert state.phase == service.Phase.answered and len(interview.questions[0].takes) == 1
+        takes.begin_take(db, user, interview, 1, seconds(40))
+    state = takes.question_state(interview, 1, seconds(40))
+    assert state.phase == takes.Phase.answered and len(interview.questions[0].takes) == 1
     assert state.takes_left == 1
 
 
@@ -322,14 +315,14 @@ def test_a_reload_mid_recording_is_interrupted_and_keeping_it_ends_at_the_last_c
     db: Session, bank: list[str], settings: Settings
 ) -> None:
     user, interview = single(db)
-    take = service.begin_take(db, user, interview, 1, T0)
-    service.start_answer(take, seconds(5))
-    assert service.question_state(interview, 1, seconds(6)).phase == service.Phase.answering
+    take = takes.begin_take(db, user, interview, 1, T0)
+    takes.start_answer(take, seconds(5))
+    assert takes.question_state(interview, 1, seconds(6)).phase == takes.Phase.answering
     upload(db, take, settings, at=seconds(7))
-    _, answer = service.limits(interview.questions[0])
+    _, answer = takes.limits(interview.questions[0])
     late = seconds(5 + answer + 600)  # the candidate came back long after the deadline
-    assert service.question_state(interview, 1, late).phase == service.Phase.interrupted
-    service.finish_upload(get_storage(), take, 1, "video/webm", late, interrupted=True)
+    assert takes.question_state(interview, 1, late).phase == takes.Phase.interrupted
+    uploads.finish_upload(get_storage(), take, 1, "video/webm", late, interrupted=True)
     assert take.state == TakeState.uploaded and take.interrupted and not take.overran
     assert take.ended_at == seconds(7)
 
@@ -347,19 +340,19 @@ def test_skipping_lets_a_session_finish_and_answering_later_clears_the_skip(
         random.Random(1),
     )
     interview = service.get_session(db, user, started.id)
-    in_progress = service.begin_take(db, user, interview, 2, T0)
-    service.skip_question(interview, 2, seconds(5))
+    in_progress = takes.begin_take(db, user, interview, 2, T0)
+    takes.skip_question(interview, 2, seconds(5))
     assert in_progress.state == TakeState.expired and interview.finished_at is None
     assert service.next_position(interview, after=1) == 3 and service.next_position(interview, after=3) == 1
-    assert service.question_state(interview, 2, seconds(6)).phase == service.Phase.skipped
+    assert takes.question_state(interview, 2, seconds(6)).phase == takes.Phase.skipped
     for position in (1, 3):
-        service.skip_question(interview, position, seconds(10))
+        takes.skip_question(interview, position, seconds(10))
     assert interview.finished_at == seconds(10) and service.next_position(interview) is None
-    again = service.begin_take(db, user, interview, 2, seconds(20), retake=True)
+    again = takes.begin_take(db, user, interview, 2, seconds(20), retake=True)
     assert interview.questions[1].skipped_at is None and again.number == 2
-    service.submit_typed(again, "Answered after all.", seconds(40))
+    takes.submit_typed(again, "Answered after all.", seconds(40))
     with pytest.raises(Conflict, match="answered already"):
-        service.skip_question(interview, 2, seconds(50))
+        takes.skip_question(interview, 2, seconds(50))
 
 
 def test_choosing_a_question_practises_that_question(db: Session, bank: list[str]) -> None:

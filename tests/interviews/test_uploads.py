@@ -12,11 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
-from app.interviews import service
+from app.interviews import service, uploads
 from app.media.recording import duration_seconds
+from app.media.storage import get_storage
+from app.media.streaming import byte_range
 from app.models import Role, Take
 from app.models.base import utcnow
-from app.storage import get_storage
 from tests.factories import consenting_candidate, create_user, csrf_token, publish_question, sign_in
 from tests.media.media_files import face_frame, speak, write_video
 
@@ -115,6 +116,45 @@ def test_an_upload_cut_at_random_points_and_resumed_arrives_intact_with_its_dura
     assert 2.5 < (duration_seconds(tmp_path / "stored.webm") or 0) < 3.5  # players show the length
 
 
+def test_a_player_can_seek_in_the_stored_recording_by_byte_ranges(
+    client: TestClient, db: Session, candidate, recording: bytes
+) -> None:  # type: ignore[no-untyped-def]
+    recorder = Recorder(client, new_session(db, candidate))
+    recorder.start()
+    recorder.send(0, recording)
+    assert recorder.finish(1).status_code == 200
+    url = f"/media/takes/{recorder.take}"
+    whole = client.get(url)
+    size = len(whole.content)
+    assert whole.headers["accept-ranges"] == "bytes" and whole.headers["content-length"] == str(size)
+    part = client.get(url, headers={"Range": "bytes=100-299"})
+    assert part.status_code == 206 and part.content == whole.content[100:300]
+    assert part.headers["content-range"] == f"bytes 100-299/{size}"
+    tail = client.get(url, headers={"Range": "bytes=-50"})
+    assert tail.status_code == 206 and tail.content == whole.content[-50:]
+    rest = client.get(url, headers={"Range": f"bytes={size - 10}-"})
+    assert rest.content == whole.content[-10:]
+    beyond = client.get(url, headers={"Range": f"bytes={size}-"})
+    assert beyond.status_code == 416 and beyond.headers["content-range"] == f"bytes */{size}"
+
+
+@pytest.mark.parametrize(
+    ("header", "wanted"),
+    [(None, None), ("bytes=0-0", (0, 0)), ("bytes=5-", (5, 9)), ("bytes=-3", (7, 9)), ("bytes=8-100", (8, 9)),
+     ("bytes=0-1,4-5", None), ("items=0-1", None)],
+)  # fmt: skip
+def test_a_range_header_names_an_inclusive_span_of_the_file(
+    header: str | None, wanted: tuple[int, int] | None
+) -> None:
+    assert byte_range(header, 10) == wanted
+
+
+@pytest.mark.parametrize("header", ["bytes=-", "bytes=10-", "bytes=7-3"])
+def test_a_range_outside_the_file_cannot_be_served(header: str) -> None:
+    with pytest.raises(ValueError, match="range"):
+        byte_range(header, 10)
+
+
 def test_a_repeated_chunk_with_other_content_is_a_conflict(
     client: TestClient, db: Session, candidate, recording: bytes
 ) -> None:
@@ -147,7 +187,7 @@ def test_oversize_chunks_and_recordings_are_refused(
 ) -> None:  # type: ignore[no-untyped-def]
     recorder = Recorder(client, new_session(db, candidate))
     recorder.start()
-    monkeypatch.setattr(service, "CHUNK_LIMIT_BYTES", 2000)
+    monkeypatch.setattr(uploads, "CHUNK_LIMIT_BYTES", 2000)
     too_big = recorder.send(0, recording[:3000])
     assert too_big.status_code == 413
     monkeypatch.setattr(settings, "max_upload_mb", 0)
@@ -221,14 +261,16 @@ def test_deleting_a_session_removes_its_answers_and_recording_files(
     recorder.send(0, recording)
     recorder.finish(1)
     key = db.scalars(select(Take.media_key).where(Take.id == recorder.take)).one()
-    files = get_storage().recording_path(key, "video/webm")
-    assert files.exists()
+    assert get_storage().recording_size(key, "video/webm") == len(
+        client.get(f"/media/takes/{recorder.take}").content
+    )
+    folder = get_storage().root / "takes" / key
     deleted = client.post(
         f"/sessions/{session_id}/delete", data={"csrf_token": csrf_token(client)}, follow_redirects=True
     )
     assert "recordings, transcripts and scores are deleted" in deleted.text
     assert client.get(f"/sessions/{session_id}").status_code == 404
     assert client.get(f"/media/takes/{recorder.take}").status_code == 404
-    assert not files.exists() and not files.parent.exists()
+    assert get_storage().recording_size(key, "video/webm") is None and not folder.exists()
     db.expire_all()
     assert db.scalars(select(Take).where(Take.id == recorder.take)).first() is None

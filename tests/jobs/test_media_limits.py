@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.config import Settings, get_settings
 from app.db import get_sessionmaker
 from app.interviews import service as interviews
-from app.interviews.service import GRACE_SECONDS
+from app.interviews.takes import GRACE_SECONDS
 from app.jobs import media_process, pipeline
 from app.jobs.media_process import Limits, StepFailed
 from app.models import AnswerMode, InterviewSession, SessionKind, Take, TakeState, TakeTranscript, User

@@ -9,8 +9,17 @@ from sqlalchemy.orm import Session
 
 from app.config import get_settings
 from app.interviews import service as interviews
+from app.interviews.takes import (
+    begin_take,
+    correct_transcript,
+    get_take,
+    retry_take,
+    start_answer,
+    submit_typed,
+)
 from app.jobs import pipeline
 from app.jobs.queue import huey
+from app.media.storage import get_storage
 from app.models import (
     AnswerMode,
     SessionKind,
@@ -22,7 +31,6 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.storage import get_storage
 from tests.factories import consenting_candidate, publish_question, submit_recording
 from tests.media.media_files import face_frame, speak, wav_seconds, write_video
 
@@ -48,9 +56,9 @@ def answered_session(db: Session, user: User, payloads: list[bytes | str], mode:
     ids = []
     for position, payload in enumerate(payloads, start=1):
         if isinstance(payload, str):
-            take = interviews.begin_take(db, user, interview, position, utcnow())
-            interviews.start_answer(take, utcnow())
-            interviews.submit_typed(take, payload, utcnow())
+            take = begin_take(db, user, interview, position, utcnow())
+            start_answer(take, utcnow())
+            submit_typed(take, payload, utcnow())
         else:
             take = submit_recording(db, user, interview, position, payload)
         ids.append(take.id)
@@ -75,8 +83,8 @@ def test_a_recorded_answer_is_transcribed_analysed_and_scored(db: Session, recor
     assert "out of sync" in transcript.text.lower() and transcript.words
     assert transcript.words[-1]["end"] <= (db.get(Take, take_id).duration_seconds or 0) + 0.01  # type: ignore[union-attr]
     video = db.scalars(select(TakeVideoReport).where(TakeVideoReport.take_id == take_id)).one()
-    assert video.data["face_visible_share"] > 0.8 and video.has_poster
-    assert get_storage().poster_path(db.get(Take, take_id).media_key).read_bytes()[:2] == b"\xff\xd8"  # type: ignore[union-attr]
+    assert video.analysis["face_visible_share"] > 0.8 and video.has_poster
+    assert (get_storage().read_poster(db.get(Take, take_id).media_key) or b"")[:2] == b"\xff\xd8"  # type: ignore[union-attr]
     score = db.scalars(select(TakeScore).where(TakeScore.take_id == take_id)).one()
     assert score.scorer == "rubric" and not score.fallback
     assert score.report["question_version"] == 1
@@ -91,7 +99,7 @@ def test_a_typed_answer_skips_speech_and_video(db: Session) -> None:
     assert pipeline.process_take(take_id) == TakeState.scored
     assert db.scalars(select(TakeTranscript.model).where(TakeTranscript.take_id == take_id)).one() == "typed"
     video = db.scalars(select(TakeVideoReport).where(TakeVideoReport.take_id == take_id)).one()
-    assert video.data["notes"] == ["This answer has no video."]
+    assert video.analysis["notes"] == ["This answer has no video."]
 
 
 def test_a_corrupt_recording_needs_attention_and_the_others_still_finish(
@@ -140,7 +148,7 @@ def test_errors_are_retried_a_bounded_number_of_times_then_need_attention(
     db.refresh(take)
     assert take is not None and "the scorer's server went away" in (take.failure_reason or "")
     monkeypatch.undo()
-    interviews.retry_take(db, take, utcnow())
+    retry_take(db, take, utcnow())
     db.commit()
     assert pipeline.process_take(take_id) == TakeState.scored
 
@@ -172,8 +180,8 @@ def test_a_corrected_transcript_is_kept_beside_the_original_and_rescored(db: Ses
     [take_id] = answered_session(db, user, ["Argo see dee marks it out of sink."], AnswerMode.typed)
     pipeline.process_take(take_id)
     before = db.scalars(select(TakeScore.overall).where(TakeScore.take_id == take_id)).one()
-    take = interviews.get_take(db, user, take_id)
-    interviews.correct_transcript(
+    take = get_take(db, user, take_id)
+    correct_transcript(
         db,
         take,
         "Argo CD compares the live object with Git and marks it out of sync, and only automated sync "

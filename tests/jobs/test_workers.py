@@ -18,12 +18,12 @@ from app import migrate
 from app.config import get_settings
 from app.db import build_engine
 from app.interviews import service as interviews
+from app.media.storage import MediaStorage
 from app.models import AnswerMode, SessionKind, Take, TakeScore, TakeState
 from app.models.base import utcnow
 from app.paths import QUESTION_BANK_DIR
-from app.questions import service as questions
+from app.questions import sync
 from app.questions.bank_files import load_bank
-from app.storage import MediaStorage
 from tests.factories import consenting_candidate, create_user, publish_question, submit_recording
 from tests.media.media_files import face_frame, looped_opus, speak, write_video
 
@@ -68,7 +68,7 @@ def answered_takes(env: dict[str, str], recordings: list[bytes]) -> tuple[Engine
     migrate.upgrade(url)
     engine = build_engine(url)
     session = Session(engine)
-    questions.sync_bank(session, load_bank(QUESTION_BANK_DIR))
+    sync.sync_bank(session, load_bank(QUESTION_BANK_DIR))
     user = create_user(session)
     interviews.give_consent(session, user, utcnow())
     request = interviews.SessionRequest(SessionKind.practice, AnswerMode.video, count=len(recordings))

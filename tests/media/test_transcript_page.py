@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.media.transcription import finished_words
 from app.models import Take, TakeTranscript, User
 from app.paths import QUESTION_BANK_DIR
-from app.questions import service as questions
+from app.questions import sync
 from app.questions.bank_files import load_bank
 from tests.factories import consenting_candidate, publish_question, sign_in
 from tests.media.test_transcript_words import timed
@@ -22,7 +22,7 @@ HEARD = "our go CD marks the app out of sync the controller reverts the kubectl 
 def test_the_report_shows_seekable_sentences_and_marks_what_to_check(client: TestClient, db: Session) -> None:
     bank = load_bank(QUESTION_BANK_DIR)
     assert bank.competencies is not None
-    questions.sync_competencies(db, bank.competencies)
+    sync.sync_competencies(db, bank.competencies)
     publish_question(db, "drift-manual-edit")
     candidate: User = consenting_candidate(db)
     session_id = typed_session(db, candidate, {"drift-manual-edit": "Argo CD marks it OutOfSync."})

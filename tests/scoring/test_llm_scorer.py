@@ -19,7 +19,8 @@ from app.paths import QUESTION_BANK_DIR
 from app.questions import service as questions
 from app.questions.bank_files import load_bank
 from app.questions.schemas import CompetencyFile, QuestionFile
-from app.scoring.llm import FENCE_CLOSE, FENCE_OPEN, LLMScorer
+from app.scoring.llm.prompt import FENCE_CLOSE, FENCE_OPEN
+from app.scoring.llm.scorer import LLMScorer
 from app.scoring.rubric import RubricScorer
 from app.scoring.schemas import ScoreReport, ScoringInput
 from app.scoring.service import Scorer, build_scorer

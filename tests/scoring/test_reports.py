@@ -9,11 +9,12 @@ from sqlalchemy.orm import Session
 
 from app.config import get_settings
 from app.interviews import service as interviews
+from app.interviews import takes
 from app.jobs import pipeline
 from app.models import AnswerMode, SessionKind, Take, TakeState, TakeTranscript, User
 from app.models.base import utcnow
 from app.paths import QUESTION_BANK_DIR
-from app.questions import service as questions
+from app.questions import sync
 from app.questions.bank_files import load_bank
 from app.scoring import reports
 from tests.factories import consenting_candidate, create_user, post_form, publish_question, sign_in
@@ -37,9 +38,9 @@ def typed_session(db: Session, user: User, answers: dict[str, str]) -> int:
         db, user, interviews.start_session(db, user, request, get_settings(), utcnow()).id
     )
     for question in interview.questions:
-        take = interviews.begin_take(db, user, interview, question.position, utcnow())
-        interviews.start_answer(take, utcnow())
-        interviews.submit_typed(take, answers[question.question_version.content["id"]], utcnow())
+        take = takes.begin_take(db, user, interview, question.position, utcnow())
+        takes.start_answer(take, utcnow())
+        takes.submit_typed(take, answers[question.question_version.content["id"]], utcnow())
     db.commit()
     for question in interview.questions:
         pipeline.process_take(question.chosen_take_id)  # type: ignore[arg-type]
@@ -51,7 +52,7 @@ def typed_session(db: Session, user: User, answers: dict[str, str]) -> int:
 def candidate(db: Session) -> User:
     bank = load_bank(QUESTION_BANK_DIR)
     assert bank.competencies is not None
-    questions.sync_competencies(db, bank.competencies)
+    sync.sync_competencies(db, bank.competencies)
     publish_question(db, "drift-manual-edit")
     return consenting_candidate(db)
 
@@ -149,9 +150,9 @@ def test_my_sessions_lists_score_question_count_and_status(
         utcnow(),
     )
     interview = interviews.get_session(db, candidate, waiting.id)
-    take = interviews.begin_take(db, candidate, interview, 1, utcnow())
-    interviews.start_answer(take, utcnow())
-    interviews.submit_typed(take, "Argo CD polls Git.", utcnow())
+    take = takes.begin_take(db, candidate, interview, 1, utcnow())
+    takes.start_answer(take, utcnow())
+    takes.submit_typed(take, "Argo CD polls Git.", utcnow())
     db.commit()
     sign_in(client, candidate)
     page = client.get("/sessions").text
@@ -177,8 +178,8 @@ def test_my_sessions_lists_score_question_count_and_status(
         client.get("/sessions").text.split(f'data-session="{waiting.id}"')[1].split("</li>")[0].split()
     )
     skipping = interviews.get_session(db, candidate, in_progress.id)
-    interviews.skip_question(skipping, 1, utcnow())
-    interviews.skip_question(skipping, 2, utcnow())
+    takes.skip_question(skipping, 1, utcnow())
+    takes.skip_question(skipping, 2, utcnow())
     db.commit()
     page = client.get("/sessions").text
     assert "complete" in row(in_progress.id) and "2 questions, 0 answered, 2 skipped · no score yet" in row(
@@ -244,7 +245,7 @@ def test_a_skipped_question_is_shown_as_skipped_and_not_waited_for(
     started = interviews.start_session(db, candidate, request, get_settings(), utcnow())
     interview = interviews.get_session(db, candidate, started.id)
     for position in (1, 2):
-        interviews.skip_question(interview, position, utcnow())
+        takes.skip_question(interview, position, utcnow())
     db.commit()
     sign_in(client, candidate)
     page = client.get(f"/sessions/{interview.id}/report").text
