@@ -17,6 +17,7 @@ from app.config import Settings
 from app.models import Competency
 from app.paths import QUESTION_BANK_DIR
 from app.questions import service as questions
+from app.questions import sync
 from app.questions.bank_files import load_bank
 from app.questions.schemas import CompetencyFile, QuestionFile
 from app.scoring.llm.prompt import FENCE_CLOSE, FENCE_OPEN
@@ -200,7 +201,7 @@ def test_the_pipeline_scorer_describes_the_competencies_the_database_holds(
 ) -> None:
     """The pipeline builds its scorer from the database (bank and rubric), never from the files,
     so an edited rubric reaches the model's prompt."""
-    questions.sync_bank(db, BANK)
+    sync.sync_bank(db, BANK)
     edited = db.get(Competency, "drift-reconciliation")
     assert edited is not None
     edited.description = "Edited in the database: how drift is noticed and reverted."
