@@ -107,5 +107,16 @@ async def _new_password_hash(password: Annotated[str, Form()]) -> str | None:
         return await run_in_threadpool(service.hash_password, password)
 
 
+async def signed_in_user_id(request: Request) -> int | None:
+    """Who sent this request, in a short read-only transaction of its own: for limits that must
+    apply before the request's body is read and its transaction opens (chunk uploads)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    async with read_only_session() as session:
+        user = await run_in_threadpool(service.user_for_token, session, token)
+    return user.id if user else None
+
+
 CheckedPassword = Annotated[service.PasswordCheck, Depends(_checked_password)]
 NewPasswordHash = Annotated[str | None, Depends(_new_password_hash)]
