@@ -1,5 +1,6 @@
 """Who is asking: typed dependencies that every route uses for authentication and roles."""
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
@@ -22,9 +23,9 @@ SIGNED_OUT = {
     SignOutReason.password_reset: "Your password was reset; please sign in with the new one.",
     SignOutReason.password_changed: "Your password was changed; please sign in again.",
 }
-# argon2 takes memory and a fraction of a core per hash: a burst of sign-ins waits its turn
-# on the event loop instead of taking every thread.
-password_hashing = LoopSemaphore(2)
+# argon2 takes memory and a core per hash (the library releases the GIL): a burst of sign-ins
+# waits its turn on the event loop, and leaves a core for every other request.
+password_hashing = LoopSemaphore(max(1, (os.cpu_count() or 2) - 1))
 
 
 @dataclass(frozen=True)
