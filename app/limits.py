@@ -4,8 +4,11 @@ accepts large bodies, so a client trickling its body cannot hold a worker for lo
 
 import asyncio
 import re
+import threading
 import weakref
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import anyio
@@ -117,3 +120,27 @@ class LoopSemaphore:
         if loop not in self._by_loop:
             self._by_loop[loop] = asyncio.Semaphore(self.size)
         return self._by_loop[loop]
+
+
+class PerKeyLimit:
+    """At most `size` holders at once per key (a user), in this process. One over the limit is
+    refused at once, not queued, so a client cannot pile up waiting requests."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._held: Counter[int] = Counter()
+        self._lock = threading.Lock()  # test clients run apps on several threads' loops
+
+    @contextmanager
+    def hold(self, key: int, refusal: AppError) -> Iterator[None]:
+        with self._lock:
+            if self._held[key] >= self.size:
+                raise refusal
+            self._held[key] += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._held[key] -= 1
+                if not self._held[key]:
+                    del self._held[key]

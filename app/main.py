@@ -22,7 +22,10 @@ from app.web import SecurityHeadersMiddleware, install_error_handlers
 def create_app() -> FastAPI:
     app = FastAPI(title="GitOps Interview Coach", docs_url=None, redoc_url=None, openapi_url=None)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (site.router, accounts.router, questions.router, interviews.router, scoring.router):
+    # Routes are tried in order, every one of a router before the next, and no path is served by
+    # two routers: the busiest first (a recording's chunks and status polls, then pages), so a
+    # request skips the accounts' routes it will not match.
+    for router in (interviews.router, scoring.router, questions.router, site.router, accounts.router):
         app.include_router(router)
     app.state.publish_check = publishing_problems  # the editor publishes only self-consistent questions
     install_error_handlers(app)

@@ -200,6 +200,25 @@ def test_saving_makes_a_version_the_history_lists_and_diffs(client: TestClient, 
     assert client.get(f"/editor/questions/{slug}/diff?from=1&to=9").status_code == 404
 
 
+def test_the_browser_lists_each_title_as_last_saved_and_escaped(client: TestClient, db: Session) -> None:
+    """The list's HTML is reused while the list is unchanged; a rename must show at once."""
+    slug = _published(db)
+    _editor(client, db)
+
+    def listed() -> str:
+        return client.get("/questions").text.split("<h1>", 1)[1]
+
+    assert f'<a href="/questions/{slug}">{QUESTION["title"]}</a>' in listed()
+    form = form_from_content(QUESTION)
+    form["title"] = "Drift <script>alert(1)</script> & self-heal"
+    post_form(client, f"/editor/questions/{slug}", form)
+    page = listed()
+    assert "Drift &lt;script&gt;alert(1)&lt;/script&gt; &amp; self-heal" in page
+    assert QUESTION["title"] not in page and "<script>" not in page
+    post_form(client, f"/editor/questions/{slug}/retire")
+    assert f"/questions/{slug}" not in listed()
+
+
 def test_editor_list_filters(client: TestClient, db: Session) -> None:
     _published(db)
     other = yaml.safe_load((QUESTION_BANK_DIR / "questions" / "sealed-secrets-workflow.yaml").read_text())

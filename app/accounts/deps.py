@@ -1,5 +1,6 @@
 """Who is asking: typed dependencies that every route uses for authentication and roles."""
 
+import os
 from collections.abc import Callable
 from typing import Annotated
 
@@ -15,9 +16,9 @@ from app.limits import LoopSemaphore
 from app.models import Role, User
 from app.web import SIGNED_OUT, Viewer
 
-# argon2 takes memory and a fraction of a core per hash: a burst of sign-ins waits its turn
-# on the event loop instead of taking every thread.
-password_hashing = LoopSemaphore(2)
+# argon2 takes memory and a core per hash (the library releases the GIL): a burst of sign-ins
+# waits its turn on the event loop, and leaves a core for every other request.
+password_hashing = LoopSemaphore(max(1, (os.cpu_count() or 2) - 1))
 
 
 def user_from_request(request: Request, session: Session) -> User | None:
@@ -87,6 +88,17 @@ async def _new_password_hash(password: Annotated[str, Form()]) -> str | None:
         return None
     async with password_hashing():
         return await run_in_threadpool(service.hash_password, password)
+
+
+async def signed_in_user_id(request: Request) -> int | None:
+    """Who sent this request, in a short read-only transaction of its own: for limits that must
+    apply before the request's body is read and its transaction opens (chunk uploads)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    async with read_only_session() as session:
+        user = await run_in_threadpool(service.user_for_token, session, token)
+    return user.id if user else None
 
 
 CheckedPassword = Annotated[service.PasswordCheck, Depends(_checked_password)]

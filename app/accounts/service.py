@@ -10,7 +10,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -198,31 +198,40 @@ def start_session(session: Session, user: User, settings: Settings, user_agent: 
     return NewSession(token, expires_at)
 
 
-def _live_session(token: str) -> Any:
+def _live_session() -> Any:
+    """The user of an unexpired session; the token's hash and the time are bound at execution."""
     return (
         select(User)
         .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == _token_hash(token), UserSession.expires_at > utcnow())
+        .where(UserSession.token_hash == bindparam("token_hash"), UserSession.expires_at > bindparam("now"))
     )
+
+
+# Built once: every authenticated request runs it, and building a statement costs more than
+# running it on SQLite.
+_SIGNED_IN_USER = _live_session().where(UserSession.ended_at.is_(None), User.disabled_at.is_(None))
+_DISABLED_USER = _live_session().where(User.disabled_at.is_not(None))
+_ENDED_REASON = select(UserSession.ended_reason).where(
+    UserSession.token_hash == bindparam("token_hash"), UserSession.expires_at > bindparam("now")
+)
+
+
+def _session_params(token: str) -> dict[str, Any]:
+    return {"token_hash": _token_hash(token), "now": utcnow()}
 
 
 def user_for_token(session: Session, token: str) -> User | None:
     """The signed-in user for a session cookie, or None if the session ended or expired or the
     account is disabled."""
-    return session.scalar(
-        _live_session(token).where(UserSession.ended_at.is_(None), User.disabled_at.is_(None))
-    )
+    return session.scalar(_SIGNED_IN_USER, _session_params(token))
 
 
 def signed_out_reason(session: Session, token: str) -> SignOutReason | None:
     """Why the app ended this cookie's session (a role change, a disabled account, a password
     reset), so the browser can be told; None for a session that simply ended or never was."""
-    reason = session.scalar(
-        select(UserSession.ended_reason).where(
-            UserSession.token_hash == _token_hash(token), UserSession.expires_at > utcnow()
-        )
-    )
-    if reason is None and session.scalar(_live_session(token).where(User.disabled_at.is_not(None))):
+    params = _session_params(token)
+    reason = session.scalar(_ENDED_REASON, params)
+    if reason is None and session.scalar(_DISABLED_USER, params):
         return SignOutReason.disabled
     return SignOutReason(reason) if reason else None
 

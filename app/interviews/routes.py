@@ -1,6 +1,7 @@
 """Interview pages and the recorder's JSON API. Thin: parse, call, render."""
 
 import re
+from collections.abc import AsyncIterator
 from typing import Annotated
 from urllib.parse import quote
 
@@ -8,10 +9,10 @@ from fastapi import APIRouter, Depends, Form, Header, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.orm import Session
 
-from app.accounts.deps import SESSION_COOKIE, CurrentUser
+from app.accounts.deps import CurrentUser, signed_in_user_id
 from app.config import SettingsDep
 from app.db import SessionDep, writes_on_get
-from app.errors import InvalidInput, NotAuthenticated, NotFound
+from app.errors import InvalidInput, NotAuthenticated, NotFound, TooManyRequests
 from app.interviews import history, service, takes, uploads
 from app.interviews.processing import measured_speeds, processing, seconds_left
 from app.interviews.schemas import (
@@ -24,7 +25,7 @@ from app.interviews.schemas import (
     TakeStatus,
     TypedAnswer,
 )
-from app.limits import read_body
+from app.limits import PerKeyLimit, read_body
 from app.markdown import render_markdown
 from app.media.storage import StorageDep
 from app.media.streaming import recording_response
@@ -169,15 +170,28 @@ def choose_take(
 # --- the recorder's API -------------------------------------------------------------------------
 
 
-async def _chunk_body(request: Request) -> bytes:
+# Chunk uploads at once per user (per web process). The recorder sends one at a time per tab and
+# retries a refusal with back-off from the chunks it keeps, so nothing is lost.
+UPLOADS_AT_ONCE = 3
+uploads_in_flight = PerKeyLimit(UPLOADS_AT_ONCE)
+
+
+async def _chunk_body(request: Request) -> AsyncIterator[bytes]:
     """Read before any transaction opens (this dependency comes first), within a deadline; nothing
-    is read for a client that is not even signed in."""
-    if SESSION_COOKIE not in request.cookies:
+    is read for a client that is not signed in, nor past the user's uploads at once, which stay
+    counted until the chunk is stored."""
+    user_id = await signed_in_user_id(request)
+    if user_id is None:
         raise NotAuthenticated("Please sign in to continue.")
-    return await read_body(request)
+    refusal = TooManyRequests(
+        f"Your account is already sending {UPLOADS_AT_ONCE} recording chunks at once; this one "
+        "was not stored. The recorder sends it again in a moment, and nothing is lost."
+    )
+    with uploads_in_flight.hold(user_id, refusal):
+        yield await read_body(request)
 
 
-ChunkBody = Annotated[bytes, Depends(_chunk_body)]
+ChunkBody = Annotated[bytes, Depends(_chunk_body, scope="function")]
 
 
 def _question_status(interview: InterviewSession, position: int) -> QuestionStatus:

@@ -1,9 +1,11 @@
 """Question bank pages: the editor's workbench and the candidates' browser. Thin: parse, call, render."""
 
+from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 
 from app.accounts.deps import CurrentUser, EditorUser
 from app.db import SessionDep
@@ -12,7 +14,7 @@ from app.models import Question, QuestionStatus
 from app.questions import service
 from app.questions.editor_form import NEW_QUESTION, errors_by_field, form_from_content, question_from_form
 from app.questions.schemas import CATEGORIES, COMPETENCY_IDS
-from app.web import redirect, render
+from app.web import redirect, render, templates
 
 router = APIRouter()
 DIFFICULTIES = ("junior", "mid", "senior")
@@ -180,14 +182,23 @@ def editor_preview(
 # --- candidates -------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=16)
+def _question_list(questions: tuple[Any, ...]) -> Markup:
+    """The browser's list of questions by category, rendered once per distinct list: every
+    candidate opens this page, rendering the list was most of its cost, and it changes only
+    when an editor publishes, retires or renames a question."""
+    by_category = {c: [q for q in questions if q.category == c] for c in CATEGORIES}
+    html = templates.get_template("questions/_question_list.html").render(by_category=by_category)
+    return Markup(html)  # noqa: S704 - the output of an autoescaped template
+
+
 @router.get("/questions", response_class=HTMLResponse)
 def browse(
     request: Request, session: SessionDep, user: CurrentUser, category: str = "", difficulty: str = ""
 ) -> Response:
     questions = service.published_titles(session, category, difficulty)
-    by_category = {c: [q for q in questions if q.category == c] for c in CATEGORIES}
     context = {
-        "by_category": by_category,
+        "question_list": _question_list(tuple(questions)),
         "category": category,
         "difficulty": difficulty,
         "count": len(questions),

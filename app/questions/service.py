@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Conflict, InvalidInput, NotFound
@@ -91,13 +91,19 @@ def competency_ids(question: Question) -> list[str]:
     return [c["id"] for c in question.current_version.content["competencies"]]
 
 
-def _published(query: Any, category: str, difficulty: str) -> Any:
+def _published(query: Any, by_category: bool, by_difficulty: bool) -> Any:
+    """Published, not retired, optionally of one category and difficulty (bound at execution:
+    `_filter_params`), so each statement is built once."""
     query = query.where(Question.status == QuestionStatus.published, Question.retired_at.is_(None))
-    if category:
-        query = query.where(Question.category == category)
-    if difficulty:
-        query = query.where(Question.difficulty == difficulty)
+    if by_category:
+        query = query.where(Question.category == bindparam("category"))
+    if by_difficulty:
+        query = query.where(Question.difficulty == bindparam("difficulty"))
     return query.order_by(Question.category, Question.difficulty, Question.title)
+
+
+def _filter_params(category: str, difficulty: str) -> tuple[tuple[bool, bool], dict[str, str]]:
+    return (bool(category), bool(difficulty)), {"category": category, "difficulty": difficulty}
 
 
 def list_published(
@@ -108,14 +114,23 @@ def list_published(
     query = select(Question)
     if with_content:
         query = query.options(selectinload(Question.current_version))
-    return list(session.scalars(_published(query, category, difficulty)))
+    flags, params = _filter_params(category, difficulty)
+    return list(session.scalars(_published(query, *flags), params))
+
+
+# The browser's listing, built once per filter combination: every candidate opens it, and
+# building a statement costs more than running it on SQLite.
+_TITLES = {
+    (c, d): _published(select(Question.slug, Question.title, Question.category, Question.difficulty), c, d)
+    for c in (False, True)
+    for d in (False, True)
+}
 
 
 def published_titles(session: Session, category: str = "", difficulty: str = "") -> list[Any]:
-    """The browser's listing: plain rows (slug, title, category, difficulty), no ORM objects,
-    since this page is the one every candidate opens most."""
-    columns = select(Question.slug, Question.title, Question.category, Question.difficulty)
-    return list(session.execute(_published(columns, category, difficulty)))
+    """The browser's listing: plain rows (slug, title, category, difficulty), no ORM objects."""
+    flags, params = _filter_params(category, difficulty)
+    return list(session.connection().execute(_TITLES[flags], params))  # Core rows: half the ORM's cost
 
 
 def get_published(session: Session, slug: str) -> Question:

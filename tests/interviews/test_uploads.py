@@ -2,6 +2,7 @@
 
 import hashlib
 import random
+from contextlib import ExitStack
 from pathlib import Path
 
 import av
@@ -12,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
-from app.interviews import service, uploads
+from app.errors import TooManyRequests
+from app.interviews import routes, service, uploads
 from app.media.recording import duration_seconds
 from app.media.storage import get_storage
 from app.media.streaming import byte_range
@@ -173,6 +175,26 @@ def test_a_damaged_chunk_is_refused_and_not_stored(
     damaged = recorder.send(0, recording[:1000], checksum=hashlib.sha256(b"something else").hexdigest())
     assert damaged.status_code == 422 and "checksum does not match" in damaged.json()["detail"]
     assert recorder.received() == []
+
+
+def test_uploads_past_the_limit_at_once_are_refused_whole_and_accepted_when_sent_again(
+    client: TestClient, db: Session, candidate, recording: bytes
+) -> None:
+    recorder = Recorder(client, new_session(db, candidate))
+    recorder.start()
+    with ExitStack() as busy:  # the user's other uploads, still in flight
+        for _ in range(routes.UPLOADS_AT_ONCE):
+            busy.enter_context(routes.uploads_in_flight.hold(candidate.id, TooManyRequests("")))
+        refused = recorder.send(0, recording[:1000])
+        assert refused.status_code == 429
+        assert "was not stored" in refused.json()["detail"] and "nothing is lost" in refused.json()["detail"]
+        assert recorder.received() == []
+        with pytest.raises(FileNotFoundError):
+            get_storage().read_chunk(db.get(Take, recorder.take).media_key, 0)  # type: ignore[union-attr]
+    assert recorder.send(0, recording[:1000]).json() == {"received": [0]}
+    for _ in range(routes.UPLOADS_AT_ONCE + 1):  # each upload gives its place back, refused or not
+        assert recorder.send(1, recording[1000:2000], checksum="0" * 64).status_code == 422
+    assert recorder.send(1, recording[1000:2000]).json() == {"received": [0, 1]}
 
 
 def test_a_file_that_is_not_media_is_refused(client: TestClient, db: Session, candidate) -> None:
