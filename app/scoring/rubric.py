@@ -179,9 +179,8 @@ class RubricScorer:
     # --- public -----------------------------------------------------------------------------
 
     def score(self, answer: ScoringInput) -> ScoreReport:
-        answer = self.held_to(answer)
-        features = self.features(answer)
-        return _report(answer, features)
+        held = self.held_to(answer)
+        return _report(held, self._measure(held))
 
     def held_to(self, answer: ScoringInput) -> ScoringInput:
         """The answer with the rubric it is held to: its question's red flags and the bank's
@@ -191,12 +190,16 @@ class RubricScorer:
         if known is None or known[0] is not question:
             own = {f.id for f in question.red_flags}
             shared = [f for f in self._shared if f.id not in own]
-            rubric = question.model_copy(update={"red_flags": [*question.red_flags, *shared]})
-            known = self._in_force[id(question)] = (question, rubric if shared else question)
+            flags = [*question.red_flags, *shared]
+            rubric = question.model_copy(update={"red_flags": flags}) if shared else question
+            known = self._in_force[id(question)] = (question, rubric)
         return answer if known[1] is question else answer.model_copy(update={"question": known[1]})
 
     def features(self, answer: ScoringInput) -> Features:
-        answer = self.held_to(answer)
+        return self._measure(self.held_to(answer))
+
+    def _measure(self, answer: ScoringInput) -> Features:
+        """What the answer shows against the rubric it is already held to (`held_to`)."""
         question = self._compile(answer.question)
         text = analyse(answer.text)
         injected = injection_spans(answer.text)
