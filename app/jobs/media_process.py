@@ -116,7 +116,13 @@ class _Child:
         self.memory_mb = memory_mb
         ours, theirs = socket.socketpair()
         command = [sys.executable, "-m", __name__, str(theirs.fileno()), str(memory_mb * 2**20)]
-        environment = os.environ | {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        environment = os.environ | {
+            "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
+            # glibc reserves 64 MB of address space per thread's malloc arena; under RLIMIT_AS the
+            # decoder's and the speech model's threads then fail to start (EAGAIN) long before
+            # the memory is used
+            "MALLOC_ARENA_MAX": "2",
+        }
         self.process = subprocess.Popen(command, pass_fds=[theirs.fileno()], env=environment)  # noqa: S603
         theirs.close()
         self.connection = Connection(ours.detach())
