@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-PY_SOURCES := app tests migrations benchmarks hatch_build.py
+PY_SOURCES := app tests migrations benchmarks scripts hatch_build.py
 COVERAGE_FLOOR ?= 94
 
 ## List the targets and what each does.

@@ -3,23 +3,27 @@
 It reads a spoken answer the way a careful interviewer skims one: which key points it makes and
 in what words, whether it states a misconception (and not merely mentions one to reject it),
 whether it explains or only names things, and whether it answers this question at all. Every
-point it credits is backed by a verbatim quote."""
+point it credits is backed by a verbatim quote. The words it reads, and what the answer means
+(app/scoring/meaning.py), are weighed into one score as human graders weigh them
+(app/scoring/blend.py)."""
 
 import math
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 
 import numpy as np
 
 from app.questions.schemas import KeyPoint, QuestionFile, RedFlag
 from app.scoring.assemble import assemble_report
+from app.scoring.blend import Blend, load_blend, signals
 from app.scoring.caps import ceiling
 from app.scoring.claims import Claim, asserted, claim_spans, is_negative
 from app.scoring.confidence import low_confidence_tokens
 from app.scoring.injection import injection_spans
+from app.scoring.meaning import Embedder, Meaning, QuestionMeaning
 from app.scoring.schemas import (
     CriterionScore,
     Flag,
@@ -38,7 +42,7 @@ from app.scoring.text import (
     stem,
 )
 
-SCORER_VERSION = "rubric-2.0"
+SCORER_VERSION = "rubric-3.0"
 
 # How much one matched cue says about a key point: a specific phrase more than a single word.
 SPECIFIC_CUE_WEIGHT = 0.55
@@ -106,6 +110,7 @@ class _CompiledQuestion:
     question: QuestionFile
     points: list[_CompiledPoint]
     flags: list[_CompiledFlag]
+    meaning: QuestionMeaning
 
     @cached_property
     def domain_stems(self) -> frozenset[str]:
@@ -133,6 +138,7 @@ class Features:
     list_like: bool
     explainers_per_100: float
     domain_terms: int
+    meaning: Meaning
 
     @property
     def term_density(self) -> float:
@@ -157,8 +163,10 @@ class RubricScorer:
     name = "rubric"
     version = SCORER_VERSION
 
-    def __init__(self, bank: Sequence[QuestionFile]) -> None:
+    def __init__(self, bank: Sequence[QuestionFile], blend: Blend | None = None) -> None:
         self._bank = {q.id: q for q in bank}
+        self._blend = blend or _default_blend()
+        self._embedder = Embedder([text for q in bank for text in _question_texts(q)])
         point_docs = [
             set(_content_stems(f"{p.point} {' '.join(p.cues)}")) for q in bank for p in q.key_points
         ] + [set(_content_stems(f.misconception)) for q in bank for f in q.red_flags]
@@ -180,7 +188,13 @@ class RubricScorer:
 
     def score(self, answer: ScoringInput) -> ScoreReport:
         held = self.held_to(answer)
-        return _report(held, self._measure(held))
+        return _report(held, self._measure(held), self._blend)
+
+    def signals(self, answer: ScoringInput) -> dict[str, float]:
+        """What the blend weighs for this answer (`scripts/fit_blend.py` fits it on these)."""
+        held = self.held_to(answer)
+        features = self._measure(held)
+        return _signals(_rubric_overall(held.question, _criterion_values(held.question, features)), features)
 
     def held_to(self, answer: ScoringInput) -> ScoringInput:
         """The answer with the rubric it is held to: its question's red flags and the bank's
@@ -224,6 +238,7 @@ class RubricScorer:
             list_like=_list_like(answer.text, usable.tokens),
             explainers_per_100=100 * sum(t.norm in EXPLAINERS for t in scored) / max(1, len(scored)),
             domain_terms=len(question.domain_stems & {t.stem for t in content_tokens(scored)}),
+            meaning=self._embedder.read(question.meaning, answer.text),
         )
 
     # --- matching ---------------------------------------------------------------------------
@@ -249,7 +264,8 @@ class RubricScorer:
                 )
                 for flag in question.red_flags
             ]
-            self._compiled[key] = _CompiledQuestion(question, points, flags)
+            meaning = self._embedder.question(question, question.red_flags)
+            self._compiled[key] = _CompiledQuestion(question, points, flags, meaning)
         self._by_identity[id(question)] = (question, self._compiled[key])  # the same object: no re-dump
         return self._compiled[key]
 
@@ -362,6 +378,21 @@ def _cue_weight(stems: tuple[str, ...]) -> float:
     return SPECIFIC_CUE_WEIGHT if len(stems) > 1 or len(stems[0]) >= 7 else SHORT_CUE_WEIGHT
 
 
+def _question_texts(question: QuestionFile) -> list[str]:
+    """The bank texts whose word pieces set their rarity: prompts, model answers, points, misconceptions."""
+    return [
+        question.prompt,
+        question.model_answer,
+        *(p.point for p in question.key_points),
+        *(f.misconception for f in question.red_flags),
+    ]
+
+
+@cache
+def _default_blend() -> Blend:
+    return load_blend()
+
+
 def _question_document(question: QuestionFile) -> str:
     parts = [question.title, question.prompt, question.model_answer, " ".join(question.glossary)]
     parts += [f"{p.point} {' '.join(p.cues)}" for p in question.key_points]
@@ -456,22 +487,51 @@ def _criterion_value(strengths: list[float]) -> float:
     return 1 + 4 * reached**COVERAGE_CURVE
 
 
-def _report(answer: ScoringInput, features: Features) -> ScoreReport:
+def _criterion_values(question: QuestionFile, features: Features) -> dict[str, float | None]:
+    """Each competency's 1-5 from its key points; None where the answer shows nothing of it."""
+    values: dict[str, float | None] = {}
+    for competency in question.competencies:
+        matches = [features.points[p.id] for p in question.key_points if p.competency == competency.id]
+        # a stated misconception is evidence too: of a low level, not of nothing
+        has_evidence = bool(features.red_flags) or any(m.strength >= EVIDENCE_AT for m in matches)
+        values[competency.id] = _criterion_value([m.strength for m in matches]) if has_evidence else None
+    return values
+
+
+def _rubric_overall(question: QuestionFile, values: dict[str, float | None]) -> float:
+    return sum(c.weight * (values[c.id] or 1.0) for c in question.competencies)
+
+
+def _signals(rubric: float, features: Features) -> dict[str, float]:
+    return signals(
+        rubric=rubric,
+        coverage=features.coverage,
+        strengths=[p.strength for p in features.points.values()],
+        misconceptions=len(features.red_flags),
+        words=features.words,
+        term_density=features.term_density,
+        relevance=features.relevance,
+        meaning=features.meaning,
+    )
+
+
+def _report(answer: ScoringInput, features: Features, blend: Blend) -> ScoreReport:
     question = answer.question
     flags = _flags(features)
-    values: dict[str, float | None] = {}
+    raw = _criterion_values(question, features)
+    rubric = _rubric_overall(question, raw)
+    # every competency moves with the blended overall, so the overall stays their weighted mean
+    shift = blend.score(_signals(rubric, features)) - rubric
     criteria = []
     for competency in question.competencies:
         points = [p for p in question.key_points if p.competency == competency.id]
         matches = [features.points[p.id] for p in points]
-        # a stated misconception is evidence too: of a low level, not of nothing
-        has_evidence = bool(features.red_flags) or any(m.strength >= EVIDENCE_AT for m in matches)
-        value = _criterion_value([m.strength for m in matches]) if has_evidence else None
-        value = _apply_caps(value, features, flags)
-        values[competency.id] = value
-        criteria.append(_criterion(competency.id, points, matches, value, features, flags))
-    overall = sum(c.weight * (values[c.id] or 1.0) for c in question.competencies)
-    overall = _apply_caps(overall, features, flags) or 1.0
+        value = raw[competency.id]
+        shifted = None if value is None else min(5.0, max(1.0, value + shift))
+        criteria.append(
+            _criterion(competency.id, points, matches, _apply_caps(shifted, features, flags), features, flags)
+        )
+    overall = _apply_caps(min(5.0, max(1.0, rubric + shift)), features, flags) or 1.0
     covered = {
         p.id: m.evidence for p in question.key_points if (m := features.points[p.id]).strength >= COVERED_AT
     }
@@ -517,6 +577,11 @@ def _flags(features: Features) -> list[Flag]:
     if not any(p.strength >= COVERED_AT for p in features.points.values()):
         flags.append("no-key-point")
     return flags
+
+
+def answer_ceiling(features: Features) -> float:
+    """The highest score this answer may get, whatever else it shows (app/scoring/caps.py)."""
+    return ceiling(_flags(features), len(features.red_flags))
 
 
 def _apply_caps(value: float | None, features: Features, flags: list[Flag]) -> float | None:
