@@ -13,7 +13,8 @@ from app.paths import QUESTION_BANK_DIR
 from app.questions.bank_files import load_bank
 from app.scoring.blend import BLEND_FILE, fit_blend, rubric_only
 from app.scoring.evaluation import quadratic_weighted_kappa, spearman, within_one
-from app.scoring.rubric import RubricScorer, answer_ceiling
+from app.scoring.policy import answer_ceiling
+from app.scoring.rubric import RubricScorer
 from app.scoring.schemas import ScoringInput
 
 EVAL = Path(__file__).resolve().parents[1] / "benchmarks" / "eval"

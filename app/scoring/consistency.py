@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from app.questions.bank_files import Problem
 from app.questions.schemas import QuestionFile
-from app.scoring.rubric import COVERED_AT, Features, RubricScorer
+from app.scoring.features import COVERED_AT, Features
+from app.scoring.rubric import RubricScorer
 from app.scoring.schemas import ScoringInput
 
 MODEL_ANSWER_AT_LEAST = 4.5

@@ -16,7 +16,8 @@ from app.scoring.llm.client import Calls, ChatClient
 from app.scoring.llm.prompt import grading_messages, re_ask
 from app.scoring.llm.quotes import check_samples
 from app.scoring.llm.replies import InvalidReply, Judgement, ScorerUnavailable, invalid_reason, parse_choice
-from app.scoring.rubric import RubricScorer, measured_flags
+from app.scoring.policy import measured_flags
+from app.scoring.rubric import RubricScorer
 from app.scoring.schemas import ScoreReport, ScoringInput
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,76 @@
+"""How much two texts share, by weighted words: tf-idf over the bank's questions (is this answer
+about this question at all?) and the share of a point's distinctive terms said within one stretch."""
+
+import math
+from collections import Counter
+
+import numpy as np
+
+from app.scoring.text import (
+    FUNCTION_WORDS,
+    AnalysedText,
+)
+
+SIMILARITY_TERMS = 4
+SIMILARITY_WINDOW = 24  # words in which a point's mechanism must be said
+
+
+def idf(documents: list[set[str]]) -> dict[str, float]:
+    counts = Counter(term for doc in documents for term in doc)
+    return {term: math.log((1 + len(documents)) / (1 + n)) + 1 for term, n in counts.items()}
+
+
+def _tfidf(counts: Counter[str], weights: dict[str, float]) -> dict[str, float]:
+    return {term: (1 + math.log(n)) * weights[term] for term, n in counts.items() if term in weights}
+
+
+def _unit(vector: dict[str, float]) -> dict[str, float]:
+    """The vector scaled to length 1, so a cosine is a dot product."""
+    norm = math.sqrt(sum(v * v for v in vector.values()))
+    return {term: v / norm for term, v in vector.items()} if norm else vector
+
+
+class QuestionSimilarity:
+    """Each question of the bank as a tf-idf vector of its stems."""
+
+    def __init__(self, documents: dict[str, Counter[str]]) -> None:
+        self.idf = idf([set(doc) for doc in documents.values()])
+        self._ids = list(documents)
+        self._column = {term: i for i, term in enumerate(self.idf)}
+        self._matrix = np.zeros((len(documents), len(self._column)))
+        for row, doc in enumerate(documents.values()):
+            for term, value in _unit(_tfidf(doc, self.idf)).items():
+                self._matrix[row, self._column[term]] = value
+
+    def relevance(self, text: AnalysedText, question_id: str) -> float:
+        """Cosine similarity to this question divided by the best similarity to any question."""
+        stems = Counter(t.stem for t in text.tokens if t.norm not in FUNCTION_WORDS and len(t.norm) > 2)
+        answer = _unit(_tfidf(stems, self.idf))
+        if not answer or question_id not in self._ids:
+            return 1.0
+        columns = [self._column[term] for term in answer]
+        similarities = dict(
+            zip(self._ids, self._matrix[:, columns] @ np.array(list(answer.values())), strict=True)
+        )
+        best = max(similarities.values())
+        return similarities[question_id] / best if best > 0 else 1.0
+
+
+def best_window_similarity(text: AnalysedText, terms: dict[str, float]) -> tuple[float, str]:
+    """How much of a point's mechanism one stretch of the answer carries, and that stretch.
+    A point sentence names more than a speaker will: its most distinctive few terms are full
+    similarity. Stretches are a fixed number of words, not sentences, so punctuated text and a
+    recogniser's run-on transcript are judged alike."""
+    total = sum(sorted(terms.values(), reverse=True)[:SIMILARITY_TERMS])
+    if not total or not text.tokens:
+        return 0.0, ""
+    best, best_start = 0.0, 0
+    for start in range(0, max(1, len(text.tokens) - SIMILARITY_WINDOW // 2), SIMILARITY_WINDOW // 2):
+        present = {t.stem for t in text.tokens[start : start + SIMILARITY_WINDOW]}
+        similarity = min(1.0, sum(w for term, w in terms.items() if term in present) / total)
+        if similarity > best:
+            best, best_start = similarity, start
+    if best == 0:
+        return 0.0, ""
+    window = text.tokens[best_start : best_start + SIMILARITY_WINDOW]
+    return round(best, 3), text.text[window[0].start : window[-1].end]
