@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app import migrate
 from app.accounts import service as accounts
+from app.audit import log as audit
 from app.config import get_settings
 from app.db import get_engine, get_sessionmaker
 from app.errors import AppError
@@ -37,7 +38,9 @@ users_cli = typer.Typer(help="User accounts.", no_args_is_help=True)
 questions_cli = typer.Typer(help="The question bank as code.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(users_cli, name="users")
+audit_cli = typer.Typer(help="The audit record of staff access to people's data.", no_args_is_help=True)
 cli.add_typer(questions_cli, name="questions")
+cli.add_typer(audit_cli, name="audit")
 register_media_commands(cli)
 
 
@@ -178,7 +181,9 @@ def _change_user(email: str, change: Callable[[Session, int], object], done: str
 def users_set_role(email: Annotated[str, typer.Option()], role: Annotated[Role, typer.Option()]) -> None:
     """Change a user's role; their sessions end so the new rights apply at once."""
     _change_user(
-        email, lambda s, user_id: accounts.set_role(s, user_id=user_id, role=role), f"is now {role.value}"
+        email,
+        lambda s, user_id: accounts.set_role(s, user_id=user_id, role=role, by=None, now=utcnow()),
+        f"is now {role.value}",
     )
 
 
@@ -195,7 +200,25 @@ def users_disable(email: Annotated[str, typer.Option()]) -> None:
 @users_cli.command("enable")
 def users_enable(email: Annotated[str, typer.Option()]) -> None:
     """Enable a disabled account again."""
-    _change_user(email, lambda s, user_id: accounts.enable_user(s, user_id=user_id), "can sign in again")
+    _change_user(
+        email,
+        lambda s, user_id: accounts.enable_user(s, user_id=user_id, by=None, now=utcnow()),
+        "can sign in again",
+    )
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit record's hash chain; exit 1 at the first event that does not follow."""
+    with get_sessionmaker()() as db:
+        result = audit.verify(db)
+    if not result.intact:
+        where = f" at event {result.broken_at}" if result.broken_at is not None else ""
+        raise _fail(
+            f"The audit record is broken{where}: {result.reason}. "
+            f"{result.events} event(s) before it check out."
+        )
+    typer.echo(f"{result.events} audit event(s); the chain is intact.")
 
 
 def _read_bank(directory: Path) -> BankFiles:

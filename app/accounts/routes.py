@@ -225,7 +225,7 @@ def disable_user(session: SessionDep, admin: AdminUser, user_id: RowId) -> Respo
 
 @router.post("/admin/users/{user_id}/enable")
 def enable_user(session: SessionDep, admin: AdminUser, user_id: RowId) -> Response:
-    service.enable_user(session, user_id=user_id)
+    service.enable_user(session, user_id=user_id, by=admin, now=utcnow())
     return redirect("/admin/users", "user-enabled")
 
 
@@ -241,5 +241,5 @@ def reset_link(request: Request, session: SessionDep, admin: AdminUser, user_id:
 def set_role(
     session: SessionDep, admin: AdminUser, user_id: RowId, role: Annotated[Role, Form()]
 ) -> Response:
-    service.set_role(session, user_id=user_id, role=role)
+    service.set_role(session, user_id=user_id, role=role, by=admin, now=utcnow())
     return redirect("/admin/users", "role-changed")

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from app.audit import log as audit
 from app.config import Settings
 from app.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound, TooManyRequests
 from app.models import LoginAttempt, PasswordResetLink, Role, SignOutReason, SignupRecord, User, UserSession
@@ -363,12 +364,22 @@ def _keep_an_admin(session: Session, user: User) -> None:
         raise Forbidden("This is the only admin; make another user admin first.")
 
 
-def set_role(session: Session, *, user_id: int, role: Role) -> User:
-    """Change a user's role and end their sessions, so the new rights apply at once."""
+def _audit(
+    session: Session, by: User | None, action: str, user: User, now: datetime, detail: str = ""
+) -> None:
+    """An admin's (or, with None, the shell's) change to an account, in the audit record."""
+    actor = audit.Actor(by.id, by.role.value) if by is not None else audit.Actor(None, audit.SHELL)
+    audit.append(session, actor, action, ("user", user.id), now, subject_id=user.id, detail=detail)
+
+
+def set_role(session: Session, *, user_id: int, role: Role, by: User | None, now: datetime) -> User:
+    """Change a user's role and end their sessions, so the new rights apply at once.
+    `by` is the admin doing it (None from the command line)."""
     user = _user(session, user_id)
     if role != Role.admin:
         _keep_an_admin(session, user)
     if user.role != role:
+        _audit(session, by, "user.set-role", user, now, f"{user.role.value} -> {role.value}")
         user.role = role
         end_all_sessions(session, user.id, SignOutReason.role_changed)
         session.flush()
@@ -383,14 +394,17 @@ def disable_user(session: Session, *, user_id: int, by: User | None, now: dateti
         raise Forbidden("You cannot disable your own account.")
     _keep_an_admin(session, user)
     if user.disabled_at is None:
+        _audit(session, by, "user.disable", user, now)
         user.disabled_at = now
         end_all_sessions(session, user.id, SignOutReason.disabled)
         session.flush()
     return user
 
 
-def enable_user(session: Session, *, user_id: int) -> User:
+def enable_user(session: Session, *, user_id: int, by: User | None, now: datetime) -> User:
     user = _user(session, user_id)
+    if user.disabled_at is not None:
+        _audit(session, by, "user.enable", user, now)
     user.disabled_at = None
     session.flush()
     return user
@@ -411,6 +425,7 @@ def issue_reset_link(session: Session, *, user_id: int, by: User, now: datetime)
         )
     )
     token = secrets.token_urlsafe(32)
+    _audit(session, by, "user.reset-link", user, now)
     session.add(
         PasswordResetLink(
             token_hash=_token_hash(token),

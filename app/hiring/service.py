@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from app.audit import log as audit
 from app.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound
 from app.hiring import access
 from app.hiring.access import Action, Person
@@ -21,7 +22,6 @@ from app.models import (
     Assessment,
     AssessmentMember,
     AssessmentQuestion,
-    AuditEvent,
     CandidateStage,
     Invitation,
     InvitationStatus,
@@ -42,17 +42,24 @@ def person(user: User) -> Person:
     return Person(user.id, user.role)
 
 
-def record(db: Session, actor: User, action: str, target_type: str, target_id: int, now: datetime) -> None:
-    """Write one staff access or change to the audit record."""
-    db.add(
-        AuditEvent(
-            actor_id=actor.id,
-            actor_role=actor.role.value,
-            action=action,
-            target_type=target_type,
-            target_id=target_id,
-            at=now,
-        )
+def record(
+    db: Session, actor: User, action: str, target_type: str, target_id: int, now: datetime, detail: str = ""
+) -> None:
+    """Write one staff access or change to the audit record, filed under its assessment and,
+    for an invitation, under the candidate who used it."""
+    assessment_id: int | None = target_id if target_type == "assessment" else None
+    subject_id: int | None = None
+    if target_type == "invitation" and (invitation := db.get(Invitation, target_id)) is not None:
+        assessment_id, subject_id = invitation.assessment_id, invitation.used_by_id
+    audit.append(
+        db,
+        audit.Actor(actor.id, actor.role.value),
+        action,
+        (target_type, target_id),
+        now,
+        assessment_id=assessment_id,
+        subject_id=subject_id,
+        detail=detail,
     )
 
 

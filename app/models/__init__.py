@@ -9,12 +9,12 @@ from app.models.account import (
     User,
     UserSession,
 )
+from app.models.audit import AuditEvent, AuditHead
 from app.models.base import Base
 from app.models.hiring import (
     Assessment,
     AssessmentMember,
     AssessmentQuestion,
-    AuditEvent,
     CandidateReview,
     CandidateStage,
     Invitation,
@@ -43,6 +43,7 @@ __all__ = [
     "AssessmentMember",
     "AssessmentQuestion",
     "AuditEvent",
+    "AuditHead",
     "Base",
     "CandidateReview",
     "CandidateStage",

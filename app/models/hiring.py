@@ -1,6 +1,6 @@
 """Hiring: assessments with their pinned questions and reviewers, invitations, blind ratings
 (revised only by appending, so what a reviewer rated before seeing others is never lost), each
-candidate's stage history, and the record of staff access to candidates' data."""
+candidate's stage history."""
 
 import enum
 from datetime import datetime
@@ -219,19 +219,3 @@ class CandidateStage(Base):
     set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(Text, default="")
     set_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class AuditEvent(Base):
-    """A member of staff looked at or changed a candidate's data. Never updated; the actor's id
-    and role are copied, so the record survives the account."""
-
-    __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_target", "target_type", "target_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    actor_id: Mapped[int | None]  # no foreign key: the record outlives the account
-    actor_role: Mapped[str] = mapped_column(String(20))
-    action: Mapped[str] = mapped_column(String(60))
-    target_type: Mapped[str] = mapped_column(String(40))
-    target_id: Mapped[int]
-    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -1,0 +1,1 @@
+"""The audit record of staff access to people's data (append-only, hash-chained)."""
