@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.deps import CurrentUser, OptionalUser, ReviewerUser
 from app.config import SettingsDep
-from app.db import SessionDep
+from app.db import SessionDep, writes_on_get
 from app.errors import InvalidInput
 from app.hiring import candidates, service
 from app.hiring.invitations import MAX_LIST_BYTES, CandidateListError, candidate
@@ -158,6 +158,7 @@ def _assessment_page(
 
 
 @router.get("/hiring/assessments/{assessment_id}", response_class=HTMLResponse)
+@writes_on_get  # an admin's look is recorded
 def assessment_page(
     request: Request, session: SessionDep, user: CurrentUser, assessment_id: RowId
 ) -> Response:
