@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from app.accounts.deps import CurrentUser, OptionalUser, ReviewerUser
-from app.config import SettingsDep
+from app.config import Settings, SettingsDep
 from app.db import SessionDep, writes_on_get
 from app.errors import InvalidInput
 from app.hiring import candidates, service
@@ -97,7 +97,7 @@ def create_assessment(
     ai_scoring: Annotated[str, Form()] = "",
     feedback_after_close: Annotated[str, Form()] = "",
 ) -> Response:
-    form = {k: v for k, v in locals().items() if k not in ("request", "session", "user")}
+    form = {k: v for k, v in locals().items() if k not in ("request", "session", "user")}  # to show again
     picked = question or []
     try:
         drawn = (
@@ -151,7 +151,6 @@ def _assessment_page(
         "view": view,
         "instructions_html": render_markdown(view.assessment.instructions),
         "staff": service.staff_to_add(session, view.assessment) if view.may("manage-members") else [],
-        "now": utcnow(),
         **extra,
     }
     return render(request, "hiring/assessment.html", context, status)
@@ -180,17 +179,14 @@ def add_member(
 
 
 def _invited_page(
-    request: Request,
-    session: Session,
-    settings: SettingsDep,
-    assessment_id: int,
-    batch: service.InvitationBatch,
+    request: Request, session: Session, settings: Settings, assessment_id: int, batch: service.InvitationBatch
 ) -> Response:
     emailed = service.mail_invitations(session, settings, batch.issued)
+    site = str(request.base_url)  # a link to copy is the address the reviewer reached the app at
     links = (
         []
         if emailed
-        else [(one.invitation, service.invitation_link(settings, one.token)) for one in batch.issued]
+        else [(one.invitation, service.invitation_link(site, one.token)) for one in batch.issued]
     )
     context = {"assessment_id": assessment_id, "batch": batch, "emailed": emailed, "links": links}
     return render(request, "hiring/invited.html", context)
@@ -256,16 +252,14 @@ def accommodate(
 
 
 @router.post("/hiring/invitations/{invitation_id}/link", response_class=HTMLResponse)
-def new_link(
-    request: Request, session: SessionDep, settings: SettingsDep, user: CurrentUser, invitation_id: RowId
-) -> Response:
+def new_link(request: Request, session: SessionDep, user: CurrentUser, invitation_id: RowId) -> Response:
     issued = service.new_link(session, user, invitation_id, utcnow())
     batch = service.InvitationBatch([issued], [])
     context = {
         "assessment_id": issued.invitation.assessment_id,
         "batch": batch,
         "emailed": False,
-        "links": [(issued.invitation, service.invitation_link(settings, issued.token))],
+        "links": [(issued.invitation, service.invitation_link(str(request.base_url), issued.token))],
         "replaced": True,
     }
     return render(request, "hiring/invited.html", context)

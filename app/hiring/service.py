@@ -533,8 +533,10 @@ def rotate_token(invitation: Invitation) -> str:
     return token.token
 
 
-def invitation_link(settings: Settings, token: str) -> str:
-    return f"{settings.public_url.rstrip('/')}/invite/{token}"
+def invitation_link(site: str, token: str) -> str:
+    """The link a candidate opens: `site` is the address people reach the app at (the request's,
+    or COACH_PUBLIC_URL for email sent from a job)."""
+    return f"{site.rstrip('/')}/invite/{token}"
 
 
 def mail_invitations(db: Session, settings: Settings, issued: Sequence[IssuedInvitation]) -> bool:

@@ -34,7 +34,7 @@ def send_invitation(invitation_id: int, reminder: bool, settings: Settings, now:
             return None
         assessment = db.get_one(Assessment, invitation.assessment_id)
         inviter = db.get_one(User, assessment.owner_id).display_name
-        link = invitation_link(settings, rotate_token(invitation))
+        link = invitation_link(settings.public_url, rotate_token(invitation))
         mail = invitation_mail(invitation, assessment, link, inviter, reminder=reminder)
     delivery = deliver(settings, mail)  # MailNotSent: the job is tried again with another new link
     if not reminder:

@@ -111,6 +111,7 @@ def test_inviting_one_candidate_shows_the_link_to_copy(
     )
     assert page.status_code == 200 and "Copy each link" in page.text
     token = link_on(page.text)
+    assert f"http://testserver/invite/{token}" in page.text  # where the reviewer reached the app
     [invitation] = invitations(db)
     assert invitation.email == "ana@example.com" and invitation.token_hash != token  # only the hash is kept
     listing = client.get(f"/hiring/assessments/{assessment.id}").text
@@ -182,7 +183,9 @@ def test_with_a_mail_server_each_invitation_is_emailed_once_committed(
     [task] = huey.pending()
     huey.execute(task)
     assert mail_server.recipients == [["ana@example.com"]]
-    token = link_on(mail_server.messages[0].get_content())
+    body = mail_server.messages[0].get_content()
+    token = link_on(body)
+    assert f"https://coach.example/invite/{token}" in body  # COACH_PUBLIC_URL
     candidate = create_user(db)
     db.expire_all()
     assert service.claim_invitation(db, token, candidate, utcnow()).id == invitations(db)[0].id
