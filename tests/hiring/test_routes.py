@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.config import get_settings
 from app.hiring import service
 from app.jobs.queue import huey
-from app.models import Assessment, Invitation, InvitationStatus, Role, User
+from app.models import AnswerMode, Assessment, InterviewSession, Invitation, InvitationStatus, Role, User
 from app.models.base import utcnow
 from tests.factories import PASSWORD, create_user, csrf_token, post_form, sign_in
 from tests.hiring.conftest import live_assessment
@@ -311,3 +311,31 @@ def test_the_owner_extends_a_deadline_and_gives_extra_time(
         client, f"/hiring/invitations/{issued.invitation.id}/accommodation", {"extra_time_percent": "500"}
     )
     assert refused.status_code == 422 and invitations(db)[0].extra_time_percent == 25
+
+
+def test_the_candidate_changes_mode_only_on_the_interview_page_and_only_to_an_allowed_one(
+    client: TestClient, db: Session, bank: list[str]
+) -> None:
+    assessment = live_assessment(db)  # camera or typing
+    owner = db.get_one(User, assessment.owner_id)
+    [issued] = service.invite(
+        db, owner, assessment.id, [service.Candidate("Ana", "ana@example.com")], utcnow()
+    ).issued
+    candidate = create_user(db)
+    db.commit()
+    sign_in(client, candidate)
+    post_form(client, f"/invite/{issued.token}")
+    post_form(client, f"/interview/{issued.invitation.id}/consent", {"agree": "yes", "ai_scoring": "accept"})
+    started = post_form(client, f"/interview/{issued.invitation.id}/start", {"mode": "video"})
+    session_id = int(started.headers["location"].split("/")[2])
+    assert started.headers["location"] == f"/sessions/{session_id}/check"
+    assert f'href="/interview/{issued.invitation.id}"' in client.get(f"/sessions/{session_id}/check").text
+    assert post_form(client, f"/sessions/{session_id}/mode", {"mode": "typed"}).status_code == 404
+    assert post_form(client, f"/interview/{issued.invitation.id}/start", {"mode": "audio"}).status_code == 422
+    switched = post_form(client, f"/interview/{issued.invitation.id}/start", {"mode": "typed"})
+    assert switched.headers["location"] == f"/sessions/{session_id}/questions/1"
+    db.expire_all()
+    sessions = db.scalars(
+        select(InterviewSession).where(InterviewSession.invitation_id == issued.invitation.id)
+    )
+    assert [s.mode for s in sessions] == [AnswerMode.typed]  # the same session, in the new mode
