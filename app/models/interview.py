@@ -103,7 +103,8 @@ class ConsentRecord(Base):
 class InterviewSession(Base):
     """Practice chosen by the candidate, or (with `invitation_id`) one candidate's answers to an
     assessment, asked under its settings: its times, retakes and deadline, and AI scoring only
-    when the assessment runs it and the candidate did not decline it."""
+    when the assessment runs it and the candidate did not decline it. Such a session keeps the
+    kind `practice`; `invitation_id` is what sets it apart (it is never reported to its candidate)."""
 
     __tablename__ = "interview_sessions"
 
