@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     smtp_url: SecretStr | None = None  # smtp://host:587?starttls=true or smtps://user:password@host
     mail_from: str = Field(default="GitOps Interview Coach <coach@localhost>", max_length=200)
     smtp_timeout_seconds: float = Field(default=20.0, gt=0)
+    # the address candidates open: emailed links start with it
+    public_url: str = Field(default="http://127.0.0.1:8000", pattern=r"^https?://[^/\s]+/?$")
 
     @field_validator("smtp_url")
     @classmethod

@@ -4,8 +4,10 @@ import logging
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Path, Request
 from fastapi.exceptions import RequestValidationError
@@ -31,7 +33,13 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def local_time(moment: datetime, zone: str) -> str:
+    """A stored UTC time as the wall-clock time in an IANA zone, naming the zone."""
+    return f"{moment.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} ({zone})"
+
+
 templates.env.filters["plural"] = plural
+templates.env.filters["local_time"] = local_time
 
 # Messages a redirect can ask the next page to show, by key, so no user text is reflected.
 NOTICES = {
@@ -55,6 +63,11 @@ NOTICES = {
     "user-disabled": "Account disabled. That user's sessions were signed out.",
     "user-enabled": "Account enabled. That user can sign in again.",
     "password-reset": "Your new password is set and you are signed in. Your other sessions were signed out.",
+    "assessment-created": "Assessment created. Invite candidates below.",
+    "member-added": "Reviewer added: they can now see and rate this assessment's candidates.",
+    "candidate-accommodated": "Saved: the candidate's deadline and answer times are updated.",
+    "terms-accepted": "Thank you. Read the rules below, then begin when you are ready.",
+    "interview-submitted": "Your interview is submitted.",
 }
 
 # What a browser whose session the app ended is told (on the sign-in page, and by the API).
@@ -91,6 +104,7 @@ NAV: list[NavItem] = [
     NavItem("Progress", "/progress", None),
     NavItem("Questions", "/questions", None),
     NavItem("Question bank", "/editor/questions", [Role.editor, Role.admin]),
+    NavItem("Hiring", "/hiring", [Role.reviewer, Role.admin]),
     NavItem("Users", "/admin/users", [Role.admin]),
     NavItem("Account", "/account", None),
 ]

@@ -87,12 +87,9 @@ def test_error_pages_never_query_the_database(client: TestClient, db: Session, m
 
 def test_the_home_page_promises_only_what_exists(client: TestClient) -> None:
     home = " ".join(client.get("/").text.split())
-    assert "can browse the question bank with its model answers and practise themselves" in home
-    assert (
-        "Assessments for inviting and reviewing candidates are being built; they are not available yet."
-        in home
-    )
-    assert "invite candidates to fixed assessments" not in home
+    assert "create assessments from the question bank and invite candidates by link or email" in home
+    assert "may decline automatic scoring. Rating answers is being built." in home
+    assert "compare candidates" not in home
 
 
 def test_counts_in_pages_use_the_right_number() -> None:

@@ -55,10 +55,10 @@ def _start(
 
 
 @router.get("/signup", response_class=HTMLResponse)
-def signup_form(request: Request, user: OptionalUser) -> Response:
+def signup_form(request: Request, user: OptionalUser, next: str | None = None) -> Response:
     if user is not None:
-        return redirect("/")
-    return render(request, "accounts/signup.html", {"form": {}})
+        return redirect(safe_next(next))
+    return render(request, "accounts/signup.html", {"form": {}, "next": safe_next(next)})
 
 
 @router.post("/signup")
@@ -70,6 +70,7 @@ def signup(
     email: Annotated[str, Form()],
     display_name: Annotated[str, Form()],
     password: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/",
 ) -> Response:
     try:
         user = service.sign_up(
@@ -84,8 +85,9 @@ def signup(
     except AppError as error:
         form = {"email": email, "display_name": display_name}
         message = SIGN_UP_REFUSED if isinstance(error, service.EmailTaken) else error.message
-        return render(request, "accounts/signup.html", {"form": form, "error": message}, error.status_code)
-    return _start(request, session, settings, user, "/", "signed-up")
+        context = {"form": form, "error": message, "next": safe_next(next)}
+        return render(request, "accounts/signup.html", context, error.status_code)
+    return _start(request, session, settings, user, safe_next(next), "signed-up")
 
 
 @router.get("/login", response_class=HTMLResponse)

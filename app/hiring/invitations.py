@@ -50,20 +50,29 @@ def check_link(invitation: Invitation | None, token: str, account_id: int, now: 
     return invitation
 
 
-def invitation_mail(invitation: Invitation, assessment: Assessment, link: str, inviter: str) -> Mail:
-    """The invitation email: who invites, to what, the link, and until when (in the owner's zone)."""
+def invitation_mail(
+    invitation: Invitation, assessment: Assessment, link: str, inviter: str, *, reminder: bool = False
+) -> Mail:
+    """The invitation email, or the reminder before the deadline: who invites, to what, the link,
+    and until when (in the owner's zone)."""
     until = invitation.expires_at.astimezone(ZoneInfo(assessment.deadline_zone))
+    opening = (
+        f"A reminder: your recorded interview for the role {assessment.role} ({assessment.title}), "
+        f"from {inviter}, closes soon.\n\n"
+        "Here is a new link; the one you were sent before no longer works:\n"
+        if reminder
+        else f"{inviter} invites you to a recorded interview for the role {assessment.role}: "
+        f"{assessment.title}.\n\nOpen this link to sign in or create an account and begin:\n"
+    )
     body = (
-        f"Hello {invitation.name},\n\n"
-        f"{inviter} invites you to a recorded interview for the role {assessment.role}: "
-        f"{assessment.title}.\n\n"
-        f"Open this link to sign in or create an account and begin:\n{link}\n\n"
+        f"Hello {invitation.name},\n\n{opening}{link}\n\n"
         f"The link is for you alone and works until {until:%A %d %B %Y, %H:%M} "
         f"({assessment.deadline_zone}).\n"
         "Before the first question you will see who will watch your answers, how they are scored, "
         "and how long they are kept.\n"
     )
-    return Mail(to=invitation.email, subject=f"Interview invitation: {assessment.title}", body=body)
+    subject = f"{'Reminder' if reminder else 'Interview invitation'}: {assessment.title}"
+    return Mail(to=invitation.email, subject=subject, body=body)
 
 
 # --- candidate lists ---------------------------------------------------------------------------

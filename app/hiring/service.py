@@ -3,7 +3,8 @@ invitations and sending them, opening an assessment for a person (with the admin
 recorded). Functions flush; the request commits. Mail is composed here but sent by the caller
 after the commit, outside any transaction."""
 
-from collections.abc import Sequence
+import random
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -12,11 +13,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.audit import log as audit
+from app.config import Settings
 from app.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound
 from app.hiring import access
 from app.hiring.access import Action, Person
 from app.hiring.invitations import Candidate, check_link, hash_token, issue_token, parse_candidate_list
-from app.hiring.schemas import AssessmentSpec
+from app.hiring.schemas import MAX_QUESTIONS, AssessmentSpec
+from app.interviews import service as interviews
+from app.jobs.queue import enqueue_after_commit
 from app.models import (
     AnswerMode,
     Assessment,
@@ -27,15 +31,18 @@ from app.models import (
     InvitationStatus,
     Question,
     QuestionStatus,
+    Role,
     Stage,
     User,
 )
+from app.questions import service as bank
 
 MIN_LEAD = timedelta(hours=1)  # a deadline sooner than this leaves candidates no time
 MAX_LEAD = timedelta(days=366)
 MAX_INVITATIONS = 2000  # per assessment: bounded work for every page and export that lists them
 MAX_EXTRA_TIME_PERCENT = 200
 MAX_REASON = 2000
+SEND_INVITATION = "send_invitation"  # the job that emails a new link (app.hiring.tasks)
 
 
 def person(user: User) -> Person:
@@ -331,8 +338,28 @@ def accommodate(
             raise InvalidInput(f"Extra time is between 0 and {MAX_EXTRA_TIME_PERCENT} percent.")
         invitation.extra_time_percent = extra_time_percent
     record(db, actor, "invitation.accommodate", "invitation", invitation.id, now)
+    _retime(db, invitation)
     db.flush()
     return invitation
+
+
+def with_extra_time(seconds: int, extra_time_percent: int) -> int:
+    return seconds + seconds * extra_time_percent // 100
+
+
+def _retime(db: Session, invitation: Invitation) -> None:
+    """After an extension or extra time: the candidate's session (if begun) closes at the new
+    deadline, and questions not yet begun get the new answer times."""
+    session = interviews.session_for_invitation(db, invitation.id)
+    if session is None:
+        return
+    pinned = db.scalars(
+        select(AssessmentQuestion)
+        .where(AssessmentQuestion.assessment_id == invitation.assessment_id)
+        .order_by(AssessmentQuestion.position)
+    )
+    seconds = {q.position: with_extra_time(q.answer_seconds, invitation.extra_time_percent) for q in pinned}
+    interviews.retime_session(session, invitation.expires_at, seconds)
 
 
 def stage_history(db: Session, invitation_id: int) -> list[CandidateStage]:
@@ -377,3 +404,153 @@ def reason_text(text: str, *, required: bool) -> str:
     if len(reason) > MAX_REASON:
         raise InvalidInput(f"Keep the reason under {MAX_REASON} characters.")
     return reason
+
+
+# --- the reviewer's pages -------------------------------------------------------------------------
+
+
+def my_assessments(db: Session, user: User) -> list[Assessment]:
+    """The assessments `user` owns or was added to, newest first."""
+    member_of = select(AssessmentMember.assessment_id).where(AssessmentMember.user_id == user.id)
+    query = select(Assessment).where((Assessment.owner_id == user.id) | Assessment.id.in_(member_of))
+    return list(db.scalars(query.order_by(Assessment.created_at.desc(), Assessment.id.desc())))
+
+
+def other_assessments(db: Session, user: User) -> list[Assessment]:
+    """For an admin, who manages every assessment's membership: those they neither own nor belong to."""
+    if user.role != Role.admin:
+        return []
+    mine = {a.id for a in my_assessments(db, user)}
+    everything = db.scalars(select(Assessment).order_by(Assessment.created_at.desc(), Assessment.id.desc()))
+    return [a for a in everything if a.id not in mine]
+
+
+def draw_questions(
+    db: Session, competency: str, difficulty: str, count: int, exclude: Collection[str], rng: random.Random
+) -> list[str]:
+    """`count` published questions (slugs) exercising `competency` at `difficulty` (either may be
+    empty: any), at random, leaving out those already picked."""
+    if not 1 <= count <= MAX_QUESTIONS:
+        raise InvalidInput(f"Draw between 1 and {MAX_QUESTIONS} questions.")
+    pool = [
+        q.slug
+        for q in bank.list_published(db, difficulty=difficulty, with_content=True)
+        if q.slug not in exclude and (not competency or competency in bank.competency_ids(q))
+    ]
+    if len(pool) < count:
+        raise InvalidInput(
+            f"Only {len(pool)} more published questions match that competency and difficulty; "
+            f"draw fewer or widen the choice."
+        )
+    return rng.sample(pool, count)
+
+
+def status_now(invitation: Invitation, now: datetime) -> InvitationStatus:
+    """The status a page shows: past its deadline, an unsubmitted invitation has expired."""
+    if invitation.status != InvitationStatus.submitted and now >= invitation.expires_at:
+        return InvitationStatus.expired
+    return invitation.status
+
+
+@dataclass(frozen=True)
+class CandidateRow:
+    invitation: Invitation
+    status: InvitationStatus
+    stage: Stage
+
+
+@dataclass(frozen=True)
+class AssessmentView:
+    assessment: Assessment
+    standing: access.Standing
+    questions: list[AssessmentQuestion]
+    members: list[User]
+    owner: User
+    candidates: list[CandidateRow]
+
+    def may(self, action: str) -> bool:
+        return Action(action) in access.ALLOWED[self.standing]
+
+
+def assessment_view(db: Session, user: User, assessment_id: int, now: datetime) -> AssessmentView:
+    """Everything the assessment page shows: its settings, questions, reviewers and candidates
+    with their status and stage. An admin's look is recorded."""
+    assessment = open_assessment(db, user, assessment_id, Action.view, now)
+    found = standing_in(db, user, assessment)
+    assert found is not None
+    pinned = db.scalars(
+        select(AssessmentQuestion)
+        .options(selectinload(AssessmentQuestion.question_version))
+        .where(AssessmentQuestion.assessment_id == assessment.id)
+        .order_by(AssessmentQuestion.position)
+    )
+    members = db.scalars(
+        select(User)
+        .join(AssessmentMember, AssessmentMember.user_id == User.id)
+        .where(AssessmentMember.assessment_id == assessment.id)
+        .order_by(User.display_name)
+    )
+    invitations = list(
+        db.scalars(
+            select(Invitation).where(Invitation.assessment_id == assessment.id).order_by(Invitation.name)
+        )
+    )
+    stages = _current_stages(db, [i.id for i in invitations])
+    rows = [CandidateRow(i, status_now(i, now), stages.get(i.id, Stage.new)) for i in invitations]
+    owner = db.get_one(User, assessment.owner_id)
+    return AssessmentView(assessment, found, list(pinned), list(members), owner, rows)
+
+
+def _current_stages(db: Session, invitation_ids: Sequence[int]) -> dict[int, Stage]:
+    changes = db.scalars(
+        select(CandidateStage)
+        .where(CandidateStage.invitation_id.in_(invitation_ids))
+        .order_by(CandidateStage.set_at, CandidateStage.id)
+    )
+    return {change.invitation_id: change.stage for change in changes}  # the latest wins
+
+
+def staff_to_add(db: Session, assessment: Assessment) -> list[User]:
+    """Active reviewers and admins who have no access to the assessment yet."""
+    taken = _member_ids(db, assessment.id) | {assessment.owner_id}
+    staff = db.scalars(
+        select(User)
+        .where(User.role.in_(access.STAFF), User.disabled_at.is_(None))
+        .order_by(User.display_name)
+    )
+    return [u for u in staff if u.id not in taken]
+
+
+def new_link(db: Session, actor: User, invitation_id: int, now: datetime) -> IssuedInvitation:
+    """A fresh link for one candidate; the old one stops working. Only a token's hash is kept, so
+    a link cannot be shown or sent twice: every copy, email and reminder is a new link."""
+    invitation = open_invitation(db, actor, invitation_id, Action.invite, now)
+    if status_now(invitation, now) in (InvitationStatus.submitted, InvitationStatus.expired):
+        raise Conflict("This candidate has submitted or their invitation has expired; extend it first.")
+    token = rotate_token(invitation)
+    record(db, actor, "invitation.new-link", "invitation", invitation.id, now)
+    db.flush()
+    return IssuedInvitation(invitation, token)
+
+
+def rotate_token(invitation: Invitation) -> str:
+    """Give the invitation a new token, for a new link; the old link stops working."""
+    token = issue_token()
+    invitation.token_hash = token.token_hash
+    return token.token
+
+
+def invitation_link(site: str, token: str) -> str:
+    """The link a candidate opens: `site` is the address people reach the app at (the request's,
+    or COACH_PUBLIC_URL for email sent from a job)."""
+    return f"{site.rstrip('/')}/invite/{token}"
+
+
+def mail_invitations(db: Session, settings: Settings, issued: Sequence[IssuedInvitation]) -> bool:
+    """With a mail server, email each new invitation once the transaction commits (the job
+    issues the link it sends: links shown now would stop working); without one, say so."""
+    if settings.smtp_url is None:
+        return False
+    for one in issued:
+        enqueue_after_commit(db, SEND_INVITATION, one.invitation.id, False)
+    return True

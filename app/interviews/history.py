@@ -17,13 +17,18 @@ from app.models import (
 
 
 def answered_question_ids(session: Session, user: User) -> set[int]:
-    """The questions (any version) this user has submitted an answer to."""
+    """The questions (any version) this user has submitted an answer to in practice. Answers to
+    an assessment do not count: its retakes must not follow a look at the model answer."""
     answered = (
         select(QuestionVersion.question_id)
         .join(SessionQuestion, SessionQuestion.question_version_id == QuestionVersion.id)
         .join(InterviewSession, SessionQuestion.session_id == InterviewSession.id)
         .join(Take, Take.session_question_id == SessionQuestion.id)
-        .where(InterviewSession.user_id == user.id, Take.state.in_(TakeState.answered_states()))
+        .where(
+            InterviewSession.user_id == user.id,
+            InterviewSession.invitation_id.is_(None),
+            Take.state.in_(TakeState.answered_states()),
+        )
         .distinct()
     )
     return set(session.scalars(answered))

@@ -124,8 +124,9 @@ def delete_session(
 
 @router.get("/sessions/{session_id}/check", response_class=HTMLResponse)
 def device_check(request: Request, session: SessionDep, user: CurrentUser, session_id: RowId) -> Response:
-    interview = service.get_session(session, user, session_id)
-    return render(request, "interviews/device_check.html", {"interview": interview})
+    interview = service.answering_session(session, user, session_id)
+    context = {"interview": interview, "home_url": service.home_url(interview)}
+    return render(request, "interviews/device_check.html", context)
 
 
 @router.post("/sessions/{session_id}/mode")
@@ -142,7 +143,7 @@ def change_mode(
 def answer_page(
     request: Request, session: SessionDep, user: CurrentUser, session_id: RowId, position: Position
 ) -> Response:
-    interview = service.get_session(session, user, session_id)
+    interview = service.answering_session(session, user, session_id)
     question = service.session_question(interview, position)
     content = question.question_version.content
     context = {
@@ -151,6 +152,7 @@ def answer_page(
         "content": content,
         "prompt_html": render_markdown(content["prompt"]),
         "total": len(interview.questions),
+        "home_url": service.home_url(interview),
     }
     return render(request, "interviews/answer.html", context)
 
@@ -163,8 +165,9 @@ def choose_take(
     position: Position,
     take_id: Annotated[int, Form(ge=1, le=2**63 - 1)],
 ) -> Response:
-    takes.choose_take(service.get_session(session, user, session_id), position, take_id)
-    return redirect(f"/sessions/{session_id}", "take-chosen")
+    interview = service.answering_session(session, user, session_id)
+    takes.choose_take(interview, position, take_id)
+    return redirect(service.home_url(interview), "take-chosen")
 
 
 # --- the recorder's API -------------------------------------------------------------------------
@@ -210,7 +213,7 @@ def _question_status(interview: InterviewSession, position: int) -> QuestionStat
         ],
         takes_left=state.takes_left,
         next_position=state.next_position,
-        session_url=f"/sessions/{interview.id}",
+        session_url=service.home_url(interview),
         session_finished=interview.finished_at is not None,
     )
 
@@ -221,14 +224,14 @@ def question_status(
     session: SessionDep, user: CurrentUser, session_id: RowId, position: Position
 ) -> QuestionStatus:
     """Applies the server's clock to a take nobody is driving, then says where the question is."""
-    return _question_status(service.get_session(session, user, session_id), position)
+    return _question_status(service.answering_session(session, user, session_id), position)
 
 
 @router.post("/api/sessions/{session_id}/questions/{position}/skip")
 def skip_question(
     session: SessionDep, user: CurrentUser, session_id: RowId, position: Position
 ) -> QuestionStatus:
-    interview = service.get_session(session, user, session_id)
+    interview = service.answering_session(session, user, session_id)
     takes.skip_question(interview, position, utcnow())
     return _question_status(interview, position)
 
@@ -237,7 +240,7 @@ def skip_question(
 def keep_take(
     session: SessionDep, user: CurrentUser, session_id: RowId, position: Position, body: KeepTake
 ) -> QuestionStatus:
-    interview = service.get_session(session, user, session_id)
+    interview = service.answering_session(session, user, session_id)
     takes.choose_take(interview, position, body.take_id)
     return _question_status(interview, position)
 
@@ -270,7 +273,7 @@ def begin_take(
     position: Position,
     body: BeginTake | None = None,
 ) -> TakeStatus:
-    interview = service.get_session(session, user, session_id)
+    interview = service.answering_session(session, user, session_id)
     retake = body is not None and body.retake
     take = takes.begin_take(session, user, interview, position, utcnow(), retake=retake)
     return _status(takes.get_take(session, user, take.id))
@@ -314,7 +317,7 @@ def stop_answer(session: SessionDep, user: CurrentUser, take_id: RowId) -> TakeS
 def _submitted(take: Take) -> Submitted:
     interview = take.session_question.session
     following = service.next_position(interview, after=take.session_question.position)
-    url = f"/sessions/{interview.id}/questions/{following}" if following else f"/sessions/{interview.id}"
+    url = f"/sessions/{interview.id}/questions/{following}" if following else service.home_url(interview)
     return Submitted(state=take.state, next_url=url)
 
 
@@ -335,6 +338,9 @@ def submit_typed(session: SessionDep, user: CurrentUser, take_id: RowId, body: T
 
 
 def _session_take(session: Session, user: User, session_id: int, take_id: int) -> Take:
+    """A take of the user's practice session (an assessment's answers are not corrected by their
+    candidate: reviewers judge what was said)."""
+    service.get_session(session, user, session_id)
     take = takes.get_take(session, user, take_id)
     if take.session_question.session_id != session_id:
         raise NotFound("There is no such answer in this session.")

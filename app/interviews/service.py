@@ -45,8 +45,10 @@ def give_consent(session: Session, user: User, now: datetime) -> None:
         session.flush()
 
 
-def require_consent(session: Session, user: User) -> None:
-    if not has_consent(session, user):
+def require_consent(session: Session, user: User, interview: InterviewSession) -> None:
+    """Practice needs the practice consent; an assessment's session exists only once its
+    candidate agreed to that assessment's own terms."""
+    if interview.invitation_id is None and not has_consent(session, user):
         raise Forbidden("Please read and accept how answers are recorded and scored before answering.")
 
 
@@ -92,7 +94,8 @@ def start_session(
     rng: random.Random | None = None,
 ) -> InterviewSession:
     """A new session whose questions are pinned to the versions current right now."""
-    require_consent(session, user)
+    if not has_consent(session, user):
+        raise Forbidden("Please read and accept how answers are recorded and scored before answering.")
     _check_sessions_per_day(session, user, settings.sessions_per_day, now)
     wanted = replace(wanted, kind=chosen_kind(wanted))
     picked = _pick_questions(session, wanted, rng or random.Random())  # noqa: S311 - not security
@@ -110,6 +113,85 @@ def start_session(
         )
     session.flush()
     return interview
+
+
+@dataclass(frozen=True)
+class PinnedQuestion:
+    question_version_id: int
+    prep_seconds: int
+    answer_seconds: int
+
+
+@dataclass(frozen=True)
+class AssessmentSessionPlan:
+    """How one invited candidate answers: the assessment's questions and times (with the
+    candidate's extra time), retakes, the mode they chose, whether the AI scores, the deadline."""
+
+    invitation_id: int
+    mode: AnswerMode
+    retakes_allowed: int
+    ai_scoring: bool
+    closes_at: datetime
+    questions: Sequence[PinnedQuestion]
+
+
+def start_assessment_session(
+    session: Session, user: User, plan: AssessmentSessionPlan, now: datetime
+) -> InterviewSession:
+    """The session in which `user` answers an invitation; the caller has checked the invitation."""
+    interview = InterviewSession(
+        user_id=user.id,
+        kind=SessionKind.practice,
+        mode=plan.mode,
+        retakes_allowed=plan.retakes_allowed,
+        created_at=now,
+        invitation_id=plan.invitation_id,
+        ai_scoring=plan.ai_scoring,
+        closes_at=plan.closes_at,
+    )
+    session.add(interview)
+    session.flush()
+    for position, pinned in enumerate(plan.questions, start=1):
+        session.add(
+            SessionQuestion(
+                session_id=interview.id,
+                position=position,
+                question_version_id=pinned.question_version_id,
+                prep_seconds=pinned.prep_seconds,
+                answer_seconds=pinned.answer_seconds,
+            )
+        )
+    session.flush()
+    loaded = _load_session(session, interview.id)
+    assert loaded is not None
+    return loaded
+
+
+def session_for_invitation(session: Session, invitation_id: int) -> InterviewSession | None:
+    found = session.scalar(select(InterviewSession.id).where(InterviewSession.invitation_id == invitation_id))
+    return _load_session(session, found) if found is not None else None
+
+
+def close_session(interview: InterviewSession, now: datetime) -> None:
+    """No take begins any more (the candidate submitted the assessment)."""
+    interview.closes_at = min(interview.closes_at or now, now)
+    interview.finished_at = interview.finished_at or now
+
+
+def retime_session(interview: InterviewSession, closes_at: datetime, answer_seconds: dict[int, int]) -> None:
+    """New terms for an assessment's candidate (an extension, extra time): the session closes at
+    `closes_at`, and each question not yet begun gets its answer seconds (by position)."""
+    interview.closes_at = closes_at if interview.finished_at is None else interview.closes_at
+    for question in interview.questions:
+        if not question.takes and question.position in answer_seconds:
+            question.answer_seconds = answer_seconds[question.position]
+
+
+def home_url(interview: InterviewSession) -> str:
+    """Where the candidate returns from a question: an assessment's own page, or the session's."""
+    if interview.invitation_id is not None:
+        return f"/interview/{interview.invitation_id}"
+    return f"/sessions/{interview.id}"
 
 
 def _check_sessions_per_day(session: Session, user: User, limit: int, now: datetime) -> None:
@@ -143,7 +225,8 @@ def delete_session(session: Session, storage: MediaStorage, user: User, session_
 
 
 def change_mode(interview: InterviewSession, mode: AnswerMode) -> None:
-    """Switch to audio-only or typed answers (a camera that will not work), before any take."""
+    """Switch to audio-only or typed answers (a camera that will not work), before any take.
+    An assessment's candidate changes mode on its own page, among the modes it allows."""
     if any(q.takes for q in interview.questions):
         raise Conflict("This session has answers already; start a new session to answer another way.")
     interview.mode = mode
@@ -166,18 +249,29 @@ def _load_session(session: Session, session_id: int) -> InterviewSession | None:
     )
 
 
-def get_session(session: Session, user: User, session_id: int) -> InterviewSession:
-    """The user's own session; another user's is reported as not found, not as forbidden."""
+def answering_session(session: Session, user: User, session_id: int) -> InterviewSession:
+    """The user's own session, practice or assessment, to answer in; another user's is reported
+    as not found, not as forbidden."""
     interview = _load_session(session, session_id)
     if interview is None or interview.user_id != user.id:
         raise NotFound("There is no such session.")
     return interview
 
 
+def get_session(session: Session, user: User, session_id: int) -> InterviewSession:
+    """The user's own practice session, with its reports. An assessment's session is answered
+    (`answering_session`) but never reported to its candidate: no scores, no model answers."""
+    interview = answering_session(session, user, session_id)
+    if interview.invitation_id is not None:
+        raise NotFound("There is no such session.")
+    return interview
+
+
 def list_sessions(session: Session, user: User) -> list[InterviewSession]:
+    """The user's practice sessions, newest first."""
     query = (
         select(InterviewSession)
-        .where(InterviewSession.user_id == user.id)
+        .where(InterviewSession.user_id == user.id, InterviewSession.invitation_id.is_(None))
         .options(selectinload(InterviewSession.questions).selectinload(SessionQuestion.takes))
         .order_by(InterviewSession.created_at.desc(), InterviewSession.id.desc())
     )

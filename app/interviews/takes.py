@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from app.errors import Conflict, Gone, InvalidInput, NotFound, TooManyRequests
 from app.interviews import lifecycle
 from app.interviews.service import finish_if_complete, next_position, require_consent, session_question
 from app.media.storage import MediaStorage, new_media_key
@@ -33,8 +33,13 @@ RESCORE_INTERVAL_SECONDS = 30  # transcript corrections of one take: at most one
 
 
 def limits(question: SessionQuestion) -> tuple[int, int]:
+    """Preparation and answer seconds: an assessment's for its candidate, else the question's own."""
     content = question.question_version.content
-    return int(content["prep_seconds"]), int(content["answer_seconds"])
+    prep = question.prep_seconds if question.prep_seconds is not None else int(content["prep_seconds"])
+    answer = (
+        question.answer_seconds if question.answer_seconds is not None else int(content["answer_seconds"])
+    )
+    return prep, answer
 
 
 def takes_left(interview: InterviewSession, question: SessionQuestion) -> int:
@@ -58,7 +63,9 @@ def begin_take(
     """A take ready for its preparation countdown. Reopening the page returns the same
     unfinished take, so a reload never burns a retake; a question that already has a take gets
     another only when the candidate asks for it (`retake`), so Back never starts one."""
-    require_consent(session, user)
+    require_consent(session, user, interview)
+    if interview.closes_at is not None and now >= interview.closes_at:
+        raise Gone("This interview is closed: its deadline has passed or it was submitted.")
     question = session_question(interview, position)
     unfinished = current_take(question)
     if unfinished is not None and settle(unfinished, now).unfinished:

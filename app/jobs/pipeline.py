@@ -31,6 +31,7 @@ from app.media.video import VideoAnalysis, analyse_video
 from app.models import (
     AnswerMode,
     Competency,
+    InterviewSession,
     QuestionVersion,
     SessionQuestion,
     Take,
@@ -172,6 +173,14 @@ def analyse_step(take_id: int) -> None:
 
 
 def score_step(take_id: int) -> None:
+    """Score the answer, or (for a session the AI must not score: the candidate declined, or the
+    assessment does not use it) finish it unscored: no scorer runs and no score row is written."""
+    with get_sessionmaker()() as session:
+        take = _take(session, take_id)
+        ai_scoring = session.get_one(InterviewSession, take.session_question.session_id).ai_scoring
+    if not ai_scoring:
+        _finish_unscored(take_id)
+        return
     with get_sessionmaker()() as session:
         take = _take(session, take_id)
         transcript = session.scalars(select(TakeTranscript).where(TakeTranscript.take_id == take_id)).one()
@@ -201,6 +210,13 @@ def score_step(take_id: int) -> None:
         values = {"report": report.model_dump(mode="json"), "overall": report.overall}
         session.add(TakeScore(take_id=take_id, scorer=report.scorer, fallback=report.fallback, **values))
         lifecycle.advance(take, TakeState.scored)
+
+
+def _finish_unscored(take_id: int) -> None:
+    with get_sessionmaker().begin() as session:
+        take = _take(session, take_id)
+        if take.state == TakeState.analysed:
+            lifecycle.advance(take, TakeState.scored)
 
 
 def _scorer() -> Scorer:

@@ -6,6 +6,7 @@ from typing import Any
 from huey.consumer import Consumer
 
 import app.accounts.tasks
+import app.hiring.tasks
 import app.interviews.tasks
 import app.jobs.pipeline  # noqa: F401  (registers its jobs)
 from app.jobs import media_process

@@ -128,7 +128,9 @@ class Invitation(Base):
     submitted_at: Mapped[datetime | None]
     extra_time_percent: Mapped[int] = mapped_column(default=0)  # an accommodation: longer answer times
     declined_ai_scoring: Mapped[bool] = mapped_column(default=False)
+    consented_at: Mapped[datetime | None]  # the candidate agreed to this assessment's terms
     emailed_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]  # the reminder before the deadline was sent
 
 
 class Recommendation(enum.StrEnum):

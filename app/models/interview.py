@@ -4,7 +4,7 @@ chunks, and the candidate's consent."""
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, utcnow
@@ -101,6 +101,11 @@ class ConsentRecord(Base):
 
 
 class InterviewSession(Base):
+    """Practice chosen by the candidate, or (with `invitation_id`) one candidate's answers to an
+    assessment, asked under its settings: its times, retakes and deadline, and AI scoring only
+    when the assessment runs it and the candidate did not decline it. Such a session keeps the
+    kind `practice`; `invitation_id` is what sets it apart (it is never reported to its candidate)."""
+
     __tablename__ = "interview_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -110,6 +115,11 @@ class InterviewSession(Base):
     retakes_allowed: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitations.id", ondelete="CASCADE"), unique=True
+    )
+    ai_scoring: Mapped[bool] = mapped_column(default=True, server_default=true())
+    closes_at: Mapped[datetime | None]  # no take begins after this (an assessment's deadline)
 
     questions: Mapped[list["SessionQuestion"]] = relationship(
         back_populates="session",
@@ -137,6 +147,9 @@ class SessionQuestion(Base):
         )
     )
     skipped_at: Mapped[datetime | None]  # the candidate chose not to answer this question
+    # an assessment's times for this candidate (extra time included); None: the question's own
+    prep_seconds: Mapped[int | None]
+    answer_seconds: Mapped[int | None]
 
     session: Mapped[InterviewSession] = relationship(back_populates="questions", lazy="raise")
     question_version: Mapped[QuestionVersion] = relationship(lazy="raise")

@@ -2,7 +2,7 @@
 chained to the one before; one head row holds the last digest
 
 Revision ID: 0011_audit
-Revises: 0009_h13b_names
+Revises: 0010_h14p
 Create Date: 2026-11-30 11:30:00
 
 Reviewed by hand: no page wrote audit events before this revision, so there is nothing to
@@ -21,7 +21,7 @@ from alembic import op
 import app.models.base
 
 revision: str = "0011_audit"
-down_revision: str | None = "0009_h13b_names"
+down_revision: str | None = "0010_h14p"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,6 +1,6 @@
 """Hiring fixtures: a small published bank with its competencies, and plain factory functions."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -13,6 +13,7 @@ from app.hiring import service
 from app.hiring.invitations import Candidate
 from app.hiring.schemas import AssessmentSpec
 from app.models import AnswerMode, Assessment, Base, Invitation, InvitationStatus, Role, User
+from app.models.base import utcnow
 from app.paths import QUESTION_BANK_DIR
 from app.questions import sync
 from app.questions.bank_files import COMPETENCY_FILE
@@ -54,6 +55,16 @@ def spec(**changes: Any) -> AssessmentSpec:
 def new_assessment(db: Session, owner: User | None = None, **changes: Any) -> Assessment:
     owner = owner or create_user(db, Role.reviewer)
     return service.create_assessment(db, owner, spec(**changes), NOW)
+
+
+def live_assessment(db: Session, owner: User | None = None, **changes: Any) -> Assessment:
+    """An assessment open for a month from the real clock, for tests that go through the routes
+    (which read the clock)."""
+    deadline = (utcnow() + timedelta(days=30)).replace(tzinfo=None, second=0, microsecond=0)
+    owner = owner or create_user(db, Role.reviewer)
+    return service.create_assessment(
+        db, owner, spec(deadline_local=deadline, time_zone="UTC", **changes), utcnow()
+    )
 
 
 def owner_of(db: Session, assessment: Assessment) -> User:

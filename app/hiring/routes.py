@@ -1,0 +1,328 @@
+"""Hiring pages: a reviewer's assessments, their candidates and invitations, and the invited
+candidate's way from the link to a submitted interview. Thin: parse, call, render. (Reviewing
+answers is in `review_routes`.)"""
+
+import random
+from datetime import datetime
+from typing import Annotated, get_args
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from app.accounts.deps import CurrentUser, OptionalUser, ReviewerUser
+from app.config import Settings, SettingsDep
+from app.db import SessionDep, writes_on_get
+from app.errors import InvalidInput
+from app.hiring import candidates, service
+from app.hiring.invitations import MAX_LIST_BYTES, CandidateListError, candidate
+from app.hiring.schemas import MAX_QUESTIONS, RETENTION_DAYS, AssessmentSpec
+from app.markdown import render_markdown
+from app.models import AnswerMode, Assessment, User
+from app.models.base import utcnow
+from app.questions import service as bank
+from app.questions.schemas import Difficulty
+from app.web import RowId, redirect, render
+
+router = APIRouter()
+TIME_ZONES = (
+    "UTC",
+    "Europe/London",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Los_Angeles",
+    "Asia/Kolkata",
+)
+
+
+# --- a reviewer's assessments ----------------------------------------------------------------------
+
+
+@router.get("/hiring", response_class=HTMLResponse)
+def assessments_page(request: Request, session: SessionDep, user: ReviewerUser) -> Response:
+    context = {
+        "assessments": service.my_assessments(session, user),
+        "others": service.other_assessments(session, user),
+    }
+    return render(request, "hiring/assessments.html", context)
+
+
+def _form_page(request: Request, session: Session, form: dict[str, object], error: str | None) -> Response:
+    context = {
+        "form": form,
+        "error": error,
+        "questions": bank.list_published(session),
+        "competencies": bank.list_competencies(session),
+        "difficulties": get_args(Difficulty),
+        "modes": list(AnswerMode),
+        "time_zones": TIME_ZONES,
+        "max_questions": MAX_QUESTIONS,
+        "retention": RETENTION_DAYS,
+    }
+    return render(request, "hiring/new_assessment.html", context, 422 if error else 200)
+
+
+@router.get("/hiring/assessments/new", response_class=HTMLResponse)
+def new_assessment_page(request: Request, session: SessionDep, user: ReviewerUser) -> Response:
+    return _form_page(
+        request, session, {"time_zone": "UTC", "retention_days": 365, "ai_scoring": "yes"}, None
+    )
+
+
+def _problems(error: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'form'}: {e['msg']}" for e in error.errors())
+
+
+@router.post("/hiring/assessments")
+def create_assessment(
+    request: Request,
+    session: SessionDep,
+    user: ReviewerUser,
+    title: Annotated[str, Form()],
+    role: Annotated[str, Form()],
+    level: Annotated[str, Form()],
+    deadline_local: Annotated[str, Form()],
+    time_zone: Annotated[str, Form()],
+    retention_days: Annotated[str, Form()],
+    instructions: Annotated[str, Form()] = "",
+    question: Annotated[list[str] | None, Form()] = None,
+    draw_count: Annotated[str, Form()] = "",
+    draw_competency: Annotated[str, Form()] = "",
+    draw_difficulty: Annotated[str, Form()] = "",
+    prep_seconds: Annotated[str, Form()] = "",
+    answer_seconds: Annotated[str, Form()] = "",
+    retakes_allowed: Annotated[str, Form()] = "0",
+    mode: Annotated[list[str] | None, Form()] = None,
+    ai_scoring: Annotated[str, Form()] = "",
+    feedback_after_close: Annotated[str, Form()] = "",
+) -> Response:
+    form = {k: v for k, v in locals().items() if k not in ("request", "session", "user")}  # to show again
+    picked = question or []
+    try:
+        drawn = (
+            service.draw_questions(
+                session,
+                draw_competency,
+                draw_difficulty,
+                int(draw_count),
+                picked,
+                random.Random(),  # noqa: S311
+            )
+            if draw_count.strip()
+            else []
+        )
+        spec = AssessmentSpec(
+            title=title,
+            role=role,
+            level=level,
+            instructions=instructions,
+            question_slugs=picked + drawn,
+            prep_seconds=prep_seconds or None,
+            answer_seconds=answer_seconds or None,
+            retakes_allowed=retakes_allowed,
+            answer_modes=mode or [],
+            deadline_local=deadline_local,
+            time_zone=time_zone,
+            ai_scoring=ai_scoring == "yes",
+            feedback_after_close=feedback_after_close == "yes",
+            retention_days=retention_days,
+        )
+        assessment = service.create_assessment(session, user, spec, utcnow())
+    except ValidationError as error:
+        return _form_page(request, session, form, f"Please check the form: {_problems(error)}.")
+    except ValueError:
+        return _form_page(request, session, form, "Give the number of questions to draw as a whole number.")
+    except InvalidInput as error:
+        return _form_page(request, session, form, error.message)
+    return redirect(f"/hiring/assessments/{assessment.id}", "assessment-created")
+
+
+def _assessment_page(
+    request: Request,
+    session: Session,
+    user: User,
+    assessment_id: int,
+    extra: dict[str, object],
+    status: int = 200,
+) -> Response:
+    view = service.assessment_view(session, user, assessment_id, utcnow())
+    context = {
+        "view": view,
+        "instructions_html": render_markdown(view.assessment.instructions),
+        "staff": service.staff_to_add(session, view.assessment) if view.may("manage-members") else [],
+        **extra,
+    }
+    return render(request, "hiring/assessment.html", context, status)
+
+
+@router.get("/hiring/assessments/{assessment_id}", response_class=HTMLResponse)
+@writes_on_get  # an admin's look is recorded
+def assessment_page(
+    request: Request, session: SessionDep, user: CurrentUser, assessment_id: RowId
+) -> Response:
+    return _assessment_page(request, session, user, assessment_id, {})
+
+
+@router.post("/hiring/assessments/{assessment_id}/members")
+def add_member(
+    session: SessionDep,
+    user: CurrentUser,
+    assessment_id: RowId,
+    member_id: Annotated[int, Form(ge=1, le=2**63 - 1)],
+) -> Response:
+    service.add_member(session, user, assessment_id, member_id, utcnow())
+    return redirect(f"/hiring/assessments/{assessment_id}", "member-added")
+
+
+# --- invitations ------------------------------------------------------------------------------------
+
+
+def _invited_page(
+    request: Request, session: Session, settings: Settings, assessment_id: int, batch: service.InvitationBatch
+) -> Response:
+    emailed = service.mail_invitations(session, settings, batch.issued)
+    site = str(request.base_url)  # a link to copy is the address the reviewer reached the app at
+    links = (
+        []
+        if emailed
+        else [(one.invitation, service.invitation_link(site, one.token)) for one in batch.issued]
+    )
+    context = {"assessment_id": assessment_id, "batch": batch, "emailed": emailed, "links": links}
+    return render(request, "hiring/invited.html", context)
+
+
+@router.post("/hiring/assessments/{assessment_id}/invitations", response_class=HTMLResponse)
+def invite_one(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    assessment_id: RowId,
+    name: Annotated[str, Form(max_length=200)],
+    email: Annotated[str, Form(max_length=300)],
+) -> Response:
+    batch = service.invite(session, user, assessment_id, [candidate(name, email)], utcnow())
+    return _invited_page(request, session, settings, assessment_id, batch)
+
+
+@router.post("/hiring/assessments/{assessment_id}/invitations/list", response_class=HTMLResponse)
+def invite_list(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    assessment_id: RowId,
+    text: Annotated[str, Form()] = "",
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """A pasted list, or an uploaded CSV file (which wins when both are given)."""
+    uploaded = file.file.read(MAX_LIST_BYTES + 1) if file is not None and file.filename else b""
+    try:
+        batch = service.invite_list(session, user, assessment_id, uploaded or text, utcnow())
+    except CandidateListError as error:  # raised before anything is written
+        extra: dict[str, object] = {"list_errors": error.errors, "list_text": text}
+        return _assessment_page(request, session, user, assessment_id, extra, error.status_code)
+    return _invited_page(request, session, settings, assessment_id, batch)
+
+
+@router.post("/hiring/invitations/{invitation_id}/accommodation")
+def accommodate(
+    session: SessionDep,
+    user: CurrentUser,
+    invitation_id: RowId,
+    deadline_local: Annotated[str, Form()] = "",
+    extra_time_percent: Annotated[str, Form()] = "",
+) -> Response:
+    """A later deadline (a wall-clock time in the assessment's zone) and/or extra time in percent."""
+    now = utcnow()
+    invitation = service.open_invitation(session, user, invitation_id, service.Action.invite, now)
+    zone = session.get_one(Assessment, invitation.assessment_id).deadline_zone
+    try:
+        expires_at = (
+            service.deadline_in_utc(datetime.fromisoformat(deadline_local), zone) if deadline_local else None
+        )
+        extra = int(extra_time_percent) if extra_time_percent.strip() else None
+    except ValueError:
+        raise InvalidInput(
+            "Give the deadline as a date and time, and extra time as a whole percent."
+        ) from None
+    service.accommodate(session, user, invitation_id, now, expires_at=expires_at, extra_time_percent=extra)
+    return redirect(f"/hiring/assessments/{invitation.assessment_id}", "candidate-accommodated")
+
+
+@router.post("/hiring/invitations/{invitation_id}/link", response_class=HTMLResponse)
+def new_link(request: Request, session: SessionDep, user: CurrentUser, invitation_id: RowId) -> Response:
+    issued = service.new_link(session, user, invitation_id, utcnow())
+    batch = service.InvitationBatch([issued], [])
+    context = {
+        "assessment_id": issued.invitation.assessment_id,
+        "batch": batch,
+        "emailed": False,
+        "links": [(issued.invitation, service.invitation_link(str(request.base_url), issued.token))],
+        "replaced": True,
+    }
+    return render(request, "hiring/invited.html", context)
+
+
+# --- the invited candidate --------------------------------------------------------------------------
+
+
+@router.get("/invite/{token}", response_class=HTMLResponse)
+def invitation_page(request: Request, session: SessionDep, user: OptionalUser, token: str) -> Response:
+    preview = candidates.preview_link(session, token, user, utcnow())
+    if user is not None and preview.invitation.used_by_id == user.id:
+        return redirect(f"/interview/{preview.invitation.id}")
+    return render(request, "hiring/invitation.html", {"preview": preview, "token": token})
+
+
+@router.post("/invite/{token}")
+def claim(session: SessionDep, user: CurrentUser, token: str) -> Response:
+    invitation = service.claim_invitation(session, token, user, utcnow())
+    return redirect(f"/interview/{invitation.id}")
+
+
+@router.get("/interview/{invitation_id}", response_class=HTMLResponse)
+def interview_page(
+    request: Request, session: SessionDep, user: CurrentUser, invitation_id: RowId
+) -> Response:
+    """Where the candidate is: the terms to accept, the rules and the start, the questions and
+    the submit button, or the submitted page."""
+    now = utcnow()
+    view = candidates.candidate_view(session, user, invitation_id, now)
+    context = {
+        "view": view,
+        "instructions_html": render_markdown(view.assessment.instructions),
+        "feedback": candidates.feedback(session, view, now),
+    }
+    return render(request, "hiring/interview.html", context)
+
+
+@router.post("/interview/{invitation_id}/consent")
+def consent(
+    session: SessionDep,
+    user: CurrentUser,
+    invitation_id: RowId,
+    agree: Annotated[str, Form()] = "",
+    ai_scoring: Annotated[str, Form()] = "",
+) -> Response:
+    if agree != "yes":
+        raise InvalidInput("Tick the box to agree, or stop here: nothing is recorded without your agreement.")
+    declined = ai_scoring == "decline"
+    candidates.consent(session, user, invitation_id, declined_ai_scoring=declined, now=utcnow())
+    return redirect(f"/interview/{invitation_id}", "terms-accepted")
+
+
+@router.post("/interview/{invitation_id}/start")
+def start(
+    session: SessionDep, user: CurrentUser, invitation_id: RowId, mode: Annotated[AnswerMode, Form()]
+) -> Response:
+    interview = candidates.start(session, user, invitation_id, mode, utcnow())
+    first = f"/sessions/{interview.id}/questions/1"
+    return redirect(first if mode == AnswerMode.typed else f"/sessions/{interview.id}/check")
+
+
+@router.post("/interview/{invitation_id}/submit")
+def submit(session: SessionDep, user: CurrentUser, invitation_id: RowId) -> Response:
+    candidates.submit(session, user, invitation_id, utcnow())
+    return redirect(f"/interview/{invitation_id}", "interview-submitted")

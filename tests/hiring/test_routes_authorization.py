@@ -1,0 +1,173 @@
+"""The hiring routes x everyone who might ask: the assessment's owner, a reviewer the owner added,
+a reviewer of another assessment, the invited candidate, another candidate, an editor, an admin
+and anonymous. A refused request must leave every row and file as it was. Every route under
+/hiring, /invite and /interview needs a row here (the main matrix leaves them to this one)."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from app.hiring import candidates, service
+from app.hiring.invitations import Candidate
+from app.models import Role, User
+from app.models.base import utcnow
+from tests.authz import app_routes
+from tests.factories import create_user, csrf_token, sign_in
+from tests.hiring.conftest import live_assessment
+from tests.test_authorization import HIRING_PREFIXES, REFUSED, fingerprint
+
+ACTORS = (
+    "anonymous",
+    "owner",
+    "member",
+    "other_reviewer",
+    "invited",
+    "other_candidate",
+    "editor",
+    "admin",
+)
+LOGIN = "login"
+STAFF = ("owner", "member", "other_reviewer", "admin")
+NEW_ASSESSMENT = {
+    "title": "Matrix assessment",
+    "role": "Platform engineer",
+    "level": "mid",
+    "question": "sync-interval",
+    "mode": "typed",
+    "deadline_local": f"{utcnow() + timedelta(days=30):%Y-%m-%dT%H:%M}",
+    "time_zone": "UTC",
+    "retention_days": "365",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    outcomes: dict[str, int | str]
+    form: dict[str, str]
+
+
+def rule(default: int | str, form: dict[str, str] | None = None, **overrides: int | str) -> Rule:
+    return Rule({actor: overrides.get(actor, default) for actor in ACTORS}, form or {})
+
+
+def reviewer_page() -> Rule:
+    """Any reviewer or admin: their own list, the form for a new assessment."""
+    return rule(403, anonymous=LOGIN, **{a: 200 for a in STAFF})
+
+
+def assessment_action(status: int, form: dict[str, str] | None = None, **overrides: int | str) -> Rule:
+    """The assessment's own people; the others are told it does not exist."""
+    return rule(404, form, anonymous=401, owner=status, **overrides)
+
+
+def candidate_action(status: int, form: dict[str, str] | None = None) -> Rule:
+    return rule(404, form, anonymous=401, invited=status)
+
+
+MATRIX: dict[tuple[str, str], Rule] = {
+    ("GET", "/hiring"): reviewer_page(),
+    ("GET", "/hiring/assessments/new"): reviewer_page(),
+    ("POST", "/hiring/assessments"): rule(403, NEW_ASSESSMENT, anonymous=401, **{a: 303 for a in STAFF}),
+    ("GET", "/hiring/assessments/{assessment_id}"): rule(
+        404, anonymous=LOGIN, owner=200, member=200, admin=200
+    ),
+    ("POST", "/hiring/assessments/{assessment_id}/members"): assessment_action(
+        303, {"member_id": "{free_reviewer_id}"}, member=403, admin=303
+    ),
+    ("POST", "/hiring/assessments/{assessment_id}/invitations"): assessment_action(
+        200, {"name": "New Person", "email": "new.person@example.com"}, member=403, admin=403
+    ),
+    ("POST", "/hiring/assessments/{assessment_id}/invitations/list"): assessment_action(
+        200, {"text": "New Person,new.person@example.com"}, member=403, admin=403
+    ),
+    ("POST", "/hiring/invitations/{invitation_id}/accommodation"): assessment_action(
+        303, {"extra_time_percent": "25"}, member=403, admin=403
+    ),
+    ("POST", "/hiring/invitations/{invitation_id}/link"): assessment_action(200, member=403, admin=403),
+    # the link is the credential: anyone may look; any account may take an unused one
+    ("GET", "/invite/{token}"): rule(200),
+    ("POST", "/invite/{token}"): rule(303, anonymous=401),
+    ("GET", "/interview/{invitation_id}"): rule(404, anonymous=LOGIN, invited=200),
+    ("POST", "/interview/{invitation_id}/consent"): candidate_action(
+        303, {"agree": "yes", "ai_scoring": "decline"}
+    ),
+    ("POST", "/interview/{invitation_id}/start"): candidate_action(303, {"mode": "typed"}),
+    ("POST", "/interview/{invitation_id}/submit"): candidate_action(409),  # nothing answered yet
+}
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    assessment_id: int
+    invitation_id: int  # claimed by "invited", terms accepted
+    open_invitation_id: int  # not opened by anyone yet (a new link is made for this one)
+    token: str  # its link
+    free_reviewer_id: int
+
+    def fill(self, text: str, path: str) -> str:
+        return text.format(
+            assessment_id=self.assessment_id,
+            invitation_id=self.open_invitation_id if path.endswith("/link") else self.invitation_id,
+            token=self.token,
+            free_reviewer_id=self.free_reviewer_id,
+        )
+
+
+@pytest.fixture
+def world(db: Session, bank: list[str]) -> World:
+    roles = {
+        "owner": Role.reviewer,
+        "member": Role.reviewer,
+        "other_reviewer": Role.reviewer,
+        "invited": Role.candidate,
+        "other_candidate": Role.candidate,
+        "editor": Role.editor,
+        "admin": Role.admin,
+    }
+    users = {actor: create_user(db, role) for actor, role in roles.items()}
+    assessment = live_assessment(db, users["owner"])
+    live_assessment(db, users["other_reviewer"], title="Another team's assessment")
+    now = utcnow()
+    service.add_member(db, users["owner"], assessment.id, users["member"].id, now)
+    people = [Candidate("Ana Lima", "ana@example.com"), Candidate("Bo Berg", "bo@example.com")]
+    mine, other = service.invite(db, users["owner"], assessment.id, people, now).issued
+    service.claim_invitation(db, mine.token, users["invited"], now)
+    candidates.consent(db, users["invited"], mine.invitation.id, declined_ai_scoring=False, now=now)
+    free = create_user(db, Role.reviewer)
+    return World(users, assessment.id, mine.invitation.id, other.invitation.id, other.token, free.id)
+
+
+def test_every_hiring_route_has_a_row(app) -> None:  # type: ignore[no-untyped-def]
+    served = {route for route in app_routes(app) if route[1].startswith(HIRING_PREFIXES)}
+    assert served - MATRIX.keys() == set(), "hiring routes without an authorization rule"
+    assert MATRIX.keys() - served == set(), "rules for routes that no longer exist"
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize(("method", "path"), sorted(MATRIX))
+def test_hiring_route_answers_each_actor_as_the_matrix_says(
+    client: TestClient, db: Session, world: World, method: str, path: str, actor: str
+) -> None:
+    expected_rule = MATRIX[(method, path)]
+    if actor != "anonymous":
+        sign_in(client, world.users[actor])
+    db.commit()
+    before = fingerprint(db)
+    url = world.fill(path, path)
+    if method == "GET":
+        response = client.get(url, follow_redirects=False)
+    else:
+        form = {key: world.fill(value, path) for key, value in expected_rule.form.items()}
+        response = client.post(url, data={"csrf_token": csrf_token(client), **form}, follow_redirects=False)
+    expected = expected_rule.outcomes[actor]
+    if expected == LOGIN:
+        assert response.status_code == 303
+        assert response.headers["location"].startswith("/login?next=")
+    else:
+        assert response.status_code == expected, response.text[:500]
+    if expected in REFUSED:
+        assert fingerprint(db) == before, "a refused request changed rows or files"
