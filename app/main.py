@@ -8,6 +8,7 @@ from app.accounts import log_redaction
 from app.accounts import routes as accounts
 from app.accounts.csrf import CSRFMiddleware
 from app.config import get_settings
+from app.hiring import review_routes as hiring_review
 from app.interviews import routes as interviews
 from app.interviews.uploads import CHUNK_LIMIT_BYTES
 from app.limits import BodyLimitMiddleware, LargerBody
@@ -25,7 +26,14 @@ def create_app() -> FastAPI:
     # Routes are tried in order, every one of a router before the next, and no path is served by
     # two routers: the busiest first (a recording's chunks and status polls, then pages), so a
     # request skips the accounts' routes it will not match.
-    for router in (interviews.router, scoring.router, questions.router, site.router, accounts.router):
+    for router in (
+        interviews.router,
+        scoring.router,
+        questions.router,
+        hiring_review.router,
+        site.router,
+        accounts.router,
+    ):
         app.include_router(router)
     app.state.publish_check = publishing_problems  # the editor publishes only self-consistent questions
     install_error_handlers(app)

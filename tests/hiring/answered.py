@@ -1,0 +1,126 @@
+"""Candidates who answered an assessment through their invitation, with typed answers that went
+through the real pipeline (transcript and the offline scorer), and reviewers who rated them."""
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from app.hiring import reviews, service
+from app.hiring.answers import assessment_questions
+from app.hiring.reviews import LevelGiven
+from app.interviews import service as interviews
+from app.interviews import takes
+from app.jobs import pipeline
+from app.media.storage import get_storage
+from app.models import (
+    AnswerMode,
+    Assessment,
+    InterviewSession,
+    Invitation,
+    InvitationStatus,
+    Recommendation,
+    SessionKind,
+    SessionQuestion,
+    Take,
+    User,
+)
+from app.models.base import utcnow
+from tests.factories import consenting_candidate, submit_recording
+from tests.hiring.conftest import NOW, invited
+
+STRONG = (
+    "Argo CD compares the live state with the desired state in Git and marks the application out of sync. Only "
+    "automated sync with self heal reverts the kubectl edit, prune only deletes resources removed from Git. So I "
+    "would raise the memory limit with a pull request and keep humans on read only access with break glass."
+)
+WEAK = "Prune will revert the edit. I would turn off self heal so the engineer's fix sticks."
+
+
+@dataclass(frozen=True)
+class Answered:
+    invitation: Invitation
+    candidate: User
+    session_id: int
+
+
+def _claimed_session(
+    db: Session, assessment: Assessment, email: str, mode: AnswerMode, declined_ai: bool
+) -> tuple[User, Invitation, InterviewSession]:
+    """A candidate who opened their link, and the assessment's session as the candidate flow
+    builds it: its questions at the pinned versions."""
+    candidate = consenting_candidate(db)
+    issued = invited(db, assessment, email)
+    invitation = service.claim_invitation(db, issued.token, candidate, NOW)
+    invitation.declined_ai_scoring = declined_ai
+    interview = InterviewSession(
+        user_id=candidate.id,
+        kind=SessionKind.practice,
+        mode=mode,
+        retakes_allowed=assessment.retakes_allowed,
+        invitation_id=invitation.id,
+    )
+    db.add(interview)
+    db.flush()
+    for question in assessment_questions(db, assessment.id):
+        db.add(
+            SessionQuestion(
+                session_id=interview.id,
+                position=question.position,
+                question_version_id=question.question_version_id,
+            )
+        )
+    db.flush()
+    return candidate, invitation, interviews.get_session(db, candidate, interview.id)
+
+
+def _submitted(invitation: Invitation) -> None:
+    invitation.status = InvitationStatus.submitted
+    invitation.submitted_at = NOW
+
+
+def answered(
+    db: Session, assessment: Assessment, email: str, text: str = STRONG, declined_ai: bool = False
+) -> Answered:
+    """A candidate who answered every question in writing and submitted; the pipeline has run."""
+    candidate, invitation, interview = _claimed_session(db, assessment, email, AnswerMode.typed, declined_ai)
+    chosen = []
+    for question in interview.questions:
+        take = takes.begin_take(db, candidate, interview, question.position, utcnow())
+        takes.start_answer(take, utcnow())
+        takes.submit_typed(take, text, utcnow())
+        chosen.append(take.id)
+    _submitted(invitation)
+    db.commit()
+    for take_id in chosen:
+        pipeline.process_take(take_id)
+    db.expire_all()
+    return Answered(invitation, candidate, interview.id)
+
+
+def recorded(db: Session, assessment: Assessment, email: str, media: bytes) -> tuple[Answered, Take]:
+    """A candidate who answered on camera (the first question; the recording not yet processed),
+    with a poster frame, and submitted."""
+    candidate, invitation, interview = _claimed_session(db, assessment, email, AnswerMode.video, False)
+    take = submit_recording(db, candidate, interview, 1, media)
+    get_storage().write_poster(take.media_key, b"\xff\xd8\xff\xe0 a poster frame")
+    _submitted(invitation)
+    db.flush()
+    return Answered(invitation, candidate, interview.id), take
+
+
+def rate_all(
+    db: Session,
+    reviewer: User,
+    invitation: Invitation,
+    levels: dict[str, int] | int,
+    recommendation: Recommendation = Recommendation.yes,
+    submit: bool = True,
+) -> None:
+    """Rate every competency of every answer (one level, or a level per competency id)."""
+    pairs = reviews.pairs_to_rate(db, invitation.assessment_id)
+    given = [LevelGiven(q, c, levels if isinstance(levels, int) else levels[c]) for q, c in pairs]
+    reviews.save_draft(
+        db, reviewer, invitation.id, given, recommendation, f"notes by {reviewer.display_name}", NOW
+    )
+    if submit:
+        reviews.submit_review(db, reviewer, invitation.id, NOW)
