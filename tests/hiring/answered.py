@@ -19,14 +19,15 @@ from app.models import (
     Invitation,
     InvitationStatus,
     Recommendation,
+    Role,
     SessionKind,
     SessionQuestion,
     Take,
     User,
 )
 from app.models.base import utcnow
-from tests.factories import consenting_candidate, submit_recording
-from tests.hiring.conftest import NOW, invited
+from tests.factories import consenting_candidate, create_user, submit_recording
+from tests.hiring.conftest import NOW, invited, new_assessment
 
 STRONG = (
     "Argo CD compares the live state with the desired state in Git and marks the application out of sync. Only "
@@ -124,3 +125,25 @@ def rate_all(
     )
     if submit:
         reviews.submit_review(db, reviewer, invitation.id, NOW)
+
+
+@dataclass(frozen=True)
+class Team:
+    """An assessment with its owner and an added reviewer, and two candidates who answered:
+    `strong` allowed automatic scoring, `declined` declined it."""
+
+    assessment: Assessment
+    owner: User
+    colleague: User
+    strong: Invitation
+    declined: Invitation
+
+
+def team(db: Session) -> Team:
+    owner = create_user(db, Role.reviewer, name="Olga Owner")
+    assessment = new_assessment(db, owner)
+    colleague = create_user(db, Role.reviewer, name="Carl Colleague")
+    service.add_member(db, owner, assessment.id, colleague.id, NOW)
+    strong = answered(db, assessment, "ana@example.com").invitation
+    declined = answered(db, assessment, "ben@example.com", WEAK, declined_ai=True).invitation
+    return Team(assessment, owner, colleague, strong, declined)
