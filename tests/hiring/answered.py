@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.hiring import reviews, service
 from app.hiring.answers import assessment_questions
+from app.hiring.invitations import Candidate
 from app.hiring.reviews import LevelGiven
 from app.interviews import service as interviews
 from app.interviews import takes
@@ -27,7 +28,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from tests.factories import consenting_candidate, create_user, submit_recording
-from tests.hiring.conftest import NOW, invited, new_assessment
+from tests.hiring.conftest import NOW, new_assessment
 
 STRONG = (
     "Argo CD compares the live state with the desired state in Git and marks the application out of sync. Only "
@@ -50,7 +51,9 @@ def _claimed_session(
     """A candidate who opened their link, and the assessment's session as the candidate flow
     builds it: its questions at the pinned versions."""
     candidate = consenting_candidate(db)
-    issued = invited(db, assessment, email)
+    name = email.split("@")[0].title()  # ana@example.com is Ana
+    owner = db.get_one(User, assessment.owner_id)
+    [issued] = service.invite(db, owner, assessment.id, [Candidate(name, email)], NOW).issued
     invitation = service.claim_invitation(db, issued.token, candidate, NOW)
     invitation.declined_ai_scoring = declined_ai
     interview = InterviewSession(

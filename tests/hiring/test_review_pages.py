@@ -178,9 +178,7 @@ def test_the_csv_says_what_the_compare_and_agreement_pages_say(
     exact = {r["competency_id"]: r["exact_agreement"] for r in rows if r["email"] == "ana@example.com"}
     assert exact == {"drift-reconciliation": "0.0", "argocd-flux": "0.0", "production-mindset": "1.0"}
     assert "too few to judge agreement" in agreement
-    assert (
-        f'/candidates/{t.strong.id}#q1">Ana Lima' in agreement
-    )  # the largest disagreement links to the answer
+    assert f'/candidates/{t.strong.id}#q1">Ana' in agreement  # the largest disagreement links to the answer
 
 
 def test_the_editors_view_lists_questions_by_disagreement_and_no_candidate(
@@ -190,4 +188,4 @@ def test_the_editors_view_lists_questions_by_disagreement_and_no_candidate(
     rate_all(db, t.owner, t.strong, 1)
     editor = create_user(db, Role.editor)
     html = _signed_in(client, db, editor).get("/editor/disagreements").text
-    assert "A manual kubectl edit" in html and "Ana Lima" not in html and "ana@example.com" not in html
+    assert "A manual kubectl edit" in html and ">Ana<" not in html and "ana@example.com" not in html
