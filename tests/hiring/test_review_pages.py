@@ -187,5 +187,6 @@ def test_the_editors_view_lists_questions_by_disagreement_and_no_candidate(
     t = team(db)
     rate_all(db, t.owner, t.strong, 1)
     editor = create_user(db, Role.editor)
-    html = _signed_in(client, db, editor).get("/editor/disagreements").text
+    assert 'href="/editor/disagreements"' in _signed_in(client, db, editor).get("/editor/questions").text
+    html = client.get("/editor/disagreements").text
     assert "A manual kubectl edit" in html and ">Ana<" not in html and "ana@example.com" not in html
