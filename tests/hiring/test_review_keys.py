@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Page, Route, sync_playwright
 from sqlalchemy.orm import Session
 
-from app.models import User
+from app.models import TakeTranscript, User
 from tests.factories import sign_in
 from tests.hiring.answered import recorded
 from tests.hiring.conftest import new_assessment
@@ -41,12 +41,21 @@ def page(client: TestClient) -> Iterator[Page]:
         browser.close()
 
 
-def test_keys_play_pause_change_speed_and_move_between_questions(
+def test_keys_play_pause_change_speed_move_between_questions_and_sentences_seek(
     client: TestClient, db: Session, bank: list[str], page: Page, tmp_path: Path
 ) -> None:
     assessment = new_assessment(db)
     video = write_video(tmp_path / "answer.webm", [face_frame()] * 40).read_bytes()
-    candidate, _take = recorded(db, assessment, "ana@example.com", video)
+    candidate, take = recorded(db, assessment, "ana@example.com", video)
+    words = [("Argo", 0.2), ("syncs.", 0.6), ("Flux", 2.0), ("too.", 2.4)]
+    db.add(
+        TakeTranscript(
+            take_id=take.id,
+            text="Argo syncs. Flux too.",
+            words=[{"word": w, "start": at, "end": at + 0.3, "probability": 0.99} for w, at in words],
+            model="test",
+        )
+    )
     db.commit()
     sign_in(client, db.get_one(User, assessment.owner_id))
     errors: list[str] = []
@@ -71,4 +80,6 @@ def test_keys_play_pause_change_speed_and_move_between_questions(
     assert page.evaluate("document.activeElement.id") == "h-q2"
     page.keyboard.press("p")
     assert page.evaluate("document.activeElement.id") == "h-q1"
+    page.get_by_role("button", name="Flux too.").click()  # a sentence plays from where it was said
+    assert media.evaluate("v => v.currentTime") >= 2.0
     assert errors == []
