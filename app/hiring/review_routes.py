@@ -77,12 +77,21 @@ def candidate_review(
 
 @router.post(CANDIDATE + "/review")
 def save(
-    session: SessionDep, user: CurrentUser, assessment_id: RowId, invitation_id: RowId, form: FormFields
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    assessment_id: RowId,
+    invitation_id: RowId,
+    form: FormFields,
 ) -> Response:
     in_assessment(session, assessment_id, invitation_id)
     submit = form.get("action") == "submit"
-    save_review(session, user, invitation_id, form, submit=submit, now=utcnow())
-    return redirect(_candidate_path(assessment_id, invitation_id, "#rating" if not submit else "#compared"))
+    incomplete = save_review(session, user, invitation_id, form, submit=submit, now=utcnow())
+    if incomplete is not None:
+        page = review_page(session, user, assessment_id, invitation_id, utcnow())
+        context = {"page": page, "incomplete": incomplete, **LABELS}
+        return render(request, "hiring/review/candidate.html", context, status_code=422)
+    return redirect(_candidate_path(assessment_id, invitation_id, "#compared" if submit else "#rating"))
 
 
 @router.post(CANDIDATE + "/ratings/revise")

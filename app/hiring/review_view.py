@@ -179,17 +179,20 @@ def save_review(
     *,
     submit: bool,
     now: datetime,
-) -> CandidateReview:
-    """Keep the form as a draft and, when asked, submit it (which reveals the others)."""
+) -> str | None:
+    """Keep the form as a draft and, when asked, submit it (which reveals the others). Returns
+    why it could not be submitted (a level or the recommendation missing); the draft is kept."""
     invitation = service.open_invitation(db, reviewer, invitation_id, Action.rate, now)
     levels = levels_from_form(form, reviews.pairs_to_rate(db, invitation.assessment_id))
     recommendation = recommendation_from_form(form.get("recommendation", ""))
-    review = reviews.save_draft(
-        db, reviewer, invitation_id, levels, recommendation, form.get("notes", ""), now
-    )
+    reviews.save_draft(db, reviewer, invitation_id, levels, recommendation, form.get("notes", ""), now)
     if submit:
-        review = reviews.submit_review(db, reviewer, invitation_id, now)
-    return review
+        try:
+            with db.begin_nested():
+                reviews.submit_review(db, reviewer, invitation_id, now)
+        except InvalidInput as incomplete:
+            return incomplete.message
+    return None
 
 
 def stage_from_form(value: str) -> Stage:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.hiring import reviews
 from app.hiring.answers import assessment_questions
-from app.models import CandidateStage, Competency, Rating, Role, User
+from app.models import CandidateReview, CandidateStage, Competency, Rating, Role, User
 from tests.factories import create_user, post_form, sign_in
 from tests.hiring.answered import Team, rate_all, team
 from tests.hiring.conftest import row_counts
@@ -71,17 +71,25 @@ def test_the_anchors_of_each_level_are_beside_it(client: TestClient, db: Session
     assert escape(db.get_one(Competency, "pull-vs-push").anchors["3"]) not in html  # not asked here
 
 
-def test_submitting_an_incomplete_review_says_what_is_missing_and_keeps_nothing(
+def test_submitting_an_incomplete_review_says_what_is_missing_and_keeps_the_draft(
     client: TestClient, db: Session, bank: list[str]
 ) -> None:
     t = team(db)
     _signed_in(client, db, t.owner)
-    before = row_counts(db)
     form = _rating_form(db, t, 3)
-    form.pop(next(iter(form)))
+    missing = next(iter(form))
+    form.pop(missing)
     response = post_form(client, _page(t, t.strong.id) + "/review", {**form, "action": "submit"})
-    assert response.status_code == 422 and "1 still without a level" in response.text
-    assert row_counts(db) == before
+    assert response.status_code == 422
+    assert "Not submitted." in response.text and "1 still without a level" in response.text
+    assert f'name="{missing}" value="3">' in response.text  # still unrated on the form shown again
+    assert 'name="level-' in response.text and AI_RATIONALE not in response.text  # still blind
+    db.expire_all()
+    [review] = db.scalars(select(CandidateReview)).all()
+    assert review.submitted_at is None and review.notes == "solid"
+    assert (
+        len(db.scalars(select(Rating)).all()) == len(form) - 2
+    )  # all but the missing one (not notes, recommendation)
 
 
 def test_a_rating_changed_after_the_reveal_needs_a_reason_and_keeps_the_blind_one(
