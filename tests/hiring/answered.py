@@ -3,10 +3,11 @@ through the real pipeline (transcript and the offline scorer), and reviewers who
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.hiring import reviews, service
-from app.hiring.answers import assessment_questions
+from app.hiring.answers import assessment_questions, kept_takes
 from app.hiring.invitations import Candidate
 from app.hiring.reviews import LevelGiven
 from app.interviews import service as interviews
@@ -24,9 +25,11 @@ from app.models import (
     SessionKind,
     SessionQuestion,
     Take,
+    TakeScore,
     User,
 )
 from app.models.base import utcnow
+from app.scoring.schemas import ScoreReport
 from tests.factories import consenting_candidate, create_user, submit_recording
 from tests.hiring.conftest import NOW, new_assessment
 
@@ -36,6 +39,15 @@ STRONG = (
     "would raise the memory limit with a pull request and keep humans on read only access with break glass."
 )
 WEAK = "Prune will revert the edit. I would turn off self heal so the engineer's fix sticks."
+# The AI's level per (question position, competency), fixed on every answer after the real scorer
+# ran, so these tests do not move when the scorer is tuned; None is "not assessed".
+AI_LEVELS: dict[tuple[int, str], int | None] = {
+    (1, "drift-reconciliation"): 5,
+    (1, "argocd-flux"): 5,
+    (2, "argocd-flux"): None,
+    (2, "production-mindset"): 2,
+}
+AI_RATIONALE = "The AI reason fixed for the test"
 
 
 @dataclass(frozen=True)
@@ -98,7 +110,20 @@ def answered(
     for take_id in chosen:
         pipeline.process_take(take_id)
     db.expire_all()
+    _pin_ai_levels(db, assessment, invitation)
     return Answered(invitation, candidate, interview.id)
+
+
+def _pin_ai_levels(db: Session, assessment: Assessment, invitation: Invitation) -> None:
+    positions = {q.id: q.position for q in assessment_questions(db, assessment.id)}
+    for (_, question_id), take in kept_takes(db, assessment.id, [invitation.id]).items():
+        score = db.scalars(select(TakeScore).where(TakeScore.take_id == take.id)).one()
+        report = ScoreReport.model_validate(score.report)
+        for criterion in report.criteria:
+            criterion.score = AI_LEVELS[positions[question_id], criterion.competency]
+            criterion.rationale = AI_RATIONALE
+        score.report = report.model_dump(mode="json")
+    db.commit()
 
 
 def recorded(db: Session, assessment: Assessment, email: str, media: bytes) -> tuple[Answered, Take]:

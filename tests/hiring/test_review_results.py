@@ -1,9 +1,8 @@
 """Reviewing an assessment's candidates: the review page's blind rule, agreement measured on blind
 ratings, compare, the CSV export, the editors' view of the bank, and the record of staff views.
 
-The AI's levels come from the real offline scorer on the typed answers in `answered`: for the
-strong answer, question 1 drift-reconciliation 5 and argocd-flux 5; question 2 argocd-flux not
-assessed and production-mindset 2."""
+The AI's levels are `answered.AI_LEVELS`: question 1 drift-reconciliation 5 and argocd-flux 5;
+question 2 argocd-flux not assessed and production-mindset 2."""
 
 import csv
 import io
