@@ -8,6 +8,7 @@ from app.accounts import log_redaction
 from app.accounts import routes as accounts
 from app.accounts.csrf import CSRFMiddleware
 from app.config import get_settings
+from app.hiring import review_routes as hiring_review
 from app.hiring import routes as hiring
 from app.interviews import routes as interviews
 from app.interviews.uploads import CHUNK_LIMIT_BYTES
@@ -31,6 +32,7 @@ def create_app() -> FastAPI:
         scoring.router,
         questions.router,
         hiring.router,
+        hiring_review.router,
         site.router,
         accounts.router,
     ):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pytest
 import yaml
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -200,11 +201,34 @@ def _candidate_session(db: Session, user: User) -> tuple[int, int, int]:
     return interview.id, finished.id, recording.id
 
 
+def signed_in_as(client: TestClient, db: Session, user: User | None) -> tuple[object, ...]:
+    """Sign in (None: stay anonymous) and commit the world, so the fingerprint sees what the app sees."""
+    if user is not None:
+        sign_in(client, user)
+    db.commit()
+    return fingerprint(db)
+
+
+def assert_outcome(response: Response, expected: int | str, db: Session, before: tuple[object, ...]) -> None:
+    """The status the matrix expects (or the sign-in redirect); a refused request changed nothing."""
+    if expected == LOGIN:
+        assert response.status_code == 303
+        assert response.headers["location"].startswith("/login?next=")
+    else:
+        assert response.status_code == expected, response.text[:500]
+    if expected in REFUSED:
+        assert fingerprint(db) == before, "a refused request changed rows or files"
+
+
 def test_every_route_has_a_row_in_the_matrix(app) -> None:  # type: ignore[no-untyped-def]
-    """Hiring routes have their own matrix, with the actors an assessment knows."""
+    """Hiring routes have their own matrices, with the actors an assessment knows: the hiring
+    pages' (tests/hiring/test_routes_authorization.py) and the review pages' (test_review_authorization.py)."""
+    from tests.hiring.test_review_authorization import REVIEW_MATRIX  # it imports this module
+
     served = {route for route in app_routes(app) if not route[1].startswith(HIRING_PREFIXES)}
-    assert served - MATRIX.keys() == set(), "routes without an authorization rule"
-    assert MATRIX.keys() - served == set(), "rules for routes that no longer exist"
+    ruled = MATRIX.keys() | {route for route in REVIEW_MATRIX if not route[1].startswith(HIRING_PREFIXES)}
+    assert served - ruled == set(), "routes without an authorization rule"
+    assert ruled - served == set(), "rules for routes that no longer exist"
 
 
 @pytest.mark.parametrize("actor", ACTORS)
@@ -213,10 +237,7 @@ def test_route_answers_each_actor_as_the_matrix_says(
     client: TestClient, db: Session, world: World, method: str, path: str, actor: str
 ) -> None:
     expected_rule = MATRIX[(method, path)]
-    if actor != "anonymous":
-        sign_in(client, world.users[actor])
-    db.commit()  # the world and the sign-in, so the fingerprint sees what the app sees
-    before = fingerprint(db)
+    before = signed_in_as(client, db, world.users.get(actor))
     url = world.fill(path, actor, path) + (f"?{expected_rule.query}" if expected_rule.query else "")
     if method == "GET":
         response = client.get(url, follow_redirects=False)
@@ -237,14 +258,7 @@ def test_route_answers_each_actor_as_the_matrix_says(
         response = client.request(
             method, url, data={"csrf_token": csrf_token(client), **form}, follow_redirects=False
         )
-    expected = expected_rule.outcomes[actor]
-    if expected == LOGIN:
-        assert response.status_code == 303
-        assert response.headers["location"].startswith("/login?next=")
-    else:
-        assert response.status_code == expected, response.text[:500]
-    if expected in REFUSED:
-        assert fingerprint(db) == before, "a refused request changed rows or files"
+    assert_outcome(response, expected_rule.outcomes[actor], db, before)
 
 
 def test_one_owners_ids_never_reach_anothers_objects(client: TestClient, db: Session, world: World) -> None:

@@ -115,6 +115,7 @@ class InterviewSession(Base):
     retakes_allowed: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+    # set when the session is a candidate's answers to an assessment, through their invitation
     invitation_id: Mapped[int | None] = mapped_column(
         ForeignKey("invitations.id", ondelete="CASCADE"), unique=True
     )

@@ -117,6 +117,7 @@ def test_inviting_one_candidate_shows_the_link_to_copy(
     listing = client.get(f"/hiring/assessments/{assessment.id}").text
     assert "Ana Lima" in listing and "invited" in listing
     assert f'href="/hiring/assessments/{assessment.id}/candidates/{invitation.id}"' in listing  # Review link
+    assert f'href="/hiring/assessments/{assessment.id}/agreement"' in listing and "export.csv" in listing
 
 
 def test_a_list_with_bad_lines_imports_nothing_and_names_every_bad_line(
