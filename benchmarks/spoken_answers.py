@@ -117,7 +117,7 @@ def room_noise(seconds: float, folder: Path) -> np.ndarray:
     """Brown and pink noise, low-passed: a fan and a room more than a hiss (sox)."""
     path = folder / "noise.wav"
     subprocess.run(
-        ["sox", "-n", "-r", str(RATE), "-c", "1", str(path), "synth", f"{seconds:.2f}", "brownnoise",
+        ["sox", "-R", "-n", "-r", str(RATE), "-c", "1", str(path), "synth", f"{seconds:.2f}", "brownnoise",
          "synth", "pinknoise", "mix", "lowpass", "3000"],
         check=True, capture_output=True,
     )  # fmt: skip

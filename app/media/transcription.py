@@ -79,6 +79,12 @@ def _lower_case_terms(glossary: list[str]) -> set[str]:
     return {word for term in [*glossary, *UNIVERSAL] for word in term.split() if word[:1].islower()}
 
 
+def glossary_prompt(glossary: list[str]) -> str | None:
+    """The glossary as Whisper's prompt (the text before the recording), a finished sentence: left
+    open ("..., SOPS, age"), the model carries the list on into the answer and skips its opening."""
+    return f"{', '.join(glossary)}." if glossary else None
+
+
 def finished_words(words: list[TranscriptWord], glossary: list[str]) -> list[TranscriptWord]:
     """The recognised words as the candidate said them: invented text removed, domain terms
     corrected (keeping what was heard), readable sentences."""
@@ -137,7 +143,9 @@ def missed_speech_seconds(clip: AudioClip, words: Sequence[WordTiming]) -> float
 
 class WhisperTranscriber:
     """faster-whisper with its Silero voice activity detection (bundled in the package, offline), so
-    silence and noise never reach the model, and the segments it doubts are dropped.
+    silence and noise never reach the model, and the segments it doubts are dropped. Decoding is
+    beam search only: faster-whisper's fallback samples at higher temperatures, which reads the same
+    recording differently each run (CTranslate2's random generator cannot be reseeded per call).
 
     Hotwords help with domain terms but, measured on tiny.en, can make it skip speech: one word is
     then stretched over seconds of audio. Such a stretch is transcribed again on its own; if speech
@@ -177,7 +185,11 @@ class WhisperTranscriber:
         whisper = load_whisper_model(self.model, self.compute_type)
         try:
             segments, info = whisper.transcribe(
-                clip.samples, word_timestamps=True, hotwords=", ".join(hotwords) or None, vad_filter=True
+                clip.samples,
+                word_timestamps=True,
+                hotwords=glossary_prompt(hotwords),
+                vad_filter=True,
+                temperature=0.0,  # no sampling fallback: the same recording always reads the same
             )
             segments = list(segments)  # the transcription runs while this generator is consumed
         except (RuntimeError, ValueError) as error:
@@ -231,7 +243,7 @@ class OpenAITranscriber:
                     file=(f"{path.stem}.wav", wav_bytes(clip)) if clip.ran_over else (path.name, recording),
                     response_format="verbose_json",
                     timestamp_granularities=["word"],
-                    prompt=", ".join(hotwords) or omit,
+                    prompt=glossary_prompt(hotwords) or omit,
                 )
         except APIError as error:
             raise MediaError(
