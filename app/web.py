@@ -65,6 +65,7 @@ NOTICES = {
     "password-reset": "Your new password is set and you are signed in. Your other sessions were signed out.",
     "assessment-created": "Assessment created. Invite candidates below.",
     "member-added": "Reviewer added: they can now see and rate this assessment's candidates.",
+    "public-link-closed": "The public link is closed: nobody new can join through it.",
     "candidate-accommodated": "Saved: the candidate's deadline and answer times are updated.",
     "terms-accepted": "Thank you. Read the rules below, then begin when you are ready.",
     "interview-submitted": "Your interview is submitted.",

@@ -15,7 +15,7 @@ from app.accounts.deps import CurrentUser, OptionalUser, ReviewerUser
 from app.config import Settings, SettingsDep
 from app.db import SessionDep, writes_on_get
 from app.errors import InvalidInput
-from app.hiring import candidates, service
+from app.hiring import candidates, public_link, service
 from app.hiring.invitations import MAX_LIST_BYTES, CandidateListError, candidate
 from app.hiring.schemas import MAX_QUESTIONS, RETENTION_DAYS, AssessmentSpec
 from app.markdown import render_markdown
@@ -151,6 +151,7 @@ def _assessment_page(
         "view": view,
         "instructions_html": render_markdown(view.assessment.instructions),
         "staff": service.staff_to_add(session, view.assessment) if view.may("manage-members") else [],
+        "public_joined": public_link.joined(session, assessment_id),
         **extra,
     }
     return render(request, "hiring/assessment.html", context, status)
@@ -265,7 +266,41 @@ def new_link(request: Request, session: SessionDep, user: CurrentUser, invitatio
     return render(request, "hiring/invited.html", context)
 
 
+@router.post("/hiring/assessments/{assessment_id}/public-link", response_class=HTMLResponse)
+def open_public_link(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    assessment_id: RowId,
+    cap: Annotated[int, Form(ge=1, le=service.MAX_INVITATIONS)],
+) -> Response:
+    token = public_link.open_link(session, user, assessment_id, cap, utcnow())
+    address = public_link.link(str(request.base_url), token)
+    return render(
+        request, "hiring/public_link.html", {"assessment_id": assessment_id, "link": address, "cap": cap}
+    )
+
+
+@router.post("/hiring/assessments/{assessment_id}/public-link/close")
+def close_public_link(session: SessionDep, user: CurrentUser, assessment_id: RowId) -> Response:
+    public_link.close_link(session, user, assessment_id, utcnow())
+    return redirect(f"/hiring/assessments/{assessment_id}", "public-link-closed")
+
+
 # --- the invited candidate --------------------------------------------------------------------------
+
+
+@router.get("/join/{token}", response_class=HTMLResponse)
+def public_link_page(request: Request, session: SessionDep, user: OptionalUser, token: str) -> Response:
+    return render(
+        request, "hiring/join.html", {"link": public_link.preview(session, token, utcnow()), "token": token}
+    )
+
+
+@router.post("/join/{token}")
+def join(session: SessionDep, user: CurrentUser, token: str) -> Response:
+    invitation = public_link.join(session, token, user, utcnow())
+    return redirect(f"/interview/{invitation.id}")
 
 
 @router.get("/invite/{token}", response_class=HTMLResponse)

@@ -52,6 +52,9 @@ class Assessment(Base):
     feedback_after_close: Mapped[bool] = mapped_column(default=False)
     retention_days: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # a link anyone may use to join, up to `public_cap` candidates; only its SHA-256 is kept
+    public_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    public_cap: Mapped[int] = mapped_column(default=0)
 
     questions: Mapped[list["AssessmentQuestion"]] = relationship(
         lazy="raise", order_by="AssessmentQuestion.position", cascade="all, delete-orphan"
@@ -128,6 +131,7 @@ class Invitation(Base):
     submitted_at: Mapped[datetime | None]
     extra_time_percent: Mapped[int] = mapped_column(default=0)  # an accommodation: longer answer times
     declined_ai_scoring: Mapped[bool] = mapped_column(default=False)
+    public: Mapped[bool] = mapped_column(default=False)  # joined through the public link
     consented_at: Mapped[datetime | None]  # the candidate agreed to this assessment's terms
     emailed_at: Mapped[datetime | None]
     reminded_at: Mapped[datetime | None]  # the reminder before the deadline was sent

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.hiring import candidates, service
+from app.hiring import candidates, public_link, service
 from app.hiring.invitations import Candidate
 from app.models import Role, User
 from app.models.base import utcnow
@@ -96,6 +96,15 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/interview/{invitation_id}/start"): candidate_action(303, {"mode": "typed"}),
     ("POST", "/interview/{invitation_id}/submit"): candidate_action(409),  # nothing answered yet
+    ("POST", "/hiring/assessments/{assessment_id}/public-link"): assessment_action(
+        200, {"cap": "5"}, member=403, admin=403
+    ),
+    ("POST", "/hiring/assessments/{assessment_id}/public-link/close"): assessment_action(
+        303, member=403, admin=403
+    ),
+    # a public link is a credential too: anyone may look; any account may join while places are left
+    ("GET", "/join/{token}"): rule(200),
+    ("POST", "/join/{token}"): rule(303, anonymous=401),
 }
 
 
@@ -107,12 +116,13 @@ class World:
     open_invitation_id: int  # not opened by anyone yet (a new link is made for this one)
     token: str  # its link
     free_reviewer_id: int
+    public_token: str  # the assessment's public link
 
     def fill(self, text: str, path: str) -> str:
         return text.format(
             assessment_id=self.assessment_id,
             invitation_id=self.open_invitation_id if path.endswith("/link") else self.invitation_id,
-            token=self.token,
+            token=self.public_token if path.startswith("/join") else self.token,
             free_reviewer_id=self.free_reviewer_id,
         )
 
@@ -138,7 +148,8 @@ def world(db: Session, bank: list[str]) -> World:
     service.claim_invitation(db, mine.token, users["invited"], now)
     candidates.consent(db, users["invited"], mine.invitation.id, declined_ai_scoring=False, now=now)
     free = create_user(db, Role.reviewer)
-    return World(users, assessment.id, mine.invitation.id, other.invitation.id, other.token, free.id)
+    public = public_link.open_link(db, users["owner"], assessment.id, 10, now)
+    return World(users, assessment.id, mine.invitation.id, other.invitation.id, other.token, free.id, public)
 
 
 def test_every_hiring_route_has_a_row(app) -> None:  # type: ignore[no-untyped-def]
