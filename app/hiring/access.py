@@ -26,12 +26,13 @@ class Action(enum.StrEnum):
     invite = "invite"  # invite candidates, extend deadlines, give extra time
     edit = "edit"  # the assessment's settings
     manage_members = "manage-members"
+    audit = "audit"  # read the audit record of the assessment and its candidates
 
 
 ALLOWED: dict[Standing, frozenset[Action]] = {
     Standing.owner: frozenset(Action),
     Standing.reviewer: frozenset({Action.view, Action.rate, Action.decide}),
-    Standing.admin: frozenset({Action.view, Action.manage_members}),
+    Standing.admin: frozenset({Action.view, Action.manage_members, Action.audit}),
 }
 
 

@@ -26,7 +26,7 @@ def _cell(value: float | int | str | None) -> str:
     return "" if value is None else str(value)
 
 
-def _safe(text: str) -> str:
+def spreadsheet_safe(text: str) -> str:
     """A name a spreadsheet would run as a formula (=, +, -, @ first) is quoted with an apostrophe."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
@@ -39,8 +39,8 @@ def assessment_csv(results: AssessmentResults) -> str:
         for line in competency_lines(results, candidate):
             writer.writerow(
                 [
-                    _safe(candidate.name),
-                    _safe(candidate.email),
+                    spreadsheet_safe(candidate.name),
+                    spreadsheet_safe(candidate.email),
                     results.stages[candidate.id].value,
                     line.competency,
                     line.name,

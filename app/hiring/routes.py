@@ -15,7 +15,7 @@ from app.accounts.deps import CurrentUser, OptionalUser, ReviewerUser
 from app.config import Settings, SettingsDep
 from app.db import SessionDep, writes_on_get
 from app.errors import InvalidInput
-from app.hiring import candidates, public_link, service
+from app.hiring import audit_view, candidates, public_link, service
 from app.hiring.invitations import MAX_LIST_BYTES, CandidateListError, candidate
 from app.hiring.schemas import MAX_QUESTIONS, RETENTION_DAYS, AssessmentSpec
 from app.markdown import render_markdown
@@ -285,6 +285,40 @@ def open_public_link(
 def close_public_link(session: SessionDep, user: CurrentUser, assessment_id: RowId) -> Response:
     public_link.close_link(session, user, assessment_id, utcnow())
     return redirect(f"/hiring/assessments/{assessment_id}", "public-link-closed")
+
+
+# --- the audit record ------------------------------------------------------------------------------
+
+
+@router.get("/hiring/assessments/{assessment_id}/audit", response_class=HTMLResponse)
+@writes_on_get  # reading the record is recorded
+def assessment_audit(
+    request: Request, session: SessionDep, user: CurrentUser, assessment_id: RowId
+) -> Response:
+    found = audit_view.read_record(session, user, assessment_id, utcnow(), export=False)
+    return render(request, "hiring/audit.html", {"record": found})
+
+
+@router.get(
+    "/hiring/assessments/{assessment_id}/candidates/{invitation_id}/audit", response_class=HTMLResponse
+)
+@writes_on_get
+def candidate_audit(
+    request: Request, session: SessionDep, user: CurrentUser, assessment_id: RowId, invitation_id: RowId
+) -> Response:
+    found = audit_view.read_record(session, user, assessment_id, utcnow(), invitation_id, export=False)
+    return render(request, "hiring/audit.html", {"record": found})
+
+
+@router.get("/hiring/assessments/{assessment_id}/audit.csv")
+@writes_on_get
+def audit_export(session: SessionDep, user: CurrentUser, assessment_id: RowId) -> Response:
+    found = audit_view.read_record(session, user, assessment_id, utcnow(), export=True)
+    headers = {
+        "Content-Disposition": f'attachment; filename="assessment-{assessment_id}-audit.csv"',
+        "Cache-Control": "no-store",
+    }
+    return Response(audit_view.record_csv(found), media_type="text/csv; charset=utf-8", headers=headers)
 
 
 # --- the invited candidate --------------------------------------------------------------------------

@@ -102,6 +102,15 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/hiring/assessments/{assessment_id}/public-link/close"): assessment_action(
         303, member=403, admin=403
     ),
+    ("GET", "/hiring/assessments/{assessment_id}/audit"): rule(
+        404, anonymous=LOGIN, owner=200, member=403, admin=200
+    ),
+    ("GET", "/hiring/assessments/{assessment_id}/audit.csv"): rule(
+        404, anonymous=LOGIN, owner=200, member=403, admin=200
+    ),
+    ("GET", "/hiring/assessments/{assessment_id}/candidates/{invitation_id}/audit"): rule(
+        404, anonymous=LOGIN, owner=200, member=403, admin=200
+    ),
     # a public link is a credential too: anyone may look; any account may join while places are left
     ("GET", "/join/{token}"): rule(200),
     ("POST", "/join/{token}"): rule(303, anonymous=401),
