@@ -299,7 +299,7 @@ def upload_chunk(
     seq: Annotated[int, Path(ge=0, lt=uploads.MAX_CHUNKS)],
     checksum: Annotated[str, Header(alias="X-Chunk-SHA256", pattern="^[0-9a-fA-F]{64}$")],
 ) -> JSONResponse:
-    take = takes.get_take(session, user, take_id, lock=True)
+    take = uploads.take_for_upload(session, user, take_id)
     received = uploads.receive_chunk(session, storage, settings, take, seq, chunk, checksum, utcnow())
     return JSONResponse({"received": received})
 

@@ -2,6 +2,8 @@
 
 import hashlib
 import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -9,16 +11,17 @@ import av
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import get_settings
-from app.errors import TooManyRequests
-from app.interviews import routes, service, uploads
+from app.db import get_engine
+from app.errors import PayloadTooLarge, TooManyRequests
+from app.interviews import routes, service, takes, uploads
 from app.media.recording import duration_seconds
-from app.media.storage import get_storage
+from app.media.storage import MediaStorage, get_storage
 from app.media.streaming import byte_range
-from app.models import Role, Take
+from app.models import AnswerMode, Question, QuestionVersion, Role, SessionKind, Take, UploadChunk, User
 from app.models.base import utcnow
 from tests.factories import consenting_candidate, create_user, csrf_token, publish_question, sign_in
 from tests.media.media_files import face_frame, speak, write_video
@@ -296,3 +299,52 @@ def test_deleting_a_session_removes_its_answers_and_recording_files(
     assert get_storage().recording_size(key, "video/webm") is None and not folder.exists()
     db.expire_all()
     assert db.scalars(select(Take).where(Take.id == recorder.take)).first() is None
+
+
+def test_parallel_chunks_cannot_pass_a_takes_size_cap_on_postgresql(
+    migrated: None, settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Eight 512 KiB chunks of one take sent at once against a 1 MB cap: the take's row is locked
+    while each chunk is checked, so two are stored and six refused (before the lock the audit
+    saw 3 MB stored)."""
+    engine = get_engine()
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers anyway")
+    monkeypatch.setattr(settings, "max_upload_mb", 1)
+    factory, storage = sessionmaker(bind=engine, expire_on_commit=False), MediaStorage(tmp_path)
+    with factory.begin() as db:
+        question = publish_question(db, "drift-manual-edit")
+        user = consenting_candidate(db)
+        wanted = service.SessionRequest(SessionKind.single, AnswerMode.video, question="drift-manual-edit")
+        interview = service.start_session(db, user, wanted, settings, utcnow())
+        take = takes.begin_take(db, user, service.get_session(db, user, interview.id), 1, utcnow())
+        takes.start_answer(take, utcnow())
+    chunk = b"\x1a\x45\xdf\xa3" + bytes(512 * 1024 - 4)
+    barrier = threading.Barrier(8)
+
+    def send(seq: int) -> str:
+        with factory.begin() as db:
+            barrier.wait()  # every upload's transaction is open before any takes the row
+            try:
+                found = uploads.take_for_upload(db, user, take.id)
+                uploads.receive_chunk(
+                    db, storage, settings, found, seq, chunk, hashlib.sha256(chunk).hexdigest()
+                )
+            except PayloadTooLarge:
+                return "refused"
+        return "stored"
+
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            outcomes = list(pool.map(send, range(8)))
+        with factory() as db:
+            stored = db.scalar(select(func.sum(UploadChunk.size)).where(UploadChunk.take_id == take.id))
+        assert stored == 2**20
+        assert sorted(outcomes) == ["refused"] * 6 + ["stored"] * 2
+    finally:
+        with factory.begin() as db:
+            authors = db.scalars(
+                select(QuestionVersion.author_id).where(QuestionVersion.question_id == question.id)
+            )
+            db.execute(delete(User).where(User.id.in_([user.id, *authors])))  # cascades to the session
+            db.execute(delete(Question).where(Question.id == question.id))
