@@ -13,7 +13,7 @@ from app.config import Settings
 from app.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, UnsupportedMedia
 from app.interviews.takes import hand_in
 from app.media.storage import EXTENSIONS, MediaStorage
-from app.models import AnswerMode, InterviewSession, SessionQuestion, Take, TakeState, UploadChunk, User
+from app.models import AnswerMode, InterviewSession, SessionQuestion, Take, TakeState, UploadChunk
 from app.models.base import utcnow
 
 TAIL_SECONDS = 120  # chunks recorded before the stop may upload this long after it
@@ -44,11 +44,11 @@ _TAKE_FOR_UPLOAD = (
 )
 
 
-def take_for_upload(session: Session, user: User, take_id: int) -> Take:
+def take_for_upload(session: Session, user_id: int, take_id: int) -> Take:
     """The user's own take with only what a chunk needs (its chunks; its question and session
     for the owner), in two queries. Its row stays locked until the transaction ends
     (PostgreSQL), so parallel chunks of one take are checked one after another against its cap."""
-    take = session.scalar(_TAKE_FOR_UPLOAD, {"take_id": take_id, "user_id": user.id})
+    take = session.scalar(_TAKE_FOR_UPLOAD, {"take_id": take_id, "user_id": user_id})
     if take is None:
         raise NotFound("There is no such answer.")
     return take

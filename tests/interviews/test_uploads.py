@@ -340,7 +340,7 @@ def _in_parallel(  # type: ignore[no-untyped-def]
         with factory.begin() as db:
             barrier.wait()  # every upload's transaction is open before any takes the row
             try:
-                found = uploads.take_for_upload(db, user, take.id)
+                found = uploads.take_for_upload(db, user.id, take.id)
                 uploads.receive_chunk(
                     db, storage, settings, found, seq, data, hashlib.sha256(data).hexdigest()
                 )
