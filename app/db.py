@@ -216,8 +216,8 @@ def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(endpoint)
     def run(*args: Any, **kwargs: Any) -> Any:
         session = _request_session.get()
-        if session is None or session.info.get(FINISHED):
-            return endpoint(*args, **kwargs)
+        if session is None or session.info.get(FINISHED) or not session.info.get(DEFERRED):
+            return endpoint(*args, **kwargs)  # no request session, or already inside a writer's route
         if session.info.get(READ_ONLY):
             result = endpoint(*args, **kwargs)
             session.commit()
