@@ -1,19 +1,26 @@
 """Engine, sessions and the per-request transaction.
 
 A request's transaction never waits for the network: bodies are read before it opens (see the
-chunk route), and a request waits for a database slot on the event loop, not in a worker thread,
-so threads blocked on a lock can never starve the request that holds it. On SQLite, pages that
-only read open a deferred transaction (WAL readers never wait); only requests that write take
-the write lock, one request at a time per process."""
+chunk route), and a request waits for a database slot on the event loop, not in a worker thread.
+A request's route and its commit run in one worker thread, one hop: its dependencies only read
+(who is asking), and on SQLite a writer takes the write lock in that thread just before the
+route runs and gives it up at the commit, so the lock is never held while a request waits for
+the event loop or another thread, and writers queue in-process instead of polling busy_timeout.
+Pages that only read open a deferred transaction (WAL readers never wait)."""
 
+import functools
+import inspect
 import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+import threading
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager, nullcontext
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.routing import APIRoute
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
@@ -25,8 +32,10 @@ from app.limits import LoopSemaphore
 log = logging.getLogger(__name__)
 READ_METHODS = frozenset({"GET", "HEAD"})
 REQUEST_SLOTS = 16  # requests holding a connection at once, per process
-POOL_SIZE = REQUEST_SLOTS + 5  # + SQLite's writer, the in-process job threads and the reconciler
+SQLITE_WRITER_SLOTS = 4  # SQLite writers with a connection (their routes queue for the one lock)
+POOL_SIZE = REQUEST_SLOTS + SQLITE_WRITER_SLOTS + 4  # + the in-process job threads and the reconciler
 READ_ONLY = "coach_read_only"
+DEFERRED = "coach_deferred"  # the session's transactions begin DEFERRED and may not write
 WRITES = "coach_writes_on_get"
 AFTER_COMMIT = "coach_after_commit"
 
@@ -68,32 +77,37 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin(connection: Connection) -> None:
     """A writer's IMMEDIATE takes the write lock up front, so two writers queue (busy_timeout)
     instead of one failing with "database is locked" when it upgrades from reading to writing.
-    A read-only session begins DEFERRED and never takes the lock."""
-    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    A session that only reads begins DEFERRED and never takes the lock."""
+    deferred = connection.get_execution_options().get(DEFERRED, False)
     # On the driver's connection: every request begins one, and SQLAlchemy's execution path
     # (events, cursor and result wrapping) costs ten times the statement.
-    connection.connection.driver_connection.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")  # type: ignore[union-attr]
+    connection.connection.driver_connection.execute("BEGIN" if deferred else "BEGIN IMMEDIATE")  # type: ignore[union-attr]
 
 
 class CoachSession(Session):
-    """A session that, when marked read-only, runs on connections that begin DEFERRED."""
+    """A session that, while marked read-only or deferred, runs on connections that begin
+    DEFERRED."""
 
     def get_bind(self, *args: Any, **kwargs: Any) -> Any:
         bind = super().get_bind(*args, **kwargs)
-        if self.info.get(READ_ONLY) and isinstance(bind, Engine):
-            return _read_only_engine(bind)
+        if (self.info.get(READ_ONLY) or self.info.get(DEFERRED)) and isinstance(bind, Engine):
+            return _deferred_engine(bind)
         return bind
 
 
 @lru_cache
-def _read_only_engine(engine: Engine) -> Engine:
-    return engine.execution_options(**{READ_ONLY: True})
+def _deferred_engine(engine: Engine) -> Engine:
+    return engine.execution_options(**{DEFERRED: True})
 
 
 @event.listens_for(CoachSession, "before_flush")
 def _refuse_writes_when_read_only(session: Session, _context: Any, _instances: Any) -> None:
-    if session.info.get(READ_ONLY) and (session.new or session.dirty or session.deleted):
+    if not (session.new or session.dirty or session.deleted):
+        return
+    if session.info.get(READ_ONLY):
         raise RuntimeError("a read-only request tried to write; make the route a POST")
+    if session.info.get(DEFERRED):
+        raise RuntimeError("a request writes in its route, not in a dependency")
 
 
 # --- work that waits for the commit -------------------------------------------------------------
@@ -149,7 +163,11 @@ def get_sessionmaker() -> sessionmaker[Session]:
 
 
 request_slots = LoopSemaphore(REQUEST_SLOTS)
-sqlite_writer = LoopSemaphore(1)
+sqlite_writer_slots = LoopSemaphore(SQLITE_WRITER_SLOTS)
+_sqlite_write_turn = threading.Lock()  # this process's SQLite writers, one at a time
+_request_session: ContextVar[Session | None] = ContextVar("coach_request_session", default=None)
+FINISHED = "coach_finished"  # the route's thread committed the request's transaction
+COMMITS = "coach_commits"  # marks a route wrapped by commit_in_the_route_thread
 
 
 def _is_sqlite() -> bool:
@@ -157,28 +175,79 @@ def _is_sqlite() -> bool:
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    """One transaction per request: committed when the handler returns, rolled back if it raises.
-    GET and HEAD are read-only. Waiting for a slot (and, on SQLite, for the one writer's turn)
-    happens here on the event loop, never in a worker thread."""
+    """One transaction per request, committed in the route's own thread right after it returns
+    (see `commit_in_the_route_thread`), rolled back if it raises. GET and HEAD are read-only.
+    Waiting for a slot happens here on the event loop, never in a worker thread."""
     route = request.scope.get("route")
     read_only = request.method in READ_METHODS and not getattr(
         getattr(route, "endpoint", None), WRITES, False
     )
-    # SQLite's one writer never queues behind readers for a slot: it has its own.
-    gate = sqlite_writer() if not read_only and _is_sqlite() else request_slots()
+    # SQLite's writers never queue behind readers for a slot: they have their own.
+    gate = sqlite_writer_slots() if not read_only and _is_sqlite() else request_slots()
     async with gate:
-        session = get_sessionmaker()(info={READ_ONLY: read_only})
+        session = get_sessionmaker()(info={READ_ONLY: read_only, DEFERRED: True})
+        _request_session.set(session)  # each request runs in a task, with its own context
         try:
             yield session
         except BaseException:
             await run_in_threadpool(session.close)  # rolls back
             raise
-        await run_in_threadpool(_commit_and_close, session)
+        if session.info.get(FINISHED) and not session.in_transaction():
+            session.close()  # holds no connection: nothing to wait for
+        else:
+            await run_in_threadpool(_commit_and_close, session)
 
 
 def _commit_and_close(session: Session) -> None:
     with session:
         session.commit()
+
+
+def commit_in_the_route_thread(routes: Iterable[APIRoute]) -> None:
+    """Makes each sync route run its request's transaction to the commit in its own worker
+    thread. A writer's dependencies read in a deferred transaction that ends before the route;
+    the route then writes in a transaction of its own, under this process's SQLite write lock."""
+    for route in routes:  # before the router is included: an app builds its routes from these
+        if not getattr(route.endpoint, COMMITS, False) and not inspect.iscoroutinefunction(route.endpoint):
+            route.endpoint = _committing(route.endpoint)
+
+
+def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(endpoint)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        session = _request_session.get()
+        if session is None or session.info.get(FINISHED) or not session.info.get(DEFERRED):
+            return endpoint(*args, **kwargs)  # no request session, or already inside a writer's route
+        if session.info.get(READ_ONLY):
+            result = endpoint(*args, **kwargs)
+            session.commit()
+        else:
+            session.commit()  # the dependencies' reads (who is asking) end here
+            with _write_turn(session):
+                try:
+                    result = endpoint(*args, **kwargs)
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+        session.info[FINISHED] = True
+        return result
+
+    setattr(run, COMMITS, True)
+    return run
+
+
+@contextmanager
+def _write_turn(session: Session) -> Iterator[None]:
+    """The route's transaction begins IMMEDIATE, after this process's other SQLite writers are
+    done; afterwards the session only reads (a response that loads a relation after the commit)."""
+    lock = _sqlite_write_turn if session.get_bind().dialect.name == "sqlite" else nullcontext()
+    with lock:
+        session.info[DEFERRED] = False
+        try:
+            yield
+        finally:
+            session.info[DEFERRED] = session.info[READ_ONLY] = True
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -1,6 +1,7 @@
 """The application factory."""
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 import app.jobs.registry  # noqa: F401  (registers every job, so routes can enqueue them by name)
@@ -8,6 +9,7 @@ from app.accounts import log_redaction
 from app.accounts import routes as accounts
 from app.accounts.csrf import CSRFMiddleware
 from app.config import get_settings
+from app.db import commit_in_the_route_thread
 from app.hiring import review_routes as hiring_review
 from app.hiring import routes as hiring
 from app.interviews import routes as interviews
@@ -36,6 +38,7 @@ def create_app() -> FastAPI:
         site.router,
         accounts.router,
     ):
+        commit_in_the_route_thread(route for route in router.routes if isinstance(route, APIRoute))
         app.include_router(router)
     app.state.publish_check = publishing_problems  # the editor publishes only self-consistent questions
     install_error_handlers(app)

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -22,7 +22,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.cli import uvicorn_options
-from app.db import READ_ONLY, get_engine, get_session, get_sessionmaker
+from app.db import (
+    READ_ONLY,
+    SessionDep,
+    commit_in_the_route_thread,
+    get_engine,
+    get_session,
+    get_sessionmaker,
+)
 from app.main import create_app
 from app.models import User
 from app.web import log_unexpected
@@ -147,6 +154,38 @@ def test_a_read_only_session_refuses_to_write(db: Session) -> None:
         reader.add(User(email="w@example.com", display_name="W", password_hash="x"))
         with pytest.raises(RuntimeError, match="read-only"):
             reader.flush()
+
+
+def _app_with(router: APIRouter) -> FastAPI:
+    """A fresh app (the shared one must not gain test routes) with `router` wrapped as create_app does."""
+    app = create_app()
+    commit_in_the_route_thread(route for route in router.routes if isinstance(route, APIRoute))
+    app.include_router(router)
+    return app
+
+
+def test_a_writer_writes_in_its_route_and_a_dependency_may_not(connection: object) -> None:
+    """A writer's dependencies run before it takes the write lock, so they may only read."""
+    router = APIRouter()
+
+    def writing_dependency(session: SessionDep) -> None:
+        create_user(session, email="dep@example.com")
+
+    @router.post("/write-in-route-for-test")
+    def in_route(session: SessionDep) -> dict[str, int]:
+        return {"id": create_user(session, email="route@example.com").id}
+
+    @router.post("/write-in-dependency-for-test", dependencies=[Depends(writing_dependency)])
+    def after_dependency() -> None:
+        return None
+
+    with TestClient(_app_with(router), raise_server_exceptions=False) as client:
+        headers = {"X-CSRF-Token": csrf_token(client, "/login")}
+        assert client.post("/write-in-route-for-test", headers=headers).status_code == 200
+        assert client.post("/write-in-dependency-for-test", headers=headers).status_code == 500
+    with get_sessionmaker()() as session:
+        emails = set(session.scalars(select(User.email).where(User.email.like("%@example.com"))))
+    assert "route@example.com" in emails and "dep@example.com" not in emails
 
 
 # --- a real server --------------------------------------------------------------------------------

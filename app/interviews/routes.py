@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote
 
@@ -179,10 +180,17 @@ UPLOADS_AT_ONCE = 3
 uploads_in_flight = PerKeyLimit(UPLOADS_AT_ONCE)
 
 
-async def _chunk_body(request: Request) -> AsyncIterator[bytes]:
+@dataclass(frozen=True)
+class SentChunk:
+    user_id: int  # who sent it, looked up before the body was read
+    data: bytes
+
+
+async def _chunk_body(request: Request) -> AsyncIterator[SentChunk]:
     """Read before any transaction opens (this dependency comes first), within a deadline; nothing
     is read for a client that is not signed in, nor past the user's uploads at once, which stay
-    counted until the chunk is stored."""
+    counted until the chunk is stored. The sender found here is the one the chunk is stored for,
+    so the route needs no second look-up of the signed-in user."""
     user_id = await signed_in_user_id(request)
     if user_id is None:
         raise NotAuthenticated("Please sign in to continue.")
@@ -191,10 +199,10 @@ async def _chunk_body(request: Request) -> AsyncIterator[bytes]:
         "was not stored. The recorder sends it again in a moment, and nothing is lost."
     )
     with uploads_in_flight.hold(user_id, refusal):
-        yield await read_body(request)
+        yield SentChunk(user_id, await read_body(request))
 
 
-ChunkBody = Annotated[bytes, Depends(_chunk_body, scope="function")]
+ChunkBody = Annotated[SentChunk, Depends(_chunk_body, scope="function")]
 
 
 def _question_status(interview: InterviewSession, position: int) -> QuestionStatus:
@@ -297,13 +305,12 @@ def upload_chunk(
     session: SessionDep,
     storage: StorageDep,
     settings: SettingsDep,
-    user: CurrentUser,
     take_id: RowId,
     seq: Annotated[int, Path(ge=0, lt=uploads.MAX_CHUNKS)],
     checksum: Annotated[str, Header(alias="X-Chunk-SHA256", pattern="^[0-9a-fA-F]{64}$")],
 ) -> JSONResponse:
-    take = takes.get_take(session, user, take_id, lock=True)
-    received = uploads.receive_chunk(session, storage, settings, take, seq, chunk, checksum, utcnow())
+    take = uploads.take_for_upload(session, chunk.user_id, take_id)
+    received = uploads.receive_chunk(session, storage, settings, take, seq, chunk.data, checksum, utcnow())
     return JSONResponse({"received": received})
 
 

@@ -89,12 +89,12 @@ def begin_take(
     return take
 
 
-def get_take(session: Session, user: User, take_id: int, *, lock: bool = False) -> Take:
-    """The user's own take. `lock` holds its row until the transaction ends (PostgreSQL), so
-    parallel chunk uploads of one take are checked one after another against its size cap."""
-    query = select(Take).where(Take.id == take_id)
+def get_take(session: Session, user: User, take_id: int) -> Take:
+    """The user's own take, with its question, session and chunks."""
     take = session.scalar(
-        (query.with_for_update(of=Take) if lock else query).options(
+        select(Take)
+        .where(Take.id == take_id)
+        .options(
             selectinload(Take.session_question)
             .selectinload(SessionQuestion.session)
             .selectinload(InterviewSession.questions),

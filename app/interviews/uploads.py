@@ -5,12 +5,12 @@ recording stopped; once every chunk is in, the recording is assembled and handed
 import hashlib
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from app.config import Settings
-from app.errors import Conflict, InvalidInput, PayloadTooLarge, UnsupportedMedia
+from app.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, UnsupportedMedia
 from app.interviews.takes import hand_in
 from app.media.storage import EXTENSIONS, MediaStorage
 from app.models import AnswerMode, InterviewSession, SessionQuestion, Take, TakeState, UploadChunk
@@ -28,6 +28,30 @@ def is_media(data: bytes) -> bool:
 
 def received(take: Take) -> list[int]:
     return [chunk.seq for chunk in take.chunks]
+
+
+# Built once: a chunk upload runs under SQLite's write lock, so its statements are prepared ahead.
+_TAKE_FOR_UPLOAD = (
+    select(Take)
+    .join(Take.session_question)
+    .join(SessionQuestion.session)
+    .where(Take.id == bindparam("take_id"), InterviewSession.user_id == bindparam("user_id"))
+    .with_for_update(of=Take)
+    .options(
+        contains_eager(Take.session_question).contains_eager(SessionQuestion.session),
+        selectinload(Take.chunks),
+    )
+)
+
+
+def take_for_upload(session: Session, user_id: int, take_id: int) -> Take:
+    """The user's own take with only what a chunk needs (its chunks; its question and session
+    for the owner), in two queries. Its row stays locked until the transaction ends
+    (PostgreSQL), so parallel chunks of one take are checked one after another against its cap."""
+    take = session.scalar(_TAKE_FOR_UPLOAD, {"take_id": take_id, "user_id": user_id})
+    if take is None:
+        raise NotFound("There is no such answer.")
+    return take
 
 
 def receive_chunk(
@@ -85,16 +109,18 @@ def _check_accepts_chunks(take: Take, now: datetime) -> None:
         raise Conflict("This recording stopped too long ago to take more of it; finish it or start a retake.")
 
 
+_STORAGE_USED = (
+    select(func.coalesce(func.sum(UploadChunk.size), 0))
+    .join(Take, Take.id == UploadChunk.take_id)
+    .join(SessionQuestion, SessionQuestion.id == Take.session_question_id)
+    .join(InterviewSession, InterviewSession.id == SessionQuestion.session_id)
+    .where(InterviewSession.user_id == bindparam("user_id"))
+)
+
+
 def storage_used(session: Session, user_id: int) -> int:
     """Bytes of every recording a user has uploaded (assembled recordings are their chunks)."""
-    used = session.scalar(
-        select(func.coalesce(func.sum(UploadChunk.size), 0))
-        .join(Take, Take.id == UploadChunk.take_id)
-        .join(SessionQuestion, SessionQuestion.id == Take.session_question_id)
-        .join(InterviewSession, InterviewSession.id == SessionQuestion.session_id)
-        .where(InterviewSession.user_id == user_id)
-    )
-    return int(used or 0)
+    return int(session.scalar(_STORAGE_USED, {"user_id": user_id}) or 0)
 
 
 def _check_storage_quota(session: Session, take: Take, size: int, quota_mb: int) -> None:

@@ -2,6 +2,9 @@
 
 import hashlib
 import random
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -9,16 +12,17 @@ import av
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import get_settings
-from app.errors import TooManyRequests
-from app.interviews import routes, service, uploads
+from app.db import get_engine
+from app.errors import Conflict, PayloadTooLarge, TooManyRequests
+from app.interviews import routes, service, takes, uploads
 from app.media.recording import duration_seconds
-from app.media.storage import get_storage
+from app.media.storage import MediaStorage, get_storage
 from app.media.streaming import byte_range
-from app.models import Role, Take
+from app.models import AnswerMode, Question, QuestionVersion, Role, SessionKind, Take, UploadChunk, User
 from app.models.base import utcnow
 from tests.factories import consenting_candidate, create_user, csrf_token, publish_question, sign_in
 from tests.media.media_files import face_frame, speak, write_video
@@ -296,3 +300,87 @@ def test_deleting_a_session_removes_its_answers_and_recording_files(
     assert get_storage().recording_size(key, "video/webm") is None and not folder.exists()
     db.expire_all()
     assert db.scalars(select(Take).where(Take.id == recorder.take)).first() is None
+
+
+@pytest.fixture
+def committed_take(
+    migrated: None, settings, tmp_path: Path
+) -> Iterator[tuple[sessionmaker[Session], User, Take]]:  # type: ignore[no-untyped-def]
+    """A recording take committed on PostgreSQL, where requests run in parallel; removed after."""
+    engine = get_engine()
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers anyway")
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    with factory.begin() as db:
+        question = publish_question(db, "drift-manual-edit")
+        user = consenting_candidate(db)
+        wanted = service.SessionRequest(SessionKind.single, AnswerMode.video, question="drift-manual-edit")
+        interview = service.start_session(db, user, wanted, settings, utcnow())
+        take = takes.begin_take(db, user, service.get_session(db, user, interview.id), 1, utcnow())
+        takes.start_answer(take, utcnow())
+    try:
+        yield factory, user, take
+    finally:
+        with factory.begin() as db:
+            authors = db.scalars(
+                select(QuestionVersion.author_id).where(QuestionVersion.question_id == question.id)
+            )
+            db.execute(delete(User).where(User.id.in_([user.id, *authors])))  # cascades to the session
+            db.execute(delete(Question).where(Question.id == question.id))
+
+
+def _in_parallel(  # type: ignore[no-untyped-def]
+    committed_take, chunks: list[tuple[int, bytes]], settings, storage: MediaStorage
+) -> list[str]:
+    """Each (seq, bytes) uploaded by its own request at the same moment; what each was told."""
+    factory, user, take = committed_take
+    barrier = threading.Barrier(len(chunks))
+
+    def send(seq: int, data: bytes) -> str:
+        with factory.begin() as db:
+            barrier.wait()  # every upload's transaction is open before any takes the row
+            try:
+                found = uploads.take_for_upload(db, user.id, take.id)
+                uploads.receive_chunk(
+                    db, storage, settings, found, seq, data, hashlib.sha256(data).hexdigest()
+                )
+            except (PayloadTooLarge, Conflict) as refusal:
+                return str(refusal.status_code)
+        return "stored"
+
+    with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
+        return sorted(pool.map(send, *zip(*chunks, strict=True)))
+
+
+def test_parallel_chunks_cannot_pass_a_takes_size_cap_on_postgresql(
+    committed_take, settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Eight 512 KiB chunks of one take sent at once against a 1 MB cap: the take's row is locked
+    while each chunk is checked, so two are stored and six refused (before the lock the audit
+    saw 3 MB stored)."""
+    factory, _user, take = committed_take
+    monkeypatch.setattr(settings, "max_upload_mb", 1)
+    chunk = b"\x1a\x45\xdf\xa3" + bytes(512 * 1024 - 4)
+    outcomes = _in_parallel(
+        committed_take, [(seq, chunk) for seq in range(8)], settings, MediaStorage(tmp_path)
+    )
+    assert outcomes == ["413"] * 6 + ["stored"] * 2
+    with factory() as db:
+        assert db.scalar(select(func.sum(UploadChunk.size)).where(UploadChunk.take_id == take.id)) == 2**20
+
+
+def test_parallel_uploads_of_one_chunk_number_keep_disk_and_database_agreeing_on_postgresql(
+    committed_take, settings, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Eight different bodies for chunk 0 at once: one is stored, seven are told it conflicts (no
+    500), and the file on disk is the body whose checksum the database kept."""
+    factory, _user, take = committed_take
+    storage = MediaStorage(tmp_path)
+    bodies = [(0, b"\x1a\x45\xdf\xa3" + bytes([n]) * 1000) for n in range(8)]
+    outcomes = _in_parallel(committed_take, bodies, settings, storage)
+    assert outcomes == ["409"] * 7 + ["stored"]
+    with factory() as db:
+        kept = db.scalar(
+            select(UploadChunk.sha256).where(UploadChunk.take_id == take.id, UploadChunk.seq == 0)
+        )
+    assert hashlib.sha256(storage.read_chunk(take.media_key, 0)).hexdigest() == kept
