@@ -19,9 +19,11 @@ from app.config import get_settings
 from app.db import get_engine, get_sessionmaker
 from app.errors import AppError
 from app.media.cli import register as register_media_commands
+from app.media.storage import get_storage
 from app.models import Role
 from app.models.base import utcnow
 from app.paths import QUESTION_BANK_DIR
+from app.privacy import erasure
 from app.questions import sync
 from app.questions.bank_files import BankFiles, coverage_summary, load_bank
 from app.scoring.batch import score_batch, score_one
@@ -204,6 +206,28 @@ def users_enable(email: Annotated[str, typer.Option()]) -> None:
         email,
         lambda s, user_id: accounts.enable_user(s, user_id=user_id, by=None, now=utcnow()),
         "can sign in again",
+    )
+
+
+@users_cli.command("erase")
+def users_erase(
+    email: Annotated[str, typer.Option()],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Erase everything of one person: account, sessions, recordings, invitations (also ones never
+    opened), sign-in attempts. The audit record keeps only that it happened."""
+    if not yes:
+        typer.confirm(
+            f"Erase everything stored about {email.strip().lower()}? It cannot be undone", abort=True
+        )
+    try:
+        with get_sessionmaker().begin() as db:
+            erased = erasure.erase_person(db, get_storage(), email, audit.Actor(None, audit.SHELL), utcnow())
+    except AppError as error:
+        raise _fail(error.message) from None
+    typer.echo(
+        f"erased {email.strip().lower()}: {erased.sessions} session(s), {erased.invitations} invitation(s), "
+        f"{erased.recordings} recording(s)"
     )
 
 

@@ -16,6 +16,7 @@ from app.interviews import routes as interviews
 from app.interviews.uploads import CHUNK_LIMIT_BYTES
 from app.limits import BodyLimitMiddleware, LargerBody
 from app.paths import STATIC_DIR
+from app.privacy import routes as privacy
 from app.questions import routes as questions
 from app.scoring import routes as scoring
 from app.scoring.consistency import publishing_problems
@@ -35,6 +36,7 @@ def create_app() -> FastAPI:
         questions.router,
         hiring.router,
         hiring_review.router,
+        privacy.router,
         site.router,
         accounts.router,
     ):

@@ -66,6 +66,9 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/admin/users/{user_id}/disable"): role_action(),
     ("POST", "/admin/users/{user_id}/enable"): role_action(),
     ("POST", "/admin/users/{user_id}/reset-link"): role_action(status=200),
+    ("POST", "/admin/users/{user_id}/erase"): role_action(form={"confirm_email": "{candidate_email}"}),
+    # everyone may erase their own account, except the only admin (make another admin first)
+    ("POST", "/account/erase"): signed_in_action(303, form={"confirm_email": "{own_email}"}, admin=403),
     # a password-reset link: whoever holds the token (it is the credential), signed in or not
     ("GET", "/reset/{token}"): public(),
     ("POST", "/reset/{token}"): public(303, form={"new_password": NEW_PASSWORD}),
@@ -151,6 +154,7 @@ class World:
             path="app.css",
             candidate_email=candidate.email,
             new_email=f"new-{actor}@example.com",
+            own_email=self.users[actor].email if actor in self.users else "nobody@example.com",
         )
 
 

@@ -353,7 +353,7 @@ def _user(session: Session, user_id: int) -> User:
     return user
 
 
-def _keep_an_admin(session: Session, user: User) -> None:
+def keep_an_admin(session: Session, user: User) -> None:
     """Refuse to take away the last enabled admin, so nobody can lock the team out."""
     if user.role != Role.admin or user.disabled_at is not None:
         return
@@ -377,7 +377,7 @@ def set_role(session: Session, *, user_id: int, role: Role, by: User | None, now
     `by` is the admin doing it (None from the command line)."""
     user = _user(session, user_id)
     if role != Role.admin:
-        _keep_an_admin(session, user)
+        keep_an_admin(session, user)
     if user.role != role:
         _audit(session, by, "user.set-role", user, now, f"{user.role.value} -> {role.value}")
         user.role = role
@@ -392,7 +392,7 @@ def disable_user(session: Session, *, user_id: int, by: User | None, now: dateti
     user = _user(session, user_id)
     if by is not None and user.id == by.id:
         raise Forbidden("You cannot disable your own account.")
-    _keep_an_admin(session, user)
+    keep_an_admin(session, user)
     if user.disabled_at is None:
         _audit(session, by, "user.disable", user, now)
         user.disabled_at = now

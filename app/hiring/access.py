@@ -27,12 +27,13 @@ class Action(enum.StrEnum):
     edit = "edit"  # the assessment's settings
     manage_members = "manage-members"
     audit = "audit"  # read the audit record of the assessment and its candidates
+    erase = "erase"  # carry out a candidate's request to erase their submission
 
 
 ALLOWED: dict[Standing, frozenset[Action]] = {
     Standing.owner: frozenset(Action),
     Standing.reviewer: frozenset({Action.view, Action.rate, Action.decide}),
-    Standing.admin: frozenset({Action.view, Action.manage_members, Action.audit}),
+    Standing.admin: frozenset({Action.view, Action.manage_members, Action.audit, Action.erase}),
 }
 
 

@@ -111,6 +111,10 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/hiring/assessments/{assessment_id}/candidates/{invitation_id}/audit"): rule(
         404, anonymous=LOGIN, owner=200, member=403, admin=200
     ),
+    ("POST", "/interview/{invitation_id}/erase"): candidate_action(303),
+    ("POST", "/hiring/invitations/{invitation_id}/erase"): assessment_action(
+        303, {"confirm_email": "ana@example.com"}, member=403, admin=303
+    ),
     # a public link is a credential too: anyone may look; any account may join while places are left
     ("GET", "/join/{token}"): rule(200),
     ("POST", "/join/{token}"): rule(303, anonymous=401),

@@ -1,0 +1,1 @@
+"""People's rights over their data: erasure (and, later, export)."""
