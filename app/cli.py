@@ -74,9 +74,9 @@ def serve(
     settings = get_settings()
     settings.resolved_secret_key()  # created once here, before any web process reads it
     migrate.upgrade(settings.resolved_database_url())
-    with get_sessionmaker().begin() as session:
-        if sync.bank_is_empty(session):
-            _load_bank(session, settings.question_bank_dir)
+    with get_sessionmaker().begin() as db:
+        if sync.bank_is_empty(db):
+            _load_bank(db, settings.question_bank_dir)
     get_engine().dispose()  # web processes open their own connections
     consumer, reconciler = None, None
     if workers > 0:
@@ -157,9 +157,9 @@ def users_create(
     """Create a user. The password is read from standard input or a prompt, never an argument."""
     password = _read_password()
     try:
-        with get_sessionmaker().begin() as session:
+        with get_sessionmaker().begin() as db:
             accounts.create_user(
-                session, email=email, password=password, display_name=name or email.split("@")[0], role=role
+                db, email=email, password=password, display_name=name or email.split("@")[0], role=role
             )
     except accounts.EmailTaken as error:
         change = f"gitops-coach users set-role --email {email} --role {role.value}"
@@ -172,8 +172,8 @@ def users_create(
 def _change_user(email: str, change: Callable[[Session, int], object], done: str) -> None:
     """Apply one account change to the user with this email, in one transaction; say what happened."""
     try:
-        with get_sessionmaker().begin() as session:
-            change(session, accounts.get_user_by_email(session, email).id)
+        with get_sessionmaker().begin() as db:
+            change(db, accounts.get_user_by_email(db, email).id)
     except AppError as error:
         raise _fail(error.message) from None
     typer.echo(f"{email.strip().lower()} {done}")
@@ -254,8 +254,8 @@ def _read_bank(directory: Path) -> BankFiles:
     return bank
 
 
-def _load_bank(session: Session, directory: Path) -> None:
-    report = sync.sync_bank(session, _read_bank(directory))
+def _load_bank(db: Session, directory: Path) -> None:
+    report = sync.sync_bank(db, _read_bank(directory))
     typer.echo(f"loaded the question bank from {directory}: {len(report.added)} questions")
 
 
@@ -284,12 +284,12 @@ def questions_sync(
 ) -> None:
     """Make the database's bank match the files and print what changed (and any drift)."""
     bank = _read_bank(directory)
-    with get_sessionmaker()() as session:
-        report = sync.sync_bank(session, bank, force=force)
+    with get_sessionmaker()() as db:
+        report = sync.sync_bank(db, bank, force=force)
         if dry_run:
-            session.rollback()
+            db.rollback()
         else:
-            session.commit()
+            db.commit()
     for line in report.lines():
         typer.echo(line)
     if dry_run:
@@ -299,8 +299,8 @@ def questions_sync(
 @questions_cli.command("export")
 def questions_export(directory: BankDir) -> None:
     """Write the database's bank to files; syncing them back changes nothing."""
-    with get_sessionmaker().begin() as session:
-        count = sync.export_bank(session, directory)
+    with get_sessionmaker().begin() as db:
+        count = sync.export_bank(db, directory)
     typer.echo(f"exported {count} questions to {directory}")
 
 

@@ -101,12 +101,12 @@ def _deferred_engine(engine: Engine) -> Engine:
 
 
 @event.listens_for(CoachSession, "before_flush")
-def _refuse_writes_when_read_only(session: Session, _context: Any, _instances: Any) -> None:
-    if not (session.new or session.dirty or session.deleted):
+def _refuse_writes_when_read_only(db: Session, _context: Any, _instances: Any) -> None:
+    if not (db.new or db.dirty or db.deleted):
         return
-    if session.info.get(READ_ONLY):
+    if db.info.get(READ_ONLY):
         raise RuntimeError("a read-only request tried to write; make the route a POST")
-    if session.info.get(DEFERRED):
+    if db.info.get(DEFERRED):
         raise RuntimeError("a request writes in its route, not in a dependency")
 
 
@@ -174,7 +174,7 @@ def _is_sqlite() -> bool:
     return get_engine().dialect.name == "sqlite"
 
 
-async def get_session(request: Request) -> AsyncIterator[Session]:
+async def get_db(request: Request) -> AsyncIterator[Session]:
     """One transaction per request, committed in the route's own thread right after it returns
     (see `commit_in_the_route_thread`), rolled back if it raises. GET and HEAD are read-only.
     Waiting for a slot happens here on the event loop, never in a worker thread."""
@@ -185,22 +185,22 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     # SQLite's writers never queue behind readers for a slot: they have their own.
     gate = sqlite_writer_slots() if not read_only and _is_sqlite() else request_slots()
     async with gate:
-        session = get_sessionmaker()(info={READ_ONLY: read_only, DEFERRED: True})
-        _request_session.set(session)  # each request runs in a task, with its own context
+        db = get_sessionmaker()(info={READ_ONLY: read_only, DEFERRED: True})
+        _request_session.set(db)  # each request runs in a task, with its own context
         try:
-            yield session
+            yield db
         except BaseException:
-            await run_in_threadpool(session.close)  # rolls back
+            await run_in_threadpool(db.close)  # rolls back
             raise
-        if session.info.get(FINISHED) and not session.in_transaction():
-            session.close()  # holds no connection: nothing to wait for
+        if db.info.get(FINISHED) and not db.in_transaction():
+            db.close()  # holds no connection: nothing to wait for
         else:
-            await run_in_threadpool(_commit_and_close, session)
+            await run_in_threadpool(_commit_and_close, db)
 
 
-def _commit_and_close(session: Session) -> None:
-    with session:
-        session.commit()
+def _commit_and_close(db: Session) -> None:
+    with db:
+        db.commit()
 
 
 def commit_in_the_route_thread(routes: Iterable[APIRoute]) -> None:
@@ -215,22 +215,22 @@ def commit_in_the_route_thread(routes: Iterable[APIRoute]) -> None:
 def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(endpoint)
     def run(*args: Any, **kwargs: Any) -> Any:
-        session = _request_session.get()
-        if session is None or session.info.get(FINISHED) or not session.info.get(DEFERRED):
-            return endpoint(*args, **kwargs)  # no request session, or already inside a writer's route
-        if session.info.get(READ_ONLY):
+        db = _request_session.get()
+        if db is None or db.info.get(FINISHED) or not db.info.get(DEFERRED):
+            return endpoint(*args, **kwargs)  # no request database session, or already inside a writer's route
+        if db.info.get(READ_ONLY):
             result = endpoint(*args, **kwargs)
-            session.commit()
+            db.commit()
         else:
-            session.commit()  # the dependencies' reads (who is asking) end here
-            with _write_turn(session):
+            db.commit()  # the dependencies' reads (who is asking) end here
+            with _write_turn(db):
                 try:
                     result = endpoint(*args, **kwargs)
-                    session.commit()
+                    db.commit()
                 except BaseException:
-                    session.rollback()
+                    db.rollback()
                     raise
-        session.info[FINISHED] = True
+        db.info[FINISHED] = True
         return result
 
     setattr(run, COMMITS, True)
@@ -238,37 +238,37 @@ def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @contextmanager
-def _write_turn(session: Session) -> Iterator[None]:
+def _write_turn(db: Session) -> Iterator[None]:
     """The route's transaction begins IMMEDIATE, after this process's other SQLite writers are
     done; afterwards the session only reads (a response that loads a relation after the commit)."""
-    lock = _sqlite_write_turn if session.get_bind().dialect.name == "sqlite" else nullcontext()
+    lock = _sqlite_write_turn if db.get_bind().dialect.name == "sqlite" else nullcontext()
     with lock:
-        session.info[DEFERRED] = False
+        db.info[DEFERRED] = False
         try:
             yield
         finally:
-            session.info[DEFERRED] = session.info[READ_ONLY] = True
+            db.info[DEFERRED] = db.info[READ_ONLY] = True
 
 
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+DbDep = Annotated[Session, Depends(get_db, scope="function")]
 
 
 @asynccontextmanager
-async def read_only_session() -> AsyncIterator[Session]:
+async def read_only_db() -> AsyncIterator[Session]:
     """A short read-only transaction for work that must finish before the request's own
     transaction opens (a slow password check). Used from async code; query it in a thread."""
     async with request_slots():
-        session = get_sessionmaker()(info={READ_ONLY: True})
+        db = get_sessionmaker()(info={READ_ONLY: True})
         try:
-            yield session
+            yield db
         finally:
-            await run_in_threadpool(session.close)
+            await run_in_threadpool(db.close)
 
 
 def database_reachable(factory: sessionmaker[Session]) -> bool:
     try:
-        with factory(info={READ_ONLY: True}) as session:
-            session.execute(text("SELECT 1"))
+        with factory(info={READ_ONLY: True}) as db:
+            db.execute(text("SELECT 1"))
     except SQLAlchemyError:
         return False
     return True

@@ -36,20 +36,18 @@ def process_one(seconds: float) -> str:
 
     migrate.upgrade(os.environ["COACH_DATABASE_URL"])
     data = looped_opus(var / "answer.webm", seconds).read_bytes()
-    with get_sessionmaker().begin() as session:
-        publish_question(session, "drift-manual-edit", answer_seconds=ANSWER_SECONDS)
-        user = consenting_candidate(session)
+    with get_sessionmaker().begin() as db:
+        publish_question(db, "drift-manual-edit", answer_seconds=ANSWER_SECONDS)
+        user = consenting_candidate(db)
         wanted = interviews.SessionRequest(SessionKind.single, AnswerMode.audio, question="drift-manual-edit")
-        started = interviews.start_session(session, user, wanted, get_settings(), utcnow())
-        take_id = submit_recording(
-            session, user, interviews.get_session(session, user, started.id), 1, data
-        ).id
+        started = interviews.start_session(db, user, wanted, get_settings(), utcnow())
+        take_id = submit_recording(db, user, interviews.get_session(db, user, started.id), 1, data).id
     began = time.perf_counter()
     state = pipeline.process_take(take_id)
     elapsed = time.perf_counter() - began
     media_process.interrupt_all()  # ends the media child, so its peak memory is counted below
-    with get_sessionmaker()() as session:
-        take = session.get(Take, take_id)
+    with get_sessionmaker()() as db:
+        take = db.get(Take, take_id)
         assert take is not None
         ran_over, duration = take.overran, take.duration_seconds
     peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))

@@ -56,8 +56,8 @@ def recording() -> bytes:
 
 
 def states(take_ids: list[int]) -> list[TakeState]:
-    with get_sessionmaker()() as session:
-        return list(session.scalars(select(Take.state).where(Take.id.in_(take_ids))))
+    with get_sessionmaker()() as db:
+        return list(db.scalars(select(Take.state).where(Take.id.in_(take_ids))))
 
 
 def wait_scored(take_ids: list[int]) -> None:
@@ -68,13 +68,13 @@ def wait_scored(take_ids: list[int]) -> None:
 def main() -> int:
     migrate.upgrade(os.environ["COACH_DATABASE_URL"])
     data = recording()
-    with get_sessionmaker().begin() as session:
-        sync.sync_bank(session, load_bank(QUESTION_BANK_DIR))
-        user = create_user(session)
-        interviews.give_consent(session, user, utcnow())
+    with get_sessionmaker().begin() as db:
+        sync.sync_bank(db, load_bank(QUESTION_BANK_DIR))
+        user = create_user(db)
+        interviews.give_consent(db, user, utcnow())
         request = interviews.SessionRequest(SessionKind.mock, AnswerMode.video)
         session_id, user_id = (
-            interviews.start_session(session, user, request, get_settings(), utcnow()).id,
+            interviews.start_session(db, user, request, get_settings(), utcnow()).id,
             user.id,
         )
     consumer, reconciler = create_consumer(2), Reconciler()
@@ -84,11 +84,11 @@ def main() -> int:
     for position in range(1, QUESTIONS + 1):
         if take_ids:
             wait_scored(take_ids)  # earlier answers finish while the candidate records this one
-        with get_sessionmaker().begin() as session:
-            owner = session.get(User, user_id)
+        with get_sessionmaker().begin() as db:
+            owner = db.get(User, user_id)
             assert owner is not None
-            interview = interviews.get_session(session, owner, session_id)
-            take_ids.append(submit_recording(session, owner, interview, position, data).id)
+            interview = interviews.get_session(db, owner, session_id)
+            take_ids.append(submit_recording(db, owner, interview, position, data).id)
         finalised = time.perf_counter()
         enqueue("process_take", take_ids[-1])
     wait_scored(take_ids)

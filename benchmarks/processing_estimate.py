@@ -45,18 +45,18 @@ TYPED = (
 
 def new_take(mode: AnswerMode, data: bytes) -> int:
     """A submitted answer of `mode` to the drift question, waiting for the pipeline."""
-    with get_sessionmaker().begin() as session:
-        user = create_user(session)
-        interviews.give_consent(session, user, utcnow())
+    with get_sessionmaker().begin() as db:
+        user = create_user(db)
+        interviews.give_consent(db, user, utcnow())
         request = interviews.SessionRequest(SessionKind.single, mode, question="drift-manual-edit")
         interview = interviews.get_session(
-            session, user, interviews.start_session(session, user, request, get_settings(), utcnow()).id
+            db, user, interviews.start_session(db, user, request, get_settings(), utcnow()).id
         )
         if mode == AnswerMode.typed:
-            take = takes.begin_take(session, user, interview, 1, utcnow())
+            take = takes.begin_take(db, user, interview, 1, utcnow())
             takes.start_answer(take, utcnow())
             return takes.submit_typed(take, TYPED, utcnow()).id
-        take = submit_recording(session, user, interview, 1, data)
+        take = submit_recording(db, user, interview, 1, data)
         # submitted in one go here: give the take the 60 s the server would have timed
         take.answer_started_at, take.ended_at = utcnow() - timedelta(seconds=60), utcnow()
         return take.id
@@ -65,10 +65,10 @@ def new_take(mode: AnswerMode, data: bytes) -> int:
 def run(mode: AnswerMode, data: bytes) -> None:
     take_id = new_take(mode, data)
     for state, stage in STAGES.items():
-        with get_sessionmaker()() as session:
-            take = session.get(Take, take_id)
+        with get_sessionmaker()() as db:
+            take = db.get(Take, take_id)
             assert take is not None and take.state == state, take and take.state
-            speeds = measured_speeds(session)
+            speeds = measured_speeds(db)
             estimate = stage_seconds(state, take.mode, recording_seconds(take), speeds)
             said = processing(take, utcnow(), speeds)
         started = time.perf_counter()
@@ -82,8 +82,8 @@ def run(mode: AnswerMode, data: bytes) -> None:
 
 def main() -> int:
     migrate.upgrade(os.environ["COACH_DATABASE_URL"])
-    with get_sessionmaker().begin() as session:
-        sync.sync_bank(session, load_bank(QUESTION_BANK_DIR))
+    with get_sessionmaker().begin() as db:
+        sync.sync_bank(db, load_bank(QUESTION_BANK_DIR))
     data = recording()
     for mode in (AnswerMode.video, AnswerMode.video, AnswerMode.audio, AnswerMode.typed):
         run(mode, data)

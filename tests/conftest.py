@@ -56,8 +56,8 @@ def connection(migrated: None) -> Iterator[Connection]:
 
 @pytest.fixture
 def db(connection: Connection) -> Iterator[Session]:
-    with get_sessionmaker()() as session:
-        yield session
+    with get_sessionmaker()() as db:
+        yield db
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,7 @@ _serial = itertools.count(1)
 
 
 def create_user(
-    session: Session, role: Role = Role.candidate, email: str | None = None, name: str | None = None
+    db: Session, role: Role = Role.candidate, email: str | None = None, name: str | None = None
 ) -> User:
     n = next(_serial)
     user = User(
@@ -35,8 +35,8 @@ def create_user(
         password_hash=_PASSWORD_HASH,
         role=role,
     )
-    session.add(user)
-    session.flush()
+    db.add(user)
+    db.flush()
     return user
 
 
@@ -58,27 +58,27 @@ def sign_in(client: TestClient, user: User, password: str = PASSWORD) -> Respons
     return response
 
 
-def publish_question(session: Session, slug: str, **changes: object) -> Question:
+def publish_question(db: Session, slug: str, **changes: object) -> Question:
     """A published question with the shipped content of `slug` (and any changes)."""
     content = {
         **yaml.safe_load((QUESTION_BANK_DIR / "questions" / f"{slug}.yaml").read_text()),
         **changes,
     }
-    editor = create_user(session, Role.editor)
-    question = questions.create_question(session, content, editor)
-    questions.set_status(session, slug, QuestionStatus.published)
-    session.flush()
+    editor = create_user(db, Role.editor)
+    question = questions.create_question(db, content, editor)
+    questions.set_status(db, slug, QuestionStatus.published)
+    db.flush()
     return question
 
 
-def consenting_candidate(session: Session) -> User:
-    user = create_user(session)
-    interviews.give_consent(session, user, datetime.now(UTC))
+def consenting_candidate(db: Session) -> User:
+    user = create_user(db)
+    interviews.give_consent(db, user, datetime.now(UTC))
     return user
 
 
 def submit_recording(
-    session: Session,
+    db: Session,
     user: User,
     interview: InterviewSession,
     position: int,
@@ -87,7 +87,7 @@ def submit_recording(
 ) -> Take:
     """Record and upload a whole answer in one chunk, as the browser would in several."""
     storage = storage or get_storage()
-    take = takes.begin_take(session, user, interview, position, utcnow())
+    take = takes.begin_take(db, user, interview, position, utcnow())
     takes.start_answer(take, utcnow())
-    uploads.receive_chunk(session, storage, get_settings(), take, 0, data, hashlib.sha256(data).hexdigest())
+    uploads.receive_chunk(db, storage, get_settings(), take, 0, data, hashlib.sha256(data).hexdigest())
     return uploads.finish_upload(storage, take, 1, "video/webm", utcnow())

@@ -311,8 +311,8 @@ def test_parallel_wrong_passwords_are_counted_one_by_one_on_postgresql(migrated:
         pytest.skip("SQLite serialises writers anyway")
     factory = sessionmaker(bind=engine)
     email = "parallel-guesses@example.com"
-    with factory.begin() as session:
-        session.add(
+    with factory.begin() as db:
+        db.add(
             User(
                 email=email,
                 display_name="P",
@@ -322,20 +322,20 @@ def test_parallel_wrong_passwords_are_counted_one_by_one_on_postgresql(migrated:
         )
 
     def guess(n: int) -> None:
-        with factory.begin() as session, contextlib.suppress(service.InvalidInput, service.TooManyRequests):
+        with factory.begin() as db, contextlib.suppress(service.InvalidInput, service.TooManyRequests):
             service.authenticate(
-                session, email=email, password=f"wrong guess {n}", address=f"192.0.2.{n}", settings=settings
+                db, email=email, password=f"wrong guess {n}", address=f"192.0.2.{n}", settings=settings
             )
 
     try:
         with ThreadPoolExecutor(max_workers=20) as pool:
             list(pool.map(guess, range(20)))
-        with factory() as session:
-            failures = session.scalar(
+        with factory() as db:
+            failures = db.scalar(
                 select(func.count()).select_from(LoginAttempt).where(LoginAttempt.email == email)
             )
         assert failures == settings.login_max_failures_per_account
     finally:
-        with factory.begin() as session:
-            session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
-            session.execute(delete(User).where(User.email == email))
+        with factory.begin() as db:
+            db.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
+            db.execute(delete(User).where(User.email == email))

@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session
 from app.cli import uvicorn_options
 from app.db import (
     READ_ONLY,
-    SessionDep,
+    DbDep,
     commit_in_the_route_thread,
+    get_db,
     get_engine,
-    get_session,
     get_sessionmaker,
 )
 from app.main import create_app
@@ -168,12 +168,12 @@ def test_a_writer_writes_in_its_route_and_a_dependency_may_not(connection: objec
     """A writer's dependencies run before it takes the write lock, so they may only read."""
     router = APIRouter()
 
-    def writing_dependency(session: SessionDep) -> None:
-        create_user(session, email="dep@example.com")
+    def writing_dependency(db: DbDep) -> None:
+        create_user(db, email="dep@example.com")
 
     @router.post("/write-in-route-for-test")
-    def in_route(session: SessionDep) -> dict[str, int]:
-        return {"id": create_user(session, email="route@example.com").id}
+    def in_route(db: DbDep) -> dict[str, int]:
+        return {"id": create_user(db, email="route@example.com").id}
 
     @router.post("/write-in-dependency-for-test", dependencies=[Depends(writing_dependency)])
     def after_dependency() -> None:
@@ -183,8 +183,8 @@ def test_a_writer_writes_in_its_route_and_a_dependency_may_not(connection: objec
         headers = {"X-CSRF-Token": csrf_token(client, "/login")}
         assert client.post("/write-in-route-for-test", headers=headers).status_code == 200
         assert client.post("/write-in-dependency-for-test", headers=headers).status_code == 500
-    with get_sessionmaker()() as session:
-        emails = set(session.scalars(select(User.email).where(User.email.like("%@example.com"))))
+    with get_sessionmaker()() as db:
+        emails = set(db.scalars(select(User.email).where(User.email.like("%@example.com"))))
     assert "route@example.com" in emails and "dep@example.com" not in emails
 
 
@@ -241,7 +241,7 @@ def test_no_async_route_touches_the_database(app: FastAPI) -> None:
     route may read its body; its database work belongs in a sync route or dependency."""
 
     def needs_session(dependant: Dependant) -> bool:
-        return any(d.call is get_session or needs_session(d) for d in dependant.dependencies)
+        return any(d.call is get_db or needs_session(d) for d in dependant.dependencies)
 
     offenders = [
         f"{sorted(route.methods)} {route.path}"

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.accounts import service
 from app.accounts.csrf import SESSION_COOKIE
-from app.db import SessionDep, read_only_session
+from app.db import DbDep, read_only_db
 from app.errors import Forbidden, NotAuthenticated
 from app.limits import LoopSemaphore
 from app.models import Role, User
@@ -21,27 +21,27 @@ from app.web import SIGNED_OUT, Viewer
 password_hashing = LoopSemaphore(max(1, (os.cpu_count() or 2) - 1))
 
 
-def user_from_request(request: Request, session: Session) -> User | None:
+def user_from_request(request: Request, db: Session) -> User | None:
     """The signed-in user, looked up once per request; a Viewer copy is kept for templates.
     When the app ended this browser's session, `request.state.signed_out` says why."""
     if "user" not in request.state._state:
         token = request.cookies.get(SESSION_COOKIE)
-        request.state.user = service.user_for_token(session, token) if token else None
+        request.state.user = service.user_for_token(db, token) if token else None
         if request.state.user is not None:
             user = request.state.user
             request.state.viewer = Viewer(user.id, user.email, user.display_name, user.role)
         elif token:
-            request.state.signed_out = service.signed_out_reason(session, token)
+            request.state.signed_out = service.signed_out_reason(db, token)
     found: User | None = request.state.user
     return found
 
 
-def _optional_user(request: Request, session: SessionDep) -> User | None:
-    return user_from_request(request, session)
+def _optional_user(request: Request, db: DbDep) -> User | None:
+    return user_from_request(request, db)
 
 
-def _required_user(request: Request, session: SessionDep) -> User:
-    user = user_from_request(request, session)
+def _required_user(request: Request, db: DbDep) -> User:
+    user = user_from_request(request, db)
     if user is None:
         reason = getattr(request.state, "signed_out", None)
         raise NotAuthenticated(SIGNED_OUT[reason] if reason else "Please sign in to continue.")
@@ -73,8 +73,8 @@ async def _checked_password(
     email: Annotated[str, Form()], password: Annotated[str, Form()]
 ) -> service.PasswordCheck:
     """Sign-in's slow part, done before the request's transaction opens (declare it first)."""
-    async with read_only_session() as session:
-        stored = await run_in_threadpool(service.stored_password_hash, session, email)
+    async with read_only_db() as db:
+        stored = await run_in_threadpool(service.stored_password_hash, db, email)
     async with password_hashing():
         return await run_in_threadpool(service.check_password, stored, password)
 
@@ -96,8 +96,8 @@ async def signed_in_user_id(request: Request) -> int | None:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    async with read_only_session() as session:
-        user = await run_in_threadpool(service.user_for_token, session, token)
+    async with read_only_db() as db:
+        user = await run_in_threadpool(service.user_for_token, db, token)
     return user.id if user else None
 
 

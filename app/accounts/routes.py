@@ -17,7 +17,7 @@ from app.accounts.deps import (
     OptionalUser,
 )
 from app.config import Settings, SettingsDep
-from app.db import SessionDep
+from app.db import DbDep
 from app.errors import AppError
 from app.models import Role, User
 from app.models.base import utcnow
@@ -47,10 +47,8 @@ def _signed_in(request: Request, response: Response, new: service.NewSession) ->
     return response
 
 
-def _start(
-    request: Request, session: SessionDep, settings: Settings, user: User, target: str, notice: str
-) -> Response:
-    new = service.start_session(session, user, settings, request.headers.get("user-agent", ""))
+def _start(request: Request, db: DbDep, settings: Settings, user: User, target: str, notice: str) -> Response:
+    new = service.start_session(db, user, settings, request.headers.get("user-agent", ""))
     return _signed_in(request, redirect(target, notice), new)
 
 
@@ -65,7 +63,7 @@ def signup_form(request: Request, user: OptionalUser, next: str | None = None) -
 def signup(
     request: Request,
     password_hash: NewPasswordHash,  # first: hashed before the transaction opens
-    session: SessionDep,
+    db: DbDep,
     settings: SettingsDep,
     email: Annotated[str, Form()],
     display_name: Annotated[str, Form()],
@@ -74,7 +72,7 @@ def signup(
 ) -> Response:
     try:
         user = service.sign_up(
-            session,
+            db,
             email=email,
             password=password,
             display_name=display_name,
@@ -87,7 +85,7 @@ def signup(
         message = SIGN_UP_REFUSED if isinstance(error, service.EmailTaken) else error.message
         context = {"form": form, "error": message, "next": safe_next(next)}
         return render(request, "accounts/signup.html", context, error.status_code)
-    return _start(request, session, settings, user, safe_next(next), "signed-up")
+    return _start(request, db, settings, user, safe_next(next), "signed-up")
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -104,7 +102,7 @@ def login_form(request: Request, user: OptionalUser, next: str | None = None) ->
 def login(
     request: Request,
     checked: CheckedPassword,  # first: verified before the transaction opens
-    session: SessionDep,
+    db: DbDep,
     settings: SettingsDep,
     email: Annotated[str, Form()],
     password: Annotated[str, Form()],
@@ -113,20 +111,20 @@ def login(
     address = client_address(request)
     try:
         user = service.authenticate(
-            session, email=email, password=password, address=address, settings=settings, checked=checked
+            db, email=email, password=password, address=address, settings=settings, checked=checked
         )
     except AppError as error:
         # Rendered, not raised: the failed attempt must be committed to count towards the limit.
         context = {"next": safe_next(next), "email": email, "error": error.message}
         return render(request, "accounts/login.html", context, error.status_code)
-    return _start(request, session, settings, user, safe_next(next), "signed-in")
+    return _start(request, db, settings, user, safe_next(next), "signed-in")
 
 
 @router.post("/logout")
-def logout(request: Request, session: SessionDep) -> Response:
+def logout(request: Request, db: DbDep) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        service.end_session(session, token)
+        service.end_session(db, token)
     response = redirect("/", "signed-out")
     response.delete_cookie(SESSION_COOKIE)
     rotate_nonce(response, secure=request.url.scheme == "https")
@@ -141,7 +139,7 @@ def account(request: Request, user: CurrentUser) -> Response:
 @router.post("/account/password")
 def change_password(
     request: Request,
-    session: SessionDep,
+    db: DbDep,
     settings: SettingsDep,
     user: CurrentUser,
     current_password: Annotated[str, Form()],
@@ -149,7 +147,7 @@ def change_password(
 ) -> Response:
     try:
         service.change_password(
-            session,
+            db,
             user,
             current=current_password,
             new=new_password,
@@ -158,16 +156,16 @@ def change_password(
         )
     except AppError as error:
         return render(request, "accounts/account.html", {"error": error.message}, error.status_code)
-    return _start(request, session, settings, user, "/account", "password-changed")
+    return _start(request, db, settings, user, "/account", "password-changed")
 
 
 # --- password-reset links ---------------------------------------------------------------------
 
 
 @router.get("/reset/{token}", response_class=HTMLResponse)
-def reset_form(request: Request, session: SessionDep, token: str) -> Response:
+def reset_form(request: Request, db: DbDep, token: str) -> Response:
     try:
-        who = service.reset_link_user(session, token, utcnow())
+        who = service.reset_link_user(db, token, utcnow())
     except AppError as error:
         return render(request, "accounts/reset.html", {"error": error.message}, error.status_code)
     return _no_store(render(request, "accounts/reset.html", {"who": who, "token": token}))
@@ -176,22 +174,22 @@ def reset_form(request: Request, session: SessionDep, token: str) -> Response:
 @router.post("/reset/{token}")
 def reset_password(
     request: Request,
-    session: SessionDep,
+    db: DbDep,
     settings: SettingsDep,
     token: str,
     new_password: Annotated[str, Form()],
 ) -> Response:
     try:
-        user = service.reset_password(session, token, new_password, utcnow())
+        user = service.reset_password(db, token, new_password, utcnow())
     except AppError as error:
-        context = {"who": _link_user(session, token), "token": token, "error": error.message}
+        context = {"who": _link_user(db, token), "token": token, "error": error.message}
         return _no_store(render(request, "accounts/reset.html", context, error.status_code))
-    return _start(request, session, settings, user, "/", "password-reset")
+    return _start(request, db, settings, user, "/", "password-reset")
 
 
-def _link_user(session: SessionDep, token: str) -> User | None:
+def _link_user(db: DbDep, token: str) -> User | None:
     try:
-        return service.reset_link_user(session, token, utcnow())
+        return service.reset_link_user(db, token, utcnow())
     except AppError:
         return None
 
@@ -205,9 +203,9 @@ def _no_store(response: Response) -> Response:
 # --- admin ------------------------------------------------------------------------------------
 
 
-def _users_page(request: Request, session: SessionDep, extra: dict[str, object] | None = None) -> Response:
+def _users_page(request: Request, db: DbDep, extra: dict[str, object] | None = None) -> Response:
     context = {
-        "users": service.list_users(session),
+        "users": service.list_users(db),
         "roles": list(Role),
         "link_hours": service.RESET_LINK_HOURS,
     }
@@ -215,33 +213,31 @@ def _users_page(request: Request, session: SessionDep, extra: dict[str, object] 
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
-def users(request: Request, session: SessionDep, admin: AdminUser) -> Response:
-    return _users_page(request, session)
+def users(request: Request, db: DbDep, admin: AdminUser) -> Response:
+    return _users_page(request, db)
 
 
 @router.post("/admin/users/{user_id}/disable")
-def disable_user(session: SessionDep, admin: AdminUser, user_id: RowId) -> Response:
-    service.disable_user(session, user_id=user_id, by=admin, now=utcnow())
+def disable_user(db: DbDep, admin: AdminUser, user_id: RowId) -> Response:
+    service.disable_user(db, user_id=user_id, by=admin, now=utcnow())
     return redirect("/admin/users", "user-disabled")
 
 
 @router.post("/admin/users/{user_id}/enable")
-def enable_user(session: SessionDep, admin: AdminUser, user_id: RowId) -> Response:
-    service.enable_user(session, user_id=user_id, by=admin, now=utcnow())
+def enable_user(db: DbDep, admin: AdminUser, user_id: RowId) -> Response:
+    service.enable_user(db, user_id=user_id, by=admin, now=utcnow())
     return redirect("/admin/users", "user-enabled")
 
 
 @router.post("/admin/users/{user_id}/reset-link", response_class=HTMLResponse)
-def reset_link(request: Request, session: SessionDep, admin: AdminUser, user_id: RowId) -> Response:
+def reset_link(request: Request, db: DbDep, admin: AdminUser, user_id: RowId) -> Response:
     """Shown once, on this response only: the admin copies it and sends it to the user."""
-    token = service.issue_reset_link(session, user_id=user_id, by=admin, now=utcnow())
+    token = service.issue_reset_link(db, user_id=user_id, by=admin, now=utcnow())
     issued = {"user_id": user_id, "url": f"{request.base_url}reset/{token}"}
-    return _no_store(_users_page(request, session, {"reset_link": issued}))
+    return _no_store(_users_page(request, db, {"reset_link": issued}))
 
 
 @router.post("/admin/users/{user_id}/role")
-def set_role(
-    session: SessionDep, admin: AdminUser, user_id: RowId, role: Annotated[Role, Form()]
-) -> Response:
-    service.set_role(session, user_id=user_id, role=role, by=admin, now=utcnow())
+def set_role(db: DbDep, admin: AdminUser, user_id: RowId, role: Annotated[Role, Form()]) -> Response:
+    service.set_role(db, user_id=user_id, role=role, by=admin, now=utcnow())
     return redirect("/admin/users", "role-changed")

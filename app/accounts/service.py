@@ -80,12 +80,12 @@ class PasswordCheck:
     matches: bool
 
 
-def stored_password_hash(session: Session, email: str) -> str | None:
+def stored_password_hash(db: Session, email: str) -> str | None:
     try:
         email = normalize_email(email)
     except InvalidInput:
         return None
-    return session.scalar(select(User.password_hash).where(User.email == email))
+    return db.scalar(select(User.password_hash).where(User.email == email))
 
 
 def check_password(password_hash: str | None, password: str) -> PasswordCheck:
@@ -98,7 +98,7 @@ class EmailTaken(Conflict):
 
 
 def create_user(
-    session: Session,
+    db: Session,
     *,
     email: str,
     password: str,
@@ -114,7 +114,7 @@ def create_user(
     if not 1 <= len(display_name) <= 100:
         raise InvalidInput("Enter a name of 1 to 100 characters.")
     check_password_rules(password)
-    if session.scalar(select(User.id).where(User.email == email)) is not None:
+    if db.scalar(select(User.id).where(User.email == email)) is not None:
         raise EmailTaken("An account with this email already exists.")
     user = User(
         email=email,
@@ -123,15 +123,15 @@ def create_user(
         role=role,
     )
     try:
-        with session.begin_nested():
-            session.add(user)
+        with db.begin_nested():
+            db.add(user)
     except IntegrityError:
         raise EmailTaken("An account with this email already exists.") from None
     return user
 
 
 def sign_up(
-    session: Session,
+    db: Session,
     *,
     email: str,
     password: str,
@@ -142,7 +142,7 @@ def sign_up(
 ) -> User:
     """A new candidate account, unless this client address has made too many in the last hour."""
     since = utcnow() - SIGNUP_WINDOW
-    recent = session.scalar(
+    recent = db.scalar(
         select(func.count())
         .select_from(SignupRecord)
         .where(SignupRecord.address == address[:64], SignupRecord.created_at > since)
@@ -153,22 +153,22 @@ def sign_up(
             "Try again in an hour, or sign in to an account you already have."
         )
     user = create_user(
-        session, email=email, password=password, display_name=display_name, password_hash=password_hash
+        db, email=email, password=password, display_name=display_name, password_hash=password_hash
     )
-    session.add(SignupRecord(address=address[:64]))
-    session.flush()
+    db.add(SignupRecord(address=address[:64]))
+    db.flush()
     return user
 
 
-def get_user_by_email(session: Session, email: str) -> User:
-    user = session.scalar(select(User).where(User.email == normalize_email(email)))
+def get_user_by_email(db: Session, email: str) -> User:
+    user = db.scalar(select(User).where(User.email == normalize_email(email)))
     if user is None:
         raise NotFound(f"No user with the email {email!r}.")
     return user
 
 
-def list_users(session: Session) -> list[User]:
-    return list(session.scalars(select(User).order_by(User.created_at, User.id)))
+def list_users(db: Session) -> list[User]:
+    return list(db.scalars(select(User).order_by(User.created_at, User.id)))
 
 
 # --- sessions -------------------------------------------------------------------------------
@@ -184,10 +184,10 @@ class NewSession:
     expires_at: datetime
 
 
-def start_session(session: Session, user: User, settings: Settings, user_agent: str = "") -> NewSession:
+def start_session(db: Session, user: User, settings: Settings, user_agent: str = "") -> NewSession:
     token = secrets.token_urlsafe(32)
     expires_at = utcnow() + timedelta(days=settings.session_days)
-    session.add(
+    db.add(
         UserSession(
             token_hash=_token_hash(token),
             user_id=user.id,
@@ -195,7 +195,7 @@ def start_session(session: Session, user: User, settings: Settings, user_agent: 
             user_agent=user_agent[:300],
         )
     )
-    session.flush()
+    db.flush()
     return NewSession(token, expires_at)
 
 
@@ -221,29 +221,29 @@ def _session_params(token: str) -> dict[str, Any]:
     return {"token_hash": _token_hash(token), "now": utcnow()}
 
 
-def user_for_token(session: Session, token: str) -> User | None:
+def user_for_token(db: Session, token: str) -> User | None:
     """The signed-in user for a session cookie, or None if the session ended or expired or the
     account is disabled."""
-    return session.scalar(_SIGNED_IN_USER, _session_params(token))
+    return db.scalar(_SIGNED_IN_USER, _session_params(token))
 
 
-def signed_out_reason(session: Session, token: str) -> SignOutReason | None:
+def signed_out_reason(db: Session, token: str) -> SignOutReason | None:
     """Why the app ended this cookie's session (a role change, a disabled account, a password
     reset), so the browser can be told; None for a session that simply ended or never was."""
     params = _session_params(token)
-    reason = session.scalar(_ENDED_REASON, params)
-    if reason is None and session.scalar(_DISABLED_USER, params):
+    reason = db.scalar(_ENDED_REASON, params)
+    if reason is None and db.scalar(_DISABLED_USER, params):
         return SignOutReason.disabled
     return SignOutReason(reason) if reason else None
 
 
-def end_session(session: Session, token: str) -> None:
-    session.execute(delete(UserSession).where(UserSession.token_hash == _token_hash(token)))
+def end_session(db: Session, token: str) -> None:
+    db.execute(delete(UserSession).where(UserSession.token_hash == _token_hash(token)))
 
 
-def end_all_sessions(session: Session, user_id: int, reason: SignOutReason) -> None:
+def end_all_sessions(db: Session, user_id: int, reason: SignOutReason) -> None:
     """End every live session of the user at once, keeping why, so each browser is told."""
-    session.execute(
+    db.execute(
         update(UserSession)
         .where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
         .values(ended_at=utcnow(), ended_reason=reason.value)
@@ -253,19 +253,17 @@ def end_all_sessions(session: Session, user_id: int, reason: SignOutReason) -> N
 # --- sign-in --------------------------------------------------------------------------------
 
 
-def _failures(
-    session: Session, column: InstrumentedAttribute[str], value: str, since: datetime
-) -> list[datetime]:
+def _failures(db: Session, column: InstrumentedAttribute[str], value: str, since: datetime) -> list[datetime]:
     query = select(LoginAttempt.attempted_at).where(column == value, LoginAttempt.attempted_at > since)
-    return sorted(session.scalars(query))
+    return sorted(db.scalars(query))
 
 
-def _check_throttle(session: Session, email: str, address: str, settings: Settings, now: datetime) -> None:
+def _check_throttle(db: Session, email: str, address: str, settings: Settings, now: datetime) -> None:
     """Per address: a hard limit in the window. Per account: a back-off that doubles with each
     failure past the limit, up to a minute, so guessing is slow but strangers cannot lock the
     owner out for long."""
     since = now - timedelta(minutes=settings.login_window_minutes)
-    failures = _failures(session, LoginAttempt.email, email, since)
+    failures = _failures(db, LoginAttempt.email, email, since)
     excess = len(failures) - settings.login_max_failures_per_account
     if excess >= 0:
         wait = min(BACKOFF_SECONDS * 2**excess, MAX_BACKOFF_SECONDS)
@@ -273,29 +271,26 @@ def _check_throttle(session: Session, email: str, address: str, settings: Settin
             raise TooManyRequests(
                 f"Too many failed sign-in attempts for this account. Try again in {wait} seconds."
             )
-    if (
-        len(_failures(session, LoginAttempt.address, address, since))
-        >= settings.login_max_failures_per_address
-    ):
+    if len(_failures(db, LoginAttempt.address, address, since)) >= settings.login_max_failures_per_address:
         raise TooManyRequests(
             "Too many failed sign-in attempts from your network address. "
             f"Try again in {settings.login_window_minutes} minutes."
         )
 
 
-def _lock_account(session: Session, email: str) -> User | None:
+def _lock_account(db: Session, email: str) -> User | None:
     """The account's row, locked until the transaction ends, so parallel attempts are counted
     one after another (PostgreSQL; SQLite serialises writers anyway)."""
-    return session.scalar(select(User).where(User.email == email).with_for_update())
+    return db.scalar(select(User).where(User.email == email).with_for_update())
 
 
-def _record_failure(session: Session, email: str, address: str, now: datetime) -> None:
-    session.add(LoginAttempt(email=email, address=address[:64], attempted_at=now))
-    session.flush()
+def _record_failure(db: Session, email: str, address: str, now: datetime) -> None:
+    db.add(LoginAttempt(email=email, address=address[:64], attempted_at=now))
+    db.flush()
 
 
 def authenticate(
-    session: Session,
+    db: Session,
     *,
     email: str,
     password: str,
@@ -312,121 +307,119 @@ def authenticate(
         email = normalize_email(email)
     except InvalidInput:
         raise InvalidInput("Email or password is wrong.") from None
-    user = _lock_account(session, email)
-    _check_throttle(session, email, address, settings, now)
+    user = _lock_account(db, email)
+    _check_throttle(db, email, address, settings, now)
     stored = user.password_hash if user else None
     if checked is None or checked.password_hash != stored:
         checked = check_password(stored, password)
     if user is None or not checked.matches:
-        _record_failure(session, email, address, now)
+        _record_failure(db, email, address, now)
         raise InvalidInput("Email or password is wrong.")
     if user.disabled_at is not None:
         # Said only to someone who knows the password, so it reveals nothing to a guesser.
         raise Forbidden("This account is disabled. Ask an admin to enable it again.")
-    session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
+    db.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
 
 
 def change_password(
-    session: Session, user: User, *, current: str, new: str, address: str, settings: Settings
+    db: Session, user: User, *, current: str, new: str, address: str, settings: Settings
 ) -> None:
     """Set a new password and end every session of the user (the caller starts a fresh one).
     A wrong current password counts as a failed sign-in, so a stolen session is no password oracle."""
     now = utcnow()
-    _lock_account(session, user.email)
-    _check_throttle(session, user.email, address, settings, now)
+    _lock_account(db, user.email)
+    _check_throttle(db, user.email, address, settings, now)
     if not _verify(user.password_hash, current):
-        _record_failure(session, user.email, address, now)
+        _record_failure(db, user.email, address, now)
         raise InvalidInput("Your current password is wrong.")
     check_password_rules(new)
     user.password_hash = hash_password(new)
-    end_all_sessions(session, user.id, SignOutReason.password_changed)
-    session.flush()
+    end_all_sessions(db, user.id, SignOutReason.password_changed)
+    db.flush()
 
 
-def _user(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
+def _user(db: Session, user_id: int) -> User:
+    user = db.get(User, user_id)
     if user is None:
         raise NotFound("No such user.")
     return user
 
 
-def keep_an_admin(session: Session, user: User) -> None:
+def keep_an_admin(db: Session, user: User) -> None:
     """Refuse to take away the last enabled admin, so nobody can lock the team out."""
     if user.role != Role.admin or user.disabled_at is not None:
         return
-    admins = session.scalar(
+    admins = db.scalar(
         select(func.count()).select_from(User).where(User.role == Role.admin, User.disabled_at.is_(None))
     )
     if admins == 1:
         raise Forbidden("This is the only admin; make another user admin first.")
 
 
-def _audit(
-    session: Session, by: User | None, action: str, user: User, now: datetime, detail: str = ""
-) -> None:
+def _audit(db: Session, by: User | None, action: str, user: User, now: datetime, detail: str = "") -> None:
     """An admin's (or, with None, the shell's) change to an account, in the audit record."""
     actor = audit.Actor(by.id, by.role.value) if by is not None else audit.Actor(None, audit.SHELL)
-    audit.append(session, actor, action, ("user", user.id), now, subject_id=user.id, detail=detail)
+    audit.append(db, actor, action, ("user", user.id), now, subject_id=user.id, detail=detail)
 
 
-def set_role(session: Session, *, user_id: int, role: Role, by: User | None, now: datetime) -> User:
+def set_role(db: Session, *, user_id: int, role: Role, by: User | None, now: datetime) -> User:
     """Change a user's role and end their sessions, so the new rights apply at once.
     `by` is the admin doing it (None from the command line)."""
-    user = _user(session, user_id)
+    user = _user(db, user_id)
     if role != Role.admin:
-        keep_an_admin(session, user)
+        keep_an_admin(db, user)
     if user.role != role:
-        _audit(session, by, "user.set-role", user, now, f"{user.role.value} -> {role.value}")
+        _audit(db, by, "user.set-role", user, now, f"{user.role.value} -> {role.value}")
         user.role = role
-        end_all_sessions(session, user.id, SignOutReason.role_changed)
-        session.flush()
+        end_all_sessions(db, user.id, SignOutReason.role_changed)
+        db.flush()
     return user
 
 
-def disable_user(session: Session, *, user_id: int, by: User | None, now: datetime) -> User:
+def disable_user(db: Session, *, user_id: int, by: User | None, now: datetime) -> User:
     """The account can no longer sign in, and its sessions end at once. Its data stays.
     `by` is the admin doing it (None from the command line)."""
-    user = _user(session, user_id)
+    user = _user(db, user_id)
     if by is not None and user.id == by.id:
         raise Forbidden("You cannot disable your own account.")
-    keep_an_admin(session, user)
+    keep_an_admin(db, user)
     if user.disabled_at is None:
-        _audit(session, by, "user.disable", user, now)
+        _audit(db, by, "user.disable", user, now)
         user.disabled_at = now
-        end_all_sessions(session, user.id, SignOutReason.disabled)
-        session.flush()
+        end_all_sessions(db, user.id, SignOutReason.disabled)
+        db.flush()
     return user
 
 
-def enable_user(session: Session, *, user_id: int, by: User | None, now: datetime) -> User:
-    user = _user(session, user_id)
+def enable_user(db: Session, *, user_id: int, by: User | None, now: datetime) -> User:
+    user = _user(db, user_id)
     if user.disabled_at is not None:
-        _audit(session, by, "user.enable", user, now)
+        _audit(db, by, "user.enable", user, now)
     user.disabled_at = None
-    session.flush()
+    db.flush()
     return user
 
 
 # --- password-reset links -------------------------------------------------------------------
 
 
-def issue_reset_link(session: Session, *, user_id: int, by: User, now: datetime) -> str:
+def issue_reset_link(db: Session, *, user_id: int, by: User, now: datetime) -> str:
     """A new one-time token for the user (the caller makes the link); earlier unused links stop
     working, so only the latest one the admin handed out can be used."""
-    user = _user(session, user_id)
+    user = _user(db, user_id)
     if user.disabled_at is not None:
         raise Conflict("This account is disabled; enable it before sending a password-reset link.")
-    session.execute(
+    db.execute(
         delete(PasswordResetLink).where(
             PasswordResetLink.user_id == user.id, PasswordResetLink.used_at.is_(None)
         )
     )
     token = secrets.token_urlsafe(32)
-    _audit(session, by, "user.reset-link", user, now)
-    session.add(
+    _audit(db, by, "user.reset-link", user, now)
+    db.add(
         PasswordResetLink(
             token_hash=_token_hash(token),
             user_id=user.id,
@@ -435,32 +428,32 @@ def issue_reset_link(session: Session, *, user_id: int, by: User, now: datetime)
             expires_at=now + timedelta(hours=RESET_LINK_HOURS),
         )
     )
-    session.flush()
+    db.flush()
     return token
 
 
-def _usable_link(session: Session, token: str, now: datetime) -> tuple[PasswordResetLink, User]:
-    link = session.scalar(select(PasswordResetLink).where(PasswordResetLink.token_hash == _token_hash(token)))
+def _usable_link(db: Session, token: str, now: datetime) -> tuple[PasswordResetLink, User]:
+    link = db.scalar(select(PasswordResetLink).where(PasswordResetLink.token_hash == _token_hash(token)))
     if link is None or link.used_at is not None or link.expires_at <= now:
         raise Gone("This password-reset link has expired or was already used. Ask an admin for a new one.")
-    user = _user(session, link.user_id)
+    user = _user(db, link.user_id)
     if user.disabled_at is not None:
         raise Gone("This account is disabled, so its password cannot be reset.")
     return link, user
 
 
-def reset_link_user(session: Session, token: str, now: datetime) -> User:
+def reset_link_user(db: Session, token: str, now: datetime) -> User:
     """The user a reset link is for, while the link is unused and unexpired."""
-    return _usable_link(session, token, now)[1]
+    return _usable_link(db, token, now)[1]
 
 
-def reset_password(session: Session, token: str, new: str, now: datetime) -> User:
+def reset_password(db: Session, token: str, new: str, now: datetime) -> User:
     """Set the password through a reset link: the link is used up, every session of the user
     ends, and past failed sign-ins no longer lock the account."""
-    link, user = _usable_link(session, token, now)
+    link, user = _usable_link(db, token, now)
     check_password_rules(new)
     # Conditional, so of two simultaneous uses of one link only one succeeds.
-    claimed = session.execute(
+    claimed = db.execute(
         update(PasswordResetLink)
         .where(PasswordResetLink.id == link.id, PasswordResetLink.used_at.is_(None))
         .values(used_at=now)
@@ -468,7 +461,7 @@ def reset_password(session: Session, token: str, new: str, now: datetime) -> Use
     if not claimed.rowcount:  # type: ignore[attr-defined]
         raise Gone("This password-reset link was already used. Ask an admin for a new one.")
     user.password_hash = hash_password(new)
-    end_all_sessions(session, user.id, SignOutReason.password_reset)
-    session.execute(delete(LoginAttempt).where(LoginAttempt.email == user.email))
-    session.flush()
+    end_all_sessions(db, user.id, SignOutReason.password_reset)
+    db.execute(delete(LoginAttempt).where(LoginAttempt.email == user.email))
+    db.flush()
     return user

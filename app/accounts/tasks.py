@@ -18,11 +18,11 @@ def purge_expired(now_minus_window: timedelta | None = None) -> tuple[int, int, 
     window, expired password-reset links, and sign-up records older than the sign-up window
     (an hour)."""
     window = now_minus_window or timedelta(minutes=get_settings().login_window_minutes)
-    with get_sessionmaker().begin() as session:
-        sessions = session.execute(delete(UserSession).where(UserSession.expires_at <= utcnow()))
-        attempts = session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at <= utcnow() - window))
-        links = session.execute(delete(PasswordResetLink).where(PasswordResetLink.expires_at <= utcnow()))
-        session.execute(delete(SignupRecord).where(SignupRecord.created_at <= utcnow() - SIGNUP_WINDOW))
+    with get_sessionmaker().begin() as db:
+        sessions = db.execute(delete(UserSession).where(UserSession.expires_at <= utcnow()))
+        attempts = db.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at <= utcnow() - window))
+        links = db.execute(delete(PasswordResetLink).where(PasswordResetLink.expires_at <= utcnow()))
+        db.execute(delete(SignupRecord).where(SignupRecord.created_at <= utcnow() - SIGNUP_WINDOW))
         return sessions.rowcount, attempts.rowcount, links.rowcount  # type: ignore[attr-defined]
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.deps import CurrentUser, EditorUser
-from app.db import SessionDep, writes_on_get
+from app.db import DbDep, writes_on_get
 from app.errors import NotFound
 from app.hiring import reviews, service
 from app.hiring.export import assessment_csv
@@ -69,26 +69,26 @@ def _candidate_path(assessment_id: int, invitation_id: int, anchor: str = "") ->
 @router.get(CANDIDATE, response_class=HTMLResponse)
 @writes_on_get
 def candidate_review(
-    request: Request, session: SessionDep, user: CurrentUser, assessment_id: RowId, invitation_id: RowId
+    request: Request, db: DbDep, user: CurrentUser, assessment_id: RowId, invitation_id: RowId
 ) -> Response:
-    page = review_page(session, user, assessment_id, invitation_id, utcnow())
+    page = review_page(db, user, assessment_id, invitation_id, utcnow())
     return render(request, "hiring/review/candidate.html", {"page": page, **LABELS})
 
 
 @router.post(CANDIDATE + "/review")
 def save(
     request: Request,
-    session: SessionDep,
+    db: DbDep,
     user: CurrentUser,
     assessment_id: RowId,
     invitation_id: RowId,
     form: FormFields,
 ) -> Response:
-    in_assessment(session, assessment_id, invitation_id)
+    in_assessment(db, assessment_id, invitation_id)
     submit = form.get("action") == "submit"
-    incomplete = save_review(session, user, invitation_id, form, submit=submit, now=utcnow())
+    incomplete = save_review(db, user, invitation_id, form, submit=submit, now=utcnow())
     if incomplete is not None:
-        page = review_page(session, user, assessment_id, invitation_id, utcnow())
+        page = review_page(db, user, assessment_id, invitation_id, utcnow())
         context = {"page": page, "incomplete": incomplete, **LABELS}
         return render(request, "hiring/review/candidate.html", context, status_code=422)
     return redirect(_candidate_path(assessment_id, invitation_id, "#compared" if submit else "#rating"))
@@ -96,7 +96,7 @@ def save(
 
 @router.post(CANDIDATE + "/ratings/revise")
 def revise_rating(
-    session: SessionDep,
+    db: DbDep,
     user: CurrentUser,
     assessment_id: RowId,
     invitation_id: RowId,
@@ -105,39 +105,39 @@ def revise_rating(
     level: Annotated[int, Form()],
     reason: Annotated[str, Form()] = "",
 ) -> Response:
-    in_assessment(session, assessment_id, invitation_id)
+    in_assessment(db, assessment_id, invitation_id)
     given = reviews.LevelGiven(question_id, competency, level)
-    reviews.revise_rating(session, user, invitation_id, given, reason, utcnow())
+    reviews.revise_rating(db, user, invitation_id, given, reason, utcnow())
     return redirect(_candidate_path(assessment_id, invitation_id, "#compared"))
 
 
 @router.post(CANDIDATE + "/recommendation/revise")
 def revise_recommendation(
-    session: SessionDep,
+    db: DbDep,
     user: CurrentUser,
     assessment_id: RowId,
     invitation_id: RowId,
     recommendation: Annotated[str, Form()],
     reason: Annotated[str, Form()] = "",
 ) -> Response:
-    in_assessment(session, assessment_id, invitation_id)
+    in_assessment(db, assessment_id, invitation_id)
     chosen = recommendation_from_form(recommendation, required=True)
     assert chosen is not None
-    reviews.revise_recommendation(session, user, invitation_id, chosen, reason, utcnow())
+    reviews.revise_recommendation(db, user, invitation_id, chosen, reason, utcnow())
     return redirect(_candidate_path(assessment_id, invitation_id, "#compared"))
 
 
 @router.post(CANDIDATE + "/stage")
 def set_stage(
-    session: SessionDep,
+    db: DbDep,
     user: CurrentUser,
     assessment_id: RowId,
     invitation_id: RowId,
     stage: Annotated[str, Form()],
     reason: Annotated[str, Form()] = "",
 ) -> Response:
-    in_assessment(session, assessment_id, invitation_id)
-    service.set_stage(session, user, invitation_id, stage_from_form(stage), reason, utcnow())
+    in_assessment(db, assessment_id, invitation_id)
+    service.set_stage(db, user, invitation_id, stage_from_form(stage), reason, utcnow())
     return redirect(_candidate_path(assessment_id, invitation_id, "#stage"))
 
 
@@ -145,33 +145,33 @@ def set_stage(
 @writes_on_get
 def recording(
     request: Request,
-    session: SessionDep,
+    db: DbDep,
     storage: StorageDep,
     user: CurrentUser,
     assessment_id: RowId,
     invitation_id: RowId,
     take_id: RowId,
 ) -> Response:
-    take = open_answer(session, user, assessment_id, invitation_id, take_id, utcnow())
+    take = open_answer(db, user, assessment_id, invitation_id, take_id, utcnow())
     size = storage.recording_size(take.media_key, take.media_type) if take.media_type else None
     if take.media_type is None or size is None:
         raise NotFound("This answer has no recording.")
     range_header = request.headers.get("range")
-    record_playback(session, user, take, range_header, utcnow())
+    record_playback(db, user, take, range_header, utcnow())
     return recording_response(storage, take.media_key, take.media_type, size, range_header)
 
 
 @router.get(CANDIDATE + "/answers/{take_id}/poster")
 @writes_on_get  # an admin's access is recorded
 def poster(
-    session: SessionDep,
+    db: DbDep,
     storage: StorageDep,
     user: CurrentUser,
     assessment_id: RowId,
     invitation_id: RowId,
     take_id: RowId,
 ) -> Response:
-    take = open_answer(session, user, assessment_id, invitation_id, take_id, utcnow())
+    take = open_answer(db, user, assessment_id, invitation_id, take_id, utcnow())
     jpeg = storage.read_poster(take.media_key)
     if jpeg is None:
         raise NotFound("This answer has no poster frame.")
@@ -180,8 +180,8 @@ def poster(
 
 @router.get("/hiring/assessments/{assessment_id}/agreement", response_class=HTMLResponse)
 @writes_on_get
-def agreement(request: Request, session: SessionDep, user: CurrentUser, assessment_id: RowId) -> Response:
-    results = assessment_results(session, user, assessment_id, utcnow(), "agreement")
+def agreement(request: Request, db: DbDep, user: CurrentUser, assessment_id: RowId) -> Response:
+    results = assessment_results(db, user, assessment_id, utcnow(), "agreement")
     context = {
         "results": results,
         "report": agreement_report(results),
@@ -194,27 +194,27 @@ def agreement(request: Request, session: SessionDep, user: CurrentUser, assessme
 @writes_on_get
 def compare(
     request: Request,
-    session: SessionDep,
+    db: DbDep,
     user: CurrentUser,
     assessment_id: RowId,
     candidate: Annotated[list[int], Query(max_length=MAX_COMPARED + 1)],
 ) -> Response:
-    compared = compare_candidates(session, user, assessment_id, candidate, utcnow())
+    compared = compare_candidates(db, user, assessment_id, candidate, utcnow())
     context = {"compared": compared, "assessment_id": assessment_id, **LABELS}
     return render(request, "hiring/review/compare.html", context)
 
 
 @router.get("/hiring/assessments/{assessment_id}/export.csv")
 @writes_on_get
-def export(session: SessionDep, user: CurrentUser, assessment_id: RowId) -> Response:
-    results = assessment_results(session, user, assessment_id, utcnow(), "export")
+def export(db: DbDep, user: CurrentUser, assessment_id: RowId) -> Response:
+    results = assessment_results(db, user, assessment_id, utcnow(), "export")
     filename = f"assessment-{assessment_id}.csv"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
     return Response(assessment_csv(results), media_type="text/csv; charset=utf-8", headers=headers)
 
 
 @router.get("/editor/disagreements", response_class=HTMLResponse)
-def bank_disagreement(request: Request, session: SessionDep, editor: EditorUser) -> Response:
+def bank_disagreement(request: Request, db: DbDep, editor: EditorUser) -> Response:
     """Which questions the AI and people score most differently, over every assessment: numbers
     per question only, never a candidate."""
-    return render(request, "hiring/review/disagreements.html", {"rows": bank_disagreements(session)})
+    return render(request, "hiring/review/disagreements.html", {"rows": bank_disagreements(db)})

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.deps import CurrentUser, OptionalUser, ReviewerUser
 from app.config import Settings, SettingsDep
-from app.db import SessionDep, writes_on_get
+from app.db import DbDep, writes_on_get
 from app.errors import InvalidInput
 from app.hiring import audit_view, candidates, public_link, service
 from app.hiring.invitations import MAX_LIST_BYTES, CandidateListError, candidate
@@ -40,20 +40,20 @@ TIME_ZONES = (
 
 
 @router.get("/hiring", response_class=HTMLResponse)
-def assessments_page(request: Request, session: SessionDep, user: ReviewerUser) -> Response:
+def assessments_page(request: Request, db: DbDep, user: ReviewerUser) -> Response:
     context = {
-        "assessments": service.my_assessments(session, user),
-        "others": service.other_assessments(session, user),
+        "assessments": service.my_assessments(db, user),
+        "others": service.other_assessments(db, user),
     }
     return render(request, "hiring/assessments.html", context)
 
 
-def _form_page(request: Request, session: Session, form: dict[str, object], error: str | None) -> Response:
+def _form_page(request: Request, db: Session, form: dict[str, object], error: str | None) -> Response:
     context = {
         "form": form,
         "error": error,
-        "questions": bank.list_published(session),
-        "competencies": bank.list_competencies(session),
+        "questions": bank.list_published(db),
+        "competencies": bank.list_competencies(db),
         "difficulties": get_args(Difficulty),
         "modes": list(AnswerMode),
         "time_zones": TIME_ZONES,
@@ -64,10 +64,8 @@ def _form_page(request: Request, session: Session, form: dict[str, object], erro
 
 
 @router.get("/hiring/assessments/new", response_class=HTMLResponse)
-def new_assessment_page(request: Request, session: SessionDep, user: ReviewerUser) -> Response:
-    return _form_page(
-        request, session, {"time_zone": "UTC", "retention_days": 365, "ai_scoring": "yes"}, None
-    )
+def new_assessment_page(request: Request, db: DbDep, user: ReviewerUser) -> Response:
+    return _form_page(request, db, {"time_zone": "UTC", "retention_days": 365, "ai_scoring": "yes"}, None)
 
 
 def _problems(error: ValidationError) -> str:
@@ -77,7 +75,7 @@ def _problems(error: ValidationError) -> str:
 @router.post("/hiring/assessments")
 def create_assessment(
     request: Request,
-    session: SessionDep,
+    db: DbDep,
     user: ReviewerUser,
     title: Annotated[str, Form()],
     role: Annotated[str, Form()],
@@ -102,7 +100,7 @@ def create_assessment(
     try:
         drawn = (
             service.draw_questions(
-                session,
+                db,
                 draw_competency,
                 draw_difficulty,
                 int(draw_count),
@@ -128,30 +126,30 @@ def create_assessment(
             feedback_after_close=feedback_after_close == "yes",
             retention_days=retention_days,
         )
-        assessment = service.create_assessment(session, user, spec, utcnow())
+        assessment = service.create_assessment(db, user, spec, utcnow())
     except ValidationError as error:
-        return _form_page(request, session, form, f"Please check the form: {_problems(error)}.")
+        return _form_page(request, db, form, f"Please check the form: {_problems(error)}.")
     except ValueError:
-        return _form_page(request, session, form, "Give the number of questions to draw as a whole number.")
+        return _form_page(request, db, form, "Give the number of questions to draw as a whole number.")
     except InvalidInput as error:
-        return _form_page(request, session, form, error.message)
+        return _form_page(request, db, form, error.message)
     return redirect(f"/hiring/assessments/{assessment.id}", "assessment-created")
 
 
 def _assessment_page(
     request: Request,
-    session: Session,
+    db: Session,
     user: User,
     assessment_id: int,
     extra: dict[str, object],
     status: int = 200,
 ) -> Response:
-    view = service.assessment_view(session, user, assessment_id, utcnow())
+    view = service.assessment_view(db, user, assessment_id, utcnow())
     context = {
         "view": view,
         "instructions_html": render_markdown(view.assessment.instructions),
-        "staff": service.staff_to_add(session, view.assessment) if view.may("manage-members") else [],
-        "public_joined": public_link.joined(session, assessment_id),
+        "staff": service.staff_to_add(db, view.assessment) if view.may("manage-members") else [],
+        "public_joined": public_link.joined(db, assessment_id),
         **extra,
     }
     return render(request, "hiring/assessment.html", context, status)
@@ -159,20 +157,18 @@ def _assessment_page(
 
 @router.get("/hiring/assessments/{assessment_id}", response_class=HTMLResponse)
 @writes_on_get  # an admin's look is recorded
-def assessment_page(
-    request: Request, session: SessionDep, user: CurrentUser, assessment_id: RowId
-) -> Response:
-    return _assessment_page(request, session, user, assessment_id, {})
+def assessment_page(request: Request, db: DbDep, user: CurrentUser, assessment_id: RowId) -> Response:
+    return _assessment_page(request, db, user, assessment_id, {})
 
 
 @router.post("/hiring/assessments/{assessment_id}/members")
 def add_member(
-    session: SessionDep,
+    db: DbDep,
     user: CurrentUser,
     assessment_id: RowId,
     member_id: Annotated[int, Form(ge=1, le=2**63 - 1)],
 ) -> Response:
-    service.add_member(session, user, assessment_id, member_id, utcnow())
+    service.add_member(db, user, assessment_id, member_id, utcnow())
     return redirect(f"/hiring/assessments/{assessment_id}", "member-added")
 
 
@@ -180,9 +176,9 @@ def add_member(
 
 
 def _invited_page(
-    request: Request, session: Session, settings: Settings, assessment_id: int, batch: service.InvitationBatch
+    request: Request, db: Session, settings: Settings, assessment_id: int, batch: service.InvitationBatch
 ) -> Response:
-    emailed = service.mail_invitations(session, settings, batch.issued)
+    emailed = service.mail_invitations(db, settings, batch.issued)
     site = str(request.base_url)  # a link to copy is the address the reviewer reached the app at
     links = (
         []
@@ -196,21 +192,21 @@ def _invited_page(
 @router.post("/hiring/assessments/{assessment_id}/invitations", response_class=HTMLResponse)
 def invite_one(
     request: Request,
-    session: SessionDep,
+    db: DbDep,
     settings: SettingsDep,
     user: CurrentUser,
     assessment_id: RowId,
     name: Annotated[str, Form(max_length=200)],
     email: Annotated[str, Form(max_length=300)],
 ) -> Response:
-    batch = service.invite(session, user, assessment_id, [candidate(name, email)], utcnow())
-    return _invited_page(request, session, settings, assessment_id, batch)
+    batch = service.invite(db, user, assessment_id, [candidate(name, email)], utcnow())
+    return _invited_page(request, db, settings, assessment_id, batch)
 
 
 @router.post("/hiring/assessments/{assessment_id}/invitations/list", response_class=HTMLResponse)
 def invite_list(
     request: Request,
-    session: SessionDep,
+    db: DbDep,
     settings: SettingsDep,
     user: CurrentUser,
     assessment_id: RowId,
@@ -220,16 +216,16 @@ def invite_list(
     """A pasted list, or an uploaded CSV file (which wins when both are given)."""
     uploaded = file.file.read(MAX_LIST_BYTES + 1) if file is not None and file.filename else b""
     try:
-        batch = service.invite_list(session, user, assessment_id, uploaded or text, utcnow())
+        batch = service.invite_list(db, user, assessment_id, uploaded or text, utcnow())
     except CandidateListError as error:  # raised before anything is written
         extra: dict[str, object] = {"list_errors": error.errors, "list_text": text}
-        return _assessment_page(request, session, user, assessment_id, extra, error.status_code)
-    return _invited_page(request, session, settings, assessment_id, batch)
+        return _assessment_page(request, db, user, assessment_id, extra, error.status_code)
+    return _invited_page(request, db, settings, assessment_id, batch)
 
 
 @router.post("/hiring/invitations/{invitation_id}/accommodation")
 def accommodate(
-    session: SessionDep,
+    db: DbDep,
     user: CurrentUser,
     invitation_id: RowId,
     deadline_local: Annotated[str, Form()] = "",
@@ -237,8 +233,8 @@ def accommodate(
 ) -> Response:
     """A later deadline (a wall-clock time in the assessment's zone) and/or extra time in percent."""
     now = utcnow()
-    invitation = service.open_invitation(session, user, invitation_id, service.Action.invite, now)
-    zone = session.get_one(Assessment, invitation.assessment_id).deadline_zone
+    invitation = service.open_invitation(db, user, invitation_id, service.Action.invite, now)
+    zone = db.get_one(Assessment, invitation.assessment_id).deadline_zone
     try:
         expires_at = (
             service.deadline_in_utc(datetime.fromisoformat(deadline_local), zone) if deadline_local else None
@@ -248,13 +244,13 @@ def accommodate(
         raise InvalidInput(
             "Give the deadline as a date and time, and extra time as a whole percent."
         ) from None
-    service.accommodate(session, user, invitation_id, now, expires_at=expires_at, extra_time_percent=extra)
+    service.accommodate(db, user, invitation_id, now, expires_at=expires_at, extra_time_percent=extra)
     return redirect(f"/hiring/assessments/{invitation.assessment_id}", "candidate-accommodated")
 
 
 @router.post("/hiring/invitations/{invitation_id}/link", response_class=HTMLResponse)
-def new_link(request: Request, session: SessionDep, user: CurrentUser, invitation_id: RowId) -> Response:
-    issued = service.new_link(session, user, invitation_id, utcnow())
+def new_link(request: Request, db: DbDep, user: CurrentUser, invitation_id: RowId) -> Response:
+    issued = service.new_link(db, user, invitation_id, utcnow())
     batch = service.InvitationBatch([issued], [])
     context = {
         "assessment_id": issued.invitation.assessment_id,
@@ -269,12 +265,12 @@ def new_link(request: Request, session: SessionDep, user: CurrentUser, invitatio
 @router.post("/hiring/assessments/{assessment_id}/public-link", response_class=HTMLResponse)
 def open_public_link(
     request: Request,
-    session: SessionDep,
+    db: DbDep,
     user: CurrentUser,
     assessment_id: RowId,
     cap: Annotated[int, Form(ge=1, le=service.MAX_INVITATIONS)],
 ) -> Response:
-    token = public_link.open_link(session, user, assessment_id, cap, utcnow())
+    token = public_link.open_link(db, user, assessment_id, cap, utcnow())
     address = public_link.link(str(request.base_url), token)
     return render(
         request, "hiring/public_link.html", {"assessment_id": assessment_id, "link": address, "cap": cap}
@@ -282,8 +278,8 @@ def open_public_link(
 
 
 @router.post("/hiring/assessments/{assessment_id}/public-link/close")
-def close_public_link(session: SessionDep, user: CurrentUser, assessment_id: RowId) -> Response:
-    public_link.close_link(session, user, assessment_id, utcnow())
+def close_public_link(db: DbDep, user: CurrentUser, assessment_id: RowId) -> Response:
+    public_link.close_link(db, user, assessment_id, utcnow())
     return redirect(f"/hiring/assessments/{assessment_id}", "public-link-closed")
 
 
@@ -292,10 +288,8 @@ def close_public_link(session: SessionDep, user: CurrentUser, assessment_id: Row
 
 @router.get("/hiring/assessments/{assessment_id}/audit", response_class=HTMLResponse)
 @writes_on_get  # reading the record is recorded
-def assessment_audit(
-    request: Request, session: SessionDep, user: CurrentUser, assessment_id: RowId
-) -> Response:
-    found = audit_view.read_record(session, user, assessment_id, utcnow(), export=False)
+def assessment_audit(request: Request, db: DbDep, user: CurrentUser, assessment_id: RowId) -> Response:
+    found = audit_view.read_record(db, user, assessment_id, utcnow(), export=False)
     return render(request, "hiring/audit.html", {"record": found})
 
 
@@ -304,16 +298,16 @@ def assessment_audit(
 )
 @writes_on_get
 def candidate_audit(
-    request: Request, session: SessionDep, user: CurrentUser, assessment_id: RowId, invitation_id: RowId
+    request: Request, db: DbDep, user: CurrentUser, assessment_id: RowId, invitation_id: RowId
 ) -> Response:
-    found = audit_view.read_record(session, user, assessment_id, utcnow(), invitation_id, export=False)
+    found = audit_view.read_record(db, user, assessment_id, utcnow(), invitation_id, export=False)
     return render(request, "hiring/audit.html", {"record": found})
 
 
 @router.get("/hiring/assessments/{assessment_id}/audit.csv")
 @writes_on_get
-def audit_export(session: SessionDep, user: CurrentUser, assessment_id: RowId) -> Response:
-    found = audit_view.read_record(session, user, assessment_id, utcnow(), export=True)
+def audit_export(db: DbDep, user: CurrentUser, assessment_id: RowId) -> Response:
+    found = audit_view.read_record(db, user, assessment_id, utcnow(), export=True)
     headers = {
         "Content-Disposition": f'attachment; filename="assessment-{assessment_id}-audit.csv"',
         "Cache-Control": "no-store",
@@ -325,51 +319,49 @@ def audit_export(session: SessionDep, user: CurrentUser, assessment_id: RowId) -
 
 
 @router.get("/join/{token}", response_class=HTMLResponse)
-def public_link_page(request: Request, session: SessionDep, user: OptionalUser, token: str) -> Response:
+def public_link_page(request: Request, db: DbDep, user: OptionalUser, token: str) -> Response:
     return render(
-        request, "hiring/join.html", {"link": public_link.preview(session, token, utcnow()), "token": token}
+        request, "hiring/join.html", {"link": public_link.preview(db, token, utcnow()), "token": token}
     )
 
 
 @router.post("/join/{token}")
-def join(session: SessionDep, user: CurrentUser, token: str) -> Response:
-    invitation = public_link.join(session, token, user, utcnow())
+def join(db: DbDep, user: CurrentUser, token: str) -> Response:
+    invitation = public_link.join(db, token, user, utcnow())
     return redirect(f"/interview/{invitation.id}")
 
 
 @router.get("/invite/{token}", response_class=HTMLResponse)
-def invitation_page(request: Request, session: SessionDep, user: OptionalUser, token: str) -> Response:
-    preview = candidates.preview_link(session, token, user, utcnow())
+def invitation_page(request: Request, db: DbDep, user: OptionalUser, token: str) -> Response:
+    preview = candidates.preview_link(db, token, user, utcnow())
     if user is not None and preview.invitation.used_by_id == user.id:
         return redirect(f"/interview/{preview.invitation.id}")
     return render(request, "hiring/invitation.html", {"preview": preview, "token": token})
 
 
 @router.post("/invite/{token}")
-def claim(session: SessionDep, user: CurrentUser, token: str) -> Response:
-    invitation = service.claim_invitation(session, token, user, utcnow())
+def claim(db: DbDep, user: CurrentUser, token: str) -> Response:
+    invitation = service.claim_invitation(db, token, user, utcnow())
     return redirect(f"/interview/{invitation.id}")
 
 
 @router.get("/interview/{invitation_id}", response_class=HTMLResponse)
-def interview_page(
-    request: Request, session: SessionDep, user: CurrentUser, invitation_id: RowId
-) -> Response:
+def interview_page(request: Request, db: DbDep, user: CurrentUser, invitation_id: RowId) -> Response:
     """Where the candidate is: the terms to accept, the rules and the start, the questions and
     the submit button, or the submitted page."""
     now = utcnow()
-    view = candidates.candidate_view(session, user, invitation_id, now)
+    view = candidates.candidate_view(db, user, invitation_id, now)
     context = {
         "view": view,
         "instructions_html": render_markdown(view.assessment.instructions),
-        "feedback": candidates.feedback(session, view, now),
+        "feedback": candidates.feedback(db, view, now),
     }
     return render(request, "hiring/interview.html", context)
 
 
 @router.post("/interview/{invitation_id}/consent")
 def consent(
-    session: SessionDep,
+    db: DbDep,
     user: CurrentUser,
     invitation_id: RowId,
     agree: Annotated[str, Form()] = "",
@@ -378,20 +370,20 @@ def consent(
     if agree != "yes":
         raise InvalidInput("Tick the box to agree, or stop here: nothing is recorded without your agreement.")
     declined = ai_scoring == "decline"
-    candidates.consent(session, user, invitation_id, declined_ai_scoring=declined, now=utcnow())
+    candidates.consent(db, user, invitation_id, declined_ai_scoring=declined, now=utcnow())
     return redirect(f"/interview/{invitation_id}", "terms-accepted")
 
 
 @router.post("/interview/{invitation_id}/start")
 def start(
-    session: SessionDep, user: CurrentUser, invitation_id: RowId, mode: Annotated[AnswerMode, Form()]
+    db: DbDep, user: CurrentUser, invitation_id: RowId, mode: Annotated[AnswerMode, Form()]
 ) -> Response:
-    interview = candidates.start(session, user, invitation_id, mode, utcnow())
+    interview = candidates.start(db, user, invitation_id, mode, utcnow())
     first = f"/sessions/{interview.id}/questions/1"
     return redirect(first if mode == AnswerMode.typed else f"/sessions/{interview.id}/check")
 
 
 @router.post("/interview/{invitation_id}/submit")
-def submit(session: SessionDep, user: CurrentUser, invitation_id: RowId) -> Response:
-    candidates.submit(session, user, invitation_id, utcnow())
+def submit(db: DbDep, user: CurrentUser, invitation_id: RowId) -> Response:
+    candidates.submit(db, user, invitation_id, utcnow())
     return redirect(f"/interview/{invitation_id}", "interview-submitted")

@@ -16,7 +16,7 @@ from app.models import (
 )
 
 
-def answered_question_ids(session: Session, user: User) -> set[int]:
+def answered_question_ids(db: Session, user: User) -> set[int]:
     """The questions (any version) this user has submitted an answer to in practice. Answers to
     an assessment do not count: its retakes must not follow a look at the model answer."""
     answered = (
@@ -31,10 +31,10 @@ def answered_question_ids(session: Session, user: User) -> set[int]:
         )
         .distinct()
     )
-    return set(session.scalars(answered))
+    return set(db.scalars(answered))
 
 
-def model_answer_unlocked(session: Session, user: User, question: Question) -> bool:
+def model_answer_unlocked(db: Session, user: User, question: Question) -> bool:
     """Editors, reviewers and admins always see the model answer. A candidate sees it only after
     answering the question once (any version of it), so it cannot shape a first attempt."""
-    return user.role != Role.candidate or question.id in answered_question_ids(session, user)
+    return user.role != Role.candidate or question.id in answered_question_ids(db, user)

@@ -60,10 +60,10 @@ class Processing:
         return f"{self.stage}, about {self.seconds_left} s left"
 
 
-def measured_speeds(session: Session) -> StageSpeeds:
+def measured_speeds(db: Session) -> StageSpeeds:
     """The median speed of each stage over the most recent recorded answers that went through
     the pipeline in one run (not corrected, not retried), falling back stage by stage."""
-    rows = session.execute(
+    rows = db.execute(
         select(
             Take.ended_at,
             Take.duration_seconds,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.deps import CurrentUser, signed_in_user_id
 from app.config import SettingsDep
-from app.db import SessionDep, writes_on_get
+from app.db import DbDep, writes_on_get
 from app.errors import InvalidInput, NotAuthenticated, NotFound, TooManyRequests
 from app.interviews import history, service, takes, uploads
 from app.interviews.processing import measured_speeds, processing, seconds_left
@@ -45,34 +45,32 @@ Position = Annotated[int, Path(ge=1, le=service.MAX_QUESTIONS)]
 
 
 @router.get("/consent", response_class=HTMLResponse)
-def consent_page(
-    request: Request, session: SessionDep, user: CurrentUser, next: str = "/practice"
-) -> Response:
-    given = service.has_consent(session, user)
+def consent_page(request: Request, db: DbDep, user: CurrentUser, next: str = "/practice") -> Response:
+    given = service.has_consent(db, user)
     return render(request, "interviews/consent.html", {"given": given, "next": safe_next(next)})
 
 
 @router.post("/consent")
 def consent(
-    session: SessionDep,
+    db: DbDep,
     user: CurrentUser,
     agree: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     if agree != "yes":
         raise InvalidInput("Tick the box to agree, or go back: nothing is recorded without your agreement.")
-    service.give_consent(session, user, utcnow())
+    service.give_consent(db, user, utcnow())
     return redirect(safe_next(next, "/practice"), "consent-given")
 
 
 @router.get("/practice", response_class=HTMLResponse)
-def practice_page(request: Request, session: SessionDep, user: CurrentUser, question: str = "") -> Response:
-    if not service.has_consent(session, user):
+def practice_page(request: Request, db: DbDep, user: CurrentUser, question: str = "") -> Response:
+    if not service.has_consent(db, user):
         return redirect(
             "/consent?next=" + quote(f"/practice?question={question}" if question else "/practice")
         )
     context = {
-        "questions": questions.list_published(session),
+        "questions": questions.list_published(db),
         "categories": CATEGORIES,
         "chosen": question,
         "max_questions": service.MAX_QUESTIONS,
@@ -82,7 +80,7 @@ def practice_page(request: Request, session: SessionDep, user: CurrentUser, ques
 
 @router.post("/sessions")
 def create_session(
-    session: SessionDep,
+    db: DbDep,
     settings: SettingsDep,
     user: CurrentUser,
     kind: Annotated[SessionKind, Form()],
@@ -93,7 +91,7 @@ def create_session(
     question: Annotated[str, Form()] = "",
 ) -> Response:
     wanted = service.SessionRequest(kind, mode, category, difficulty, count, question)
-    interview = service.start_session(session, user, wanted, settings, utcnow())
+    interview = service.start_session(db, user, wanted, settings, utcnow())
     first = f"/sessions/{interview.id}/questions/1"
     return redirect(first if mode == AnswerMode.typed else f"/sessions/{interview.id}/check")
 
@@ -102,9 +100,9 @@ def create_session(
 
 
 @router.get("/sessions/{session_id}", response_class=HTMLResponse)
-def session_page(request: Request, session: SessionDep, user: CurrentUser, session_id: RowId) -> Response:
-    interview = service.get_session(session, user, session_id)
-    chosen, now, speeds = service.chosen_takes(interview), utcnow(), measured_speeds(session)
+def session_page(request: Request, db: DbDep, user: CurrentUser, session_id: RowId) -> Response:
+    interview = service.get_session(db, user, session_id)
+    chosen, now, speeds = service.chosen_takes(interview), utcnow(), measured_speeds(db)
     context = {
         "interview": interview,
         "chosen": dict(zip([q.id for q in interview.questions], chosen, strict=True)),
@@ -116,25 +114,23 @@ def session_page(request: Request, session: SessionDep, user: CurrentUser, sessi
 
 
 @router.post("/sessions/{session_id}/delete")
-def delete_session(
-    session: SessionDep, storage: StorageDep, user: CurrentUser, session_id: RowId
-) -> Response:
-    service.delete_session(session, storage, user, session_id)
+def delete_session(db: DbDep, storage: StorageDep, user: CurrentUser, session_id: RowId) -> Response:
+    service.delete_session(db, storage, user, session_id)
     return redirect("/sessions", "session-deleted")
 
 
 @router.get("/sessions/{session_id}/check", response_class=HTMLResponse)
-def device_check(request: Request, session: SessionDep, user: CurrentUser, session_id: RowId) -> Response:
-    interview = service.answering_session(session, user, session_id)
+def device_check(request: Request, db: DbDep, user: CurrentUser, session_id: RowId) -> Response:
+    interview = service.answering_session(db, user, session_id)
     context = {"interview": interview, "home_url": service.home_url(interview)}
     return render(request, "interviews/device_check.html", context)
 
 
 @router.post("/sessions/{session_id}/mode")
 def change_mode(
-    session: SessionDep, user: CurrentUser, session_id: RowId, mode: Annotated[AnswerMode, Form()]
+    db: DbDep, user: CurrentUser, session_id: RowId, mode: Annotated[AnswerMode, Form()]
 ) -> Response:
-    interview = service.get_session(session, user, session_id)
+    interview = service.get_session(db, user, session_id)
     service.change_mode(interview, mode)
     first = f"/sessions/{session_id}/questions/1"
     return redirect(first if mode == AnswerMode.typed else f"/sessions/{session_id}/check")
@@ -142,9 +138,9 @@ def change_mode(
 
 @router.get("/sessions/{session_id}/questions/{position}", response_class=HTMLResponse)
 def answer_page(
-    request: Request, session: SessionDep, user: CurrentUser, session_id: RowId, position: Position
+    request: Request, db: DbDep, user: CurrentUser, session_id: RowId, position: Position
 ) -> Response:
-    interview = service.answering_session(session, user, session_id)
+    interview = service.answering_session(db, user, session_id)
     question = service.session_question(interview, position)
     content = question.question_version.content
     context = {
@@ -160,13 +156,13 @@ def answer_page(
 
 @router.post("/sessions/{session_id}/questions/{position}/choose")
 def choose_take(
-    session: SessionDep,
+    db: DbDep,
     user: CurrentUser,
     session_id: RowId,
     position: Position,
     take_id: Annotated[int, Form(ge=1, le=2**63 - 1)],
 ) -> Response:
-    interview = service.answering_session(session, user, session_id)
+    interview = service.answering_session(db, user, session_id)
     takes.choose_take(interview, position, take_id)
     return redirect(service.home_url(interview), "take-chosen")
 
@@ -228,27 +224,23 @@ def _question_status(interview: InterviewSession, position: int) -> QuestionStat
 
 @router.get("/api/sessions/{session_id}/questions/{position}")
 @writes_on_get
-def question_status(
-    session: SessionDep, user: CurrentUser, session_id: RowId, position: Position
-) -> QuestionStatus:
+def question_status(db: DbDep, user: CurrentUser, session_id: RowId, position: Position) -> QuestionStatus:
     """Applies the server's clock to a take nobody is driving, then says where the question is."""
-    return _question_status(service.answering_session(session, user, session_id), position)
+    return _question_status(service.answering_session(db, user, session_id), position)
 
 
 @router.post("/api/sessions/{session_id}/questions/{position}/skip")
-def skip_question(
-    session: SessionDep, user: CurrentUser, session_id: RowId, position: Position
-) -> QuestionStatus:
-    interview = service.answering_session(session, user, session_id)
+def skip_question(db: DbDep, user: CurrentUser, session_id: RowId, position: Position) -> QuestionStatus:
+    interview = service.answering_session(db, user, session_id)
     takes.skip_question(interview, position, utcnow())
     return _question_status(interview, position)
 
 
 @router.post("/api/sessions/{session_id}/questions/{position}/keep")
 def keep_take(
-    session: SessionDep, user: CurrentUser, session_id: RowId, position: Position, body: KeepTake
+    db: DbDep, user: CurrentUser, session_id: RowId, position: Position, body: KeepTake
 ) -> QuestionStatus:
-    interview = service.answering_session(session, user, session_id)
+    interview = service.answering_session(db, user, session_id)
     takes.choose_take(interview, position, body.take_id)
     return _question_status(interview, position)
 
@@ -275,26 +267,26 @@ def _status(interview_take: Take) -> TakeStatus:
 
 @router.post("/api/sessions/{session_id}/questions/{position}/takes")
 def begin_take(
-    session: SessionDep,
+    db: DbDep,
     user: CurrentUser,
     session_id: RowId,
     position: Position,
     body: BeginTake | None = None,
 ) -> TakeStatus:
-    interview = service.answering_session(session, user, session_id)
+    interview = service.answering_session(db, user, session_id)
     retake = body is not None and body.retake
-    take = takes.begin_take(session, user, interview, position, utcnow(), retake=retake)
-    return _status(takes.get_take(session, user, take.id))
+    take = takes.begin_take(db, user, interview, position, utcnow(), retake=retake)
+    return _status(takes.get_take(db, user, take.id))
 
 
 @router.get("/api/takes/{take_id}")
-def take_status(session: SessionDep, user: CurrentUser, take_id: RowId) -> TakeStatus:
-    return _status(takes.get_take(session, user, take_id))
+def take_status(db: DbDep, user: CurrentUser, take_id: RowId) -> TakeStatus:
+    return _status(takes.get_take(db, user, take_id))
 
 
 @router.post("/api/takes/{take_id}/start")
-def start_answer(session: SessionDep, user: CurrentUser, take_id: RowId) -> TakeStatus:
-    take = takes.get_take(session, user, take_id)
+def start_answer(db: DbDep, user: CurrentUser, take_id: RowId) -> TakeStatus:
+    take = takes.get_take(db, user, take_id)
     takes.start_answer(take, utcnow())
     return _status(take)
 
@@ -302,21 +294,21 @@ def start_answer(session: SessionDep, user: CurrentUser, take_id: RowId) -> Take
 @router.put("/api/takes/{take_id}/chunks/{seq}")
 def upload_chunk(
     chunk: ChunkBody,  # first: the body is read before the session dependency opens a transaction
-    session: SessionDep,
+    db: DbDep,
     storage: StorageDep,
     settings: SettingsDep,
     take_id: RowId,
     seq: Annotated[int, Path(ge=0, lt=uploads.MAX_CHUNKS)],
     checksum: Annotated[str, Header(alias="X-Chunk-SHA256", pattern="^[0-9a-fA-F]{64}$")],
 ) -> JSONResponse:
-    take = uploads.take_for_upload(session, chunk.user_id, take_id)
-    received = uploads.receive_chunk(session, storage, settings, take, seq, chunk.data, checksum, utcnow())
+    take = uploads.take_for_upload(db, chunk.user_id, take_id)
+    received = uploads.receive_chunk(db, storage, settings, take, seq, chunk.data, checksum, utcnow())
     return JSONResponse({"received": received})
 
 
 @router.post("/api/takes/{take_id}/stop")
-def stop_answer(session: SessionDep, user: CurrentUser, take_id: RowId) -> TakeStatus:
-    take = takes.get_take(session, user, take_id)
+def stop_answer(db: DbDep, user: CurrentUser, take_id: RowId) -> TakeStatus:
+    take = takes.get_take(db, user, take_id)
     takes.stop_answer(take, utcnow())
     return _status(take)
 
@@ -330,25 +322,25 @@ def _submitted(take: Take) -> Submitted:
 
 @router.post("/api/takes/{take_id}/finish")
 def finish_upload(
-    session: SessionDep, storage: StorageDep, user: CurrentUser, take_id: RowId, body: FinishUpload
+    db: DbDep, storage: StorageDep, user: CurrentUser, take_id: RowId, body: FinishUpload
 ) -> Submitted:
-    take = takes.get_take(session, user, take_id)
+    take = takes.get_take(db, user, take_id)
     uploads.finish_upload(storage, take, body.chunks, body.media_type, utcnow(), body.interrupted)
     return _submitted(take)
 
 
 @router.post("/api/takes/{take_id}/typed")
-def submit_typed(session: SessionDep, user: CurrentUser, take_id: RowId, body: TypedAnswer) -> Submitted:
-    take = takes.get_take(session, user, take_id)
+def submit_typed(db: DbDep, user: CurrentUser, take_id: RowId, body: TypedAnswer) -> Submitted:
+    take = takes.get_take(db, user, take_id)
     takes.submit_typed(take, body.text, utcnow())
     return _submitted(take)
 
 
-def _session_take(session: Session, user: User, session_id: int, take_id: int) -> Take:
+def _session_take(db: Session, user: User, session_id: int, take_id: int) -> Take:
     """A take of the user's practice session (an assessment's answers are not corrected by their
     candidate: reviewers judge what was said)."""
-    service.get_session(session, user, session_id)
-    take = takes.get_take(session, user, take_id)
+    service.get_session(db, user, session_id)
+    take = takes.get_take(db, user, take_id)
     if take.session_question.session_id != session_id:
         raise NotFound("There is no such answer in this session.")
     return take
@@ -356,27 +348,27 @@ def _session_take(session: Session, user: User, session_id: int, take_id: int) -
 
 @router.post("/sessions/{session_id}/answers/{take_id}/transcript")
 def correct_transcript(
-    session: SessionDep,
+    db: DbDep,
     user: CurrentUser,
     session_id: RowId,
     take_id: RowId,
     text: Annotated[str, Form(max_length=20_000)],
 ) -> Response:
-    take = _session_take(session, user, session_id, take_id)
-    takes.correct_transcript(session, take, text, utcnow())
+    take = _session_take(db, user, session_id, take_id)
+    takes.correct_transcript(db, take, text, utcnow())
     return redirect(f"/sessions/{session_id}/answers/{take_id}", "transcript-corrected")
 
 
 @router.post("/sessions/{session_id}/answers/{take_id}/retry")
-def retry_take(session: SessionDep, user: CurrentUser, session_id: RowId, take_id: RowId) -> Response:
-    take = _session_take(session, user, session_id, take_id)
-    takes.retry_take(session, take, utcnow())
+def retry_take(db: DbDep, user: CurrentUser, session_id: RowId, take_id: RowId) -> Response:
+    take = _session_take(db, user, session_id, take_id)
+    takes.retry_take(db, take, utcnow())
     return redirect(f"/sessions/{session_id}/answers/{take_id}", "retrying")
 
 
 @router.get("/media/takes/{take_id}/poster")
-def poster(session: SessionDep, storage: StorageDep, user: CurrentUser, take_id: RowId) -> Response:
-    take = takes.get_take(session, user, take_id)
+def poster(db: DbDep, storage: StorageDep, user: CurrentUser, take_id: RowId) -> Response:
+    take = takes.get_take(db, user, take_id)
     jpeg = storage.read_poster(take.media_key)
     if jpeg is None:
         raise NotFound("This answer has no poster frame.")
@@ -385,10 +377,10 @@ def poster(session: SessionDep, storage: StorageDep, user: CurrentUser, take_id:
 
 @router.get("/media/takes/{take_id}")
 def recording(
-    request: Request, session: SessionDep, storage: StorageDep, user: CurrentUser, take_id: RowId
+    request: Request, db: DbDep, storage: StorageDep, user: CurrentUser, take_id: RowId
 ) -> Response:
     """The recording, to its owner only (practice answers are private), in byte ranges for seeking."""
-    take = takes.get_take(session, user, take_id)
+    take = takes.get_take(db, user, take_id)
     size = storage.recording_size(take.media_key, take.media_type) if take.media_type else None
     if take.media_type is None or size is None:
         raise NotFound("This answer has no recording.")
@@ -399,17 +391,17 @@ def recording(
 
 
 @router.get("/questions/{slug}", response_class=HTMLResponse)
-def question_page(request: Request, session: SessionDep, user: CurrentUser, slug: str) -> Response:
+def question_page(request: Request, db: DbDep, user: CurrentUser, slug: str) -> Response:
     """A published question; here, not in questions, because its model answer unlocks once the
     candidate has answered it, which is interview history."""
-    question = questions.get_published(session, slug)
+    question = questions.get_published(db, slug)
     content = questions.current_content(question)
-    competencies = {c.id: c for c in questions.list_competencies(session)}
+    competencies = {c.id: c for c in questions.list_competencies(db)}
     context = {
         "question": question,
         "content": content,
         "prompt_html": render_markdown(content.prompt),
         "competencies": competencies,
-        "model_answer_unlocked": history.model_answer_unlocked(session, user, question),
+        "model_answer_unlocked": history.model_answer_unlocked(db, user, question),
     }
     return render(request, "questions/question.html", context)

@@ -32,23 +32,23 @@ MOCK_QUESTIONS = 5
 MAX_QUESTIONS = 10
 
 
-def has_consent(session: Session, user: User) -> bool:
+def has_consent(db: Session, user: User) -> bool:
     query = select(ConsentRecord.id).where(
         ConsentRecord.user_id == user.id, ConsentRecord.version == CONSENT_VERSION
     )
-    return session.scalar(query) is not None
+    return db.scalar(query) is not None
 
 
-def give_consent(session: Session, user: User, now: datetime) -> None:
-    if not has_consent(session, user):
-        session.add(ConsentRecord(user_id=user.id, version=CONSENT_VERSION, given_at=now))
-        session.flush()
+def give_consent(db: Session, user: User, now: datetime) -> None:
+    if not has_consent(db, user):
+        db.add(ConsentRecord(user_id=user.id, version=CONSENT_VERSION, given_at=now))
+        db.flush()
 
 
-def require_consent(session: Session, user: User, interview: InterviewSession) -> None:
+def require_consent(db: Session, user: User, interview: InterviewSession) -> None:
     """Practice needs the practice consent; an assessment's session exists only once its
     candidate agreed to that assessment's own terms."""
-    if interview.invitation_id is None and not has_consent(session, user):
+    if interview.invitation_id is None and not has_consent(db, user):
         raise Forbidden("Please read and accept how answers are recorded and scored before answering.")
 
 
@@ -69,24 +69,24 @@ def chosen_kind(wanted: SessionRequest) -> SessionKind:
     return SessionKind.single if wanted.question and wanted.kind == SessionKind.practice else wanted.kind
 
 
-def _pick_questions(session: Session, wanted: SessionRequest, rng: random.Random) -> list[Question]:
+def _pick_questions(db: Session, wanted: SessionRequest, rng: random.Random) -> list[Question]:
     if wanted.kind == SessionKind.single:
-        return [questions.get_published(session, wanted.question)]
+        return [questions.get_published(db, wanted.question)]
     if wanted.kind == SessionKind.mock:
-        pool = questions.list_published(session)
+        pool = questions.list_published(db)
         picked = [rng.choice(group) for c in CATEGORIES if (group := [q for q in pool if q.category == c])]
         rest = [q for q in pool if q not in picked]
         return picked + rng.sample(rest, min(len(rest), MOCK_QUESTIONS - len(picked)))
     if not 1 <= wanted.count <= MAX_QUESTIONS:
         raise InvalidInput(f"Choose between 1 and {MAX_QUESTIONS} questions.")
-    pool = questions.list_published(session, wanted.category, wanted.difficulty)
+    pool = questions.list_published(db, wanted.category, wanted.difficulty)
     if not pool:
         raise InvalidInput("No published questions match that category and difficulty; try a wider choice.")
     return rng.sample(pool, min(wanted.count, len(pool)))
 
 
 def start_session(
-    session: Session,
+    db: Session,
     user: User,
     wanted: SessionRequest,
     settings: Settings,
@@ -94,24 +94,24 @@ def start_session(
     rng: random.Random | None = None,
 ) -> InterviewSession:
     """A new session whose questions are pinned to the versions current right now."""
-    if not has_consent(session, user):
+    if not has_consent(db, user):
         raise Forbidden("Please read and accept how answers are recorded and scored before answering.")
-    _check_sessions_per_day(session, user, settings.sessions_per_day, now)
+    _check_sessions_per_day(db, user, settings.sessions_per_day, now)
     wanted = replace(wanted, kind=chosen_kind(wanted))
-    picked = _pick_questions(session, wanted, rng or random.Random())  # noqa: S311 - not security
+    picked = _pick_questions(db, wanted, rng or random.Random())  # noqa: S311 - not security
     interview = InterviewSession(
         user_id=user.id, kind=wanted.kind, mode=wanted.mode, retakes_allowed=wanted.retakes, created_at=now
     )
-    session.add(interview)
-    session.flush()
+    db.add(interview)
+    db.flush()
     for position, question in enumerate(picked, start=1):
         assert question.current_version_id is not None
-        session.add(
+        db.add(
             SessionQuestion(
                 session_id=interview.id, position=position, question_version_id=question.current_version_id
             )
         )
-    session.flush()
+    db.flush()
     return interview
 
 
@@ -136,7 +136,7 @@ class AssessmentSessionPlan:
 
 
 def start_assessment_session(
-    session: Session, user: User, plan: AssessmentSessionPlan, now: datetime
+    db: Session, user: User, plan: AssessmentSessionPlan, now: datetime
 ) -> InterviewSession:
     """The session in which `user` answers an invitation; the caller has checked the invitation."""
     interview = InterviewSession(
@@ -149,10 +149,10 @@ def start_assessment_session(
         ai_scoring=plan.ai_scoring,
         closes_at=plan.closes_at,
     )
-    session.add(interview)
-    session.flush()
+    db.add(interview)
+    db.flush()
     for position, pinned in enumerate(plan.questions, start=1):
-        session.add(
+        db.add(
             SessionQuestion(
                 session_id=interview.id,
                 position=position,
@@ -161,15 +161,15 @@ def start_assessment_session(
                 answer_seconds=pinned.answer_seconds,
             )
         )
-    session.flush()
-    loaded = _load_session(session, interview.id)
+    db.flush()
+    loaded = _load_session(db, interview.id)
     assert loaded is not None
     return loaded
 
 
-def session_for_invitation(session: Session, invitation_id: int) -> InterviewSession | None:
-    found = session.scalar(select(InterviewSession.id).where(InterviewSession.invitation_id == invitation_id))
-    return _load_session(session, found) if found is not None else None
+def session_for_invitation(db: Session, invitation_id: int) -> InterviewSession | None:
+    found = db.scalar(select(InterviewSession.id).where(InterviewSession.invitation_id == invitation_id))
+    return _load_session(db, found) if found is not None else None
 
 
 def close_session(interview: InterviewSession, now: datetime) -> None:
@@ -194,11 +194,11 @@ def home_url(interview: InterviewSession) -> str:
     return f"/sessions/{interview.id}"
 
 
-def _check_sessions_per_day(session: Session, user: User, limit: int, now: datetime) -> None:
+def _check_sessions_per_day(db: Session, user: User, limit: int, now: datetime) -> None:
     """At most `limit` sessions started in any 24 hours; the refusal says when the next one is possible."""
     since = now - timedelta(days=1)
     started = list(
-        session.scalars(
+        db.scalars(
             select(InterviewSession.created_at)
             .where(InterviewSession.user_id == user.id, InterviewSession.created_at > since)
             .order_by(InterviewSession.created_at.desc())
@@ -213,13 +213,13 @@ def _check_sessions_per_day(session: Session, user: User, limit: int, now: datet
         )
 
 
-def delete_session(session: Session, storage: MediaStorage, user: User, session_id: int) -> None:
+def delete_session(db: Session, storage: MediaStorage, user: User, session_id: int) -> None:
     """Delete a session with every answer, transcript, score and recording file of it, as the
     consent text promises. The database cascades the rows; the files are removed here."""
-    interview = get_session(session, user, session_id)
+    interview = get_session(db, user, session_id)
     keys = [take.media_key for question in interview.questions for take in question.takes]
-    session.expunge(interview)
-    session.execute(delete(InterviewSession).where(InterviewSession.id == session_id))
+    db.expunge(interview)
+    db.execute(delete(InterviewSession).where(InterviewSession.id == session_id))
     for key in keys:
         storage.remove(key)
 
@@ -232,8 +232,8 @@ def change_mode(interview: InterviewSession, mode: AnswerMode) -> None:
     interview.mode = mode
 
 
-def _load_session(session: Session, session_id: int) -> InterviewSession | None:
-    return session.scalar(
+def _load_session(db: Session, session_id: int) -> InterviewSession | None:
+    return db.scalar(
         select(InterviewSession)
         .where(InterviewSession.id == session_id)
         .options(
@@ -249,25 +249,25 @@ def _load_session(session: Session, session_id: int) -> InterviewSession | None:
     )
 
 
-def answering_session(session: Session, user: User, session_id: int) -> InterviewSession:
+def answering_session(db: Session, user: User, session_id: int) -> InterviewSession:
     """The user's own session, practice or assessment, to answer in; another user's is reported
     as not found, not as forbidden."""
-    interview = _load_session(session, session_id)
+    interview = _load_session(db, session_id)
     if interview is None or interview.user_id != user.id:
         raise NotFound("There is no such session.")
     return interview
 
 
-def get_session(session: Session, user: User, session_id: int) -> InterviewSession:
+def get_session(db: Session, user: User, session_id: int) -> InterviewSession:
     """The user's own practice session, with its reports. An assessment's session is answered
     (`answering_session`) but never reported to its candidate: no scores, no model answers."""
-    interview = answering_session(session, user, session_id)
+    interview = answering_session(db, user, session_id)
     if interview.invitation_id is not None:
         raise NotFound("There is no such session.")
     return interview
 
 
-def list_sessions(session: Session, user: User) -> list[InterviewSession]:
+def list_sessions(db: Session, user: User) -> list[InterviewSession]:
     """The user's practice sessions, newest first."""
     query = (
         select(InterviewSession)
@@ -275,7 +275,7 @@ def list_sessions(session: Session, user: User) -> list[InterviewSession]:
         .options(selectinload(InterviewSession.questions).selectinload(SessionQuestion.takes))
         .order_by(InterviewSession.created_at.desc(), InterviewSession.id.desc())
     )
-    return list(session.scalars(query))
+    return list(db.scalars(query))
 
 
 def session_question(interview: InterviewSession, position: int) -> SessionQuestion:

@@ -53,7 +53,7 @@ def current_take(question: SessionQuestion) -> Take | None:
 
 
 def begin_take(
-    session: Session,
+    db: Session,
     user: User,
     interview: InterviewSession,
     position: int,
@@ -63,7 +63,7 @@ def begin_take(
     """A take ready for its preparation countdown. Reopening the page returns the same
     unfinished take, so a reload never burns a retake; a question that already has a take gets
     another only when the candidate asks for it (`retake`), so Back never starts one."""
-    require_consent(session, user, interview)
+    require_consent(db, user, interview)
     if interview.closes_at is not None and now >= interview.closes_at:
         raise Gone("This interview is closed: its deadline has passed or it was submitted.")
     question = session_question(interview, position)
@@ -83,15 +83,15 @@ def begin_take(
         prep_started_at=now,
         media_key=new_media_key(),
     )
-    session.add(take)
-    session.flush()
+    db.add(take)
+    db.flush()
     set_committed_value(take, "chunks", [])
     return take
 
 
-def get_take(session: Session, user: User, take_id: int) -> Take:
+def get_take(db: Session, user: User, take_id: int) -> Take:
     """The user's own take, with its question, session and chunks."""
-    take = session.scalar(
+    take = db.scalar(
         select(Take)
         .where(Take.id == take_id)
         .options(
@@ -245,9 +245,9 @@ def _phase(question: SessionQuestion, latest: Take | None) -> Phase:
     return Phase.new if latest is None else Phase.expired
 
 
-def correct_transcript(session: Session, take: Take, text: str, now: datetime) -> None:
+def correct_transcript(db: Session, take: Take, text: str, now: datetime) -> None:
     """The candidate's correction replaces the words scored; the recognised text is kept."""
-    transcript = session.scalar(select(TakeTranscript).where(TakeTranscript.take_id == take.id))
+    transcript = db.scalar(select(TakeTranscript).where(TakeTranscript.take_id == take.id))
     if transcript is None or not take.state.transcript_correctable:
         raise Conflict("The transcript can be corrected once the answer has been processed.")
     if not text.strip():
@@ -260,12 +260,12 @@ def correct_transcript(session: Session, take: Take, text: str, now: datetime) -
     lifecycle.rerun_from(take, TakeState.analysed, now)
 
 
-def retry_take(session: Session, take: Take, now: datetime) -> None:
+def retry_take(db: Session, take: Take, now: datetime) -> None:
     """Send an answer that needs attention through the pipeline again, from its first missing step."""
     if take.state != TakeState.failed:
         raise Conflict("Only an answer that needs attention can be retried.")
     has = {
-        model: session.scalar(select(model.id).where(model.take_id == take.id)) is not None
+        model: db.scalar(select(model.id).where(model.take_id == take.id)) is not None
         for model in (TakeTranscript, TakeVideoReport)
     }
     start = TakeState.uploaded if not has[TakeTranscript] else TakeState.transcribed
@@ -281,11 +281,11 @@ def _check_rescore_interval(last: datetime | None, now: datetime) -> None:
         )
 
 
-def abandon_stale_takes(session: Session, storage: MediaStorage, hours: float, now: datetime) -> list[int]:
+def abandon_stale_takes(db: Session, storage: MediaStorage, hours: float, now: datetime) -> list[int]:
     """Takes never finished within `hours` end as expired: what was uploaded of them is deleted
     (freeing the candidate's storage) and the take says so."""
     stale = list(
-        session.scalars(
+        db.scalars(
             select(Take)
             .where(
                 Take.state.in_(TakeState.unfinished_states()),
@@ -302,5 +302,5 @@ def abandon_stale_takes(session: Session, storage: MediaStorage, hours: float, n
             take.ended_at or now,
             f"This answer was never finished, so what was uploaded of it was deleted after {hours:g} hours.",
         )
-    session.flush()
+    db.flush()
     return [take.id for take in stale]

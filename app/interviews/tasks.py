@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 @huey.periodic_task(crontab(minute="7"))
 def abandon_stale_takes_job() -> None:
-    with get_sessionmaker().begin() as session:
-        abandoned = abandon_stale_takes(session, get_storage(), get_settings().abandoned_take_hours, utcnow())
+    with get_sessionmaker().begin() as db:
+        abandoned = abandon_stale_takes(db, get_storage(), get_settings().abandoned_take_hours, utcnow())
     if abandoned:
         log.info("cleaned up unfinished takes %s", abandoned)

@@ -44,18 +44,18 @@ _TAKE_FOR_UPLOAD = (
 )
 
 
-def take_for_upload(session: Session, user_id: int, take_id: int) -> Take:
+def take_for_upload(db: Session, user_id: int, take_id: int) -> Take:
     """The user's own take with only what a chunk needs (its chunks; its question and session
     for the owner), in two queries. Its row stays locked until the transaction ends
     (PostgreSQL), so parallel chunks of one take are checked one after another against its cap."""
-    take = session.scalar(_TAKE_FOR_UPLOAD, {"take_id": take_id, "user_id": user_id})
+    take = db.scalar(_TAKE_FOR_UPLOAD, {"take_id": take_id, "user_id": user_id})
     if take is None:
         raise NotFound("There is no such answer.")
     return take
 
 
 def receive_chunk(
-    session: Session,
+    db: Session,
     storage: MediaStorage,
     settings: Settings,
     take: Take,
@@ -84,13 +84,13 @@ def receive_chunk(
         or sum(c.size for c in take.chunks) + len(data) > settings.max_upload_mb * 2**20
     ):
         raise PayloadTooLarge(f"Recordings are limited to {settings.max_upload_mb} MB.")
-    _check_storage_quota(session, take, len(data), settings.storage_quota_mb)
+    _check_storage_quota(db, take, len(data), settings.storage_quota_mb)
     if seq == 0 and not is_media(data):
         raise UnsupportedMedia("This is not a WebM or MP4 recording.")
     chunk = UploadChunk(take_id=take.id, seq=seq, size=len(data), sha256=sha256.lower())
     try:
-        with session.begin_nested():
-            session.add(chunk)
+        with db.begin_nested():
+            db.add(chunk)
     except IntegrityError:
         raise Conflict(f"Chunk {seq} arrived twice at once; ask which chunks arrived, then resend.") from None
     storage.write_chunk(take.media_key, seq, data)
@@ -118,13 +118,13 @@ _STORAGE_USED = (
 )
 
 
-def storage_used(session: Session, user_id: int) -> int:
+def storage_used(db: Session, user_id: int) -> int:
     """Bytes of every recording a user has uploaded (assembled recordings are their chunks)."""
-    return int(session.scalar(_STORAGE_USED, {"user_id": user_id}) or 0)
+    return int(db.scalar(_STORAGE_USED, {"user_id": user_id}) or 0)
 
 
-def _check_storage_quota(session: Session, take: Take, size: int, quota_mb: int) -> None:
-    used = storage_used(session, take.session_question.session.user_id)
+def _check_storage_quota(db: Session, take: Take, size: int, quota_mb: int) -> None:
+    used = storage_used(db, take.session_question.session.user_id)
     if used + size > quota_mb * 2**20:
         raise PayloadTooLarge(
             f"Your recordings use {used / 2**20:.0f} MB of the {quota_mb} MB each account may keep. "

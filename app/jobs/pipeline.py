@@ -55,8 +55,8 @@ class TakeGone(Exception):
     """The take was deleted (with its session) while it was being processed."""
 
 
-def _take(session: Session, take_id: int) -> Take:
-    take = session.scalar(
+def _take(db: Session, take_id: int) -> Take:
+    take = db.scalar(
         select(Take)
         .where(Take.id == take_id)
         .options(selectinload(Take.session_question).selectinload(SessionQuestion.question_version))
@@ -90,8 +90,8 @@ def _isolated(what: str, take_id: int, function: Callable[..., T], *args: Any) -
 def claim(take_id: int, now: datetime) -> bool:
     """Take the lease on a take that needs work, unless another worker holds it."""
     lease = timedelta(seconds=get_settings().pipeline_lease_seconds)
-    with get_sessionmaker().begin() as session:
-        result = session.execute(
+    with get_sessionmaker().begin() as db:
+        result = db.execute(
             update(Take)
             .where(
                 Take.id == take_id,
@@ -104,16 +104,16 @@ def claim(take_id: int, now: datetime) -> bool:
 
 
 def release(take_id: int) -> None:
-    with get_sessionmaker().begin() as session:
-        session.execute(update(Take).where(Take.id == take_id).values(claimed_until=None))
+    with get_sessionmaker().begin() as db:
+        db.execute(update(Take).where(Take.id == take_id).values(claimed_until=None))
 
 
 # --- the steps ----------------------------------------------------------------------------------
 
 
 def transcribe_step(take_id: int) -> None:
-    with get_sessionmaker()() as session:
-        take = _take(session, take_id)
+    with get_sessionmaker()() as db:
+        take = _take(db, take_id)
         typed = take.mode == AnswerMode.typed
         glossary = list(take.session_question.question_version.content["glossary"])
         key, media_type = take.media_key, take.media_type or "video/webm"
@@ -124,11 +124,11 @@ def transcribe_step(take_id: int) -> None:
             transcript = _isolated(
                 "Transcription", take_id, transcribe_recording, get_settings(), path, glossary, allowed
             )
-    with get_sessionmaker().begin() as session:
-        take = _take(session, take_id)
+    with get_sessionmaker().begin() as db:
+        take = _take(db, take_id)
         if take.state != TakeState.uploaded:
             return  # already done by an earlier attempt
-        session.add(_transcript_row(take_id, transcript, typed_text))
+        db.add(_transcript_row(take_id, transcript, typed_text))
         if transcript is not None:
             take.duration_seconds = transcript.duration_seconds
             take.overran = take.overran or transcript.ran_over
@@ -149,8 +149,8 @@ def _transcript_row(take_id: int, transcript: Transcript | None, typed_text: str
 
 
 def analyse_step(take_id: int) -> None:
-    with get_sessionmaker()() as session:
-        take = _take(session, take_id)
+    with get_sessionmaker()() as db:
+        take = _take(db, take_id)
         video = take.mode == AnswerMode.video
         key, media_type, allowed = take.media_key, take.media_type or "video/webm", _allowed_seconds(take)
     observed: dict[str, Any] = {"frames_sampled": 0, "notes": ["This answer has no video."]}
@@ -164,31 +164,31 @@ def analyse_step(take_id: int) -> None:
         observed = analysis.model_dump(exclude={"poster_jpeg"})
     if poster:
         get_storage().write_poster(key, poster)
-    with get_sessionmaker().begin() as session:
-        take = _take(session, take_id)
+    with get_sessionmaker().begin() as db:
+        take = _take(db, take_id)
         if take.state != TakeState.transcribed:
             return
-        session.add(TakeVideoReport(take_id=take_id, analysis=observed, has_poster=bool(poster)))
+        db.add(TakeVideoReport(take_id=take_id, analysis=observed, has_poster=bool(poster)))
         lifecycle.advance(take, TakeState.analysed)
 
 
 def score_step(take_id: int) -> None:
     """Score the answer, or (for a session the AI must not score: the candidate declined, or the
     assessment does not use it) finish it unscored: no scorer runs and no score row is written."""
-    with get_sessionmaker()() as session:
-        take = _take(session, take_id)
-        ai_scoring = session.get_one(InterviewSession, take.session_question.session_id).ai_scoring
+    with get_sessionmaker()() as db:
+        take = _take(db, take_id)
+        ai_scoring = db.get_one(InterviewSession, take.session_question.session_id).ai_scoring
     if not ai_scoring:
         _finish_unscored(take_id)
         return
-    with get_sessionmaker()() as session:
-        take = _take(session, take_id)
-        transcript = session.scalars(select(TakeTranscript).where(TakeTranscript.take_id == take_id)).one()
+    with get_sessionmaker()() as db:
+        take = _take(db, take_id)
+        transcript = db.scalars(select(TakeTranscript).where(TakeTranscript.take_id == take_id)).one()
         version = take.session_question.question_version
         answer = ScoringInput(
             question=QuestionFile.model_validate(version.content),
             question_version=version.number,
-            rubric_version=session.scalar(select(func.max(Competency.rubric_version))) or 1,
+            rubric_version=db.scalar(select(func.max(Competency.rubric_version))) or 1,
             text=transcript.text or "(no words were recognised)",
             duration_seconds=take.duration_seconds,
             # stored words also keep what the recogniser heard before a correction
@@ -199,22 +199,22 @@ def score_step(take_id: int) -> None:
             or None,
         )
     report = _scorer().score(answer)
-    with get_sessionmaker().begin() as session:
-        take = _take(session, take_id)
+    with get_sessionmaker().begin() as db:
+        take = _take(db, take_id)
         if take.state != TakeState.analysed:
             return
-        existing = session.scalar(select(TakeScore).where(TakeScore.take_id == take_id))
+        existing = db.scalar(select(TakeScore).where(TakeScore.take_id == take_id))
         if existing is not None:
-            session.delete(existing)
-            session.flush()
+            db.delete(existing)
+            db.flush()
         values = {"report": report.model_dump(mode="json"), "overall": report.overall}
-        session.add(TakeScore(take_id=take_id, scorer=report.scorer, fallback=report.fallback, **values))
+        db.add(TakeScore(take_id=take_id, scorer=report.scorer, fallback=report.fallback, **values))
         lifecycle.advance(take, TakeState.scored)
 
 
 def _finish_unscored(take_id: int) -> None:
-    with get_sessionmaker().begin() as session:
-        take = _take(session, take_id)
+    with get_sessionmaker().begin() as db:
+        take = _take(db, take_id)
         if take.state == TakeState.analysed:
             lifecycle.advance(take, TakeState.scored)
 
@@ -222,16 +222,16 @@ def _finish_unscored(take_id: int) -> None:
 def _scorer() -> Scorer:
     """The configured scorer over the current bank (cached until a question version is added).
     Sessions here are never nested: on SQLite each holds the write lock while it is open."""
-    with get_sessionmaker()() as session:
-        newest = session.scalar(select(func.max(QuestionVersion.id))) or 0
+    with get_sessionmaker()() as db:
+        newest = db.scalar(select(func.max(QuestionVersion.id))) or 0
     return _scorer_for_bank(newest)
 
 
 @lru_cache(maxsize=1)
 def _scorer_for_bank(newest_version_id: int) -> Scorer:
-    with get_sessionmaker()() as session:
-        bank = questions.current_bank(session)
-        competencies = questions.current_competencies(session)
+    with get_sessionmaker()() as db:
+        bank = questions.current_bank(db)
+        competencies = questions.current_competencies(db)
     return build_scorer(get_settings(), bank, competencies)
 
 
@@ -276,8 +276,8 @@ def process_take(take_id: int) -> TakeState | None:
 
 
 def _state(take_id: int) -> TakeState:
-    with get_sessionmaker()() as session:
-        state = session.scalar(select(Take.state).where(Take.id == take_id))
+    with get_sessionmaker()() as db:
+        state = db.scalar(select(Take.state).where(Take.id == take_id))
         if state is None:
             raise TakeGone(take_id)
         return state
@@ -285,23 +285,21 @@ def _state(take_id: int) -> TakeState:
 
 def _renew(take_id: int) -> None:
     lease = timedelta(seconds=get_settings().pipeline_lease_seconds)
-    with get_sessionmaker().begin() as session:
-        result = session.execute(
-            update(Take).where(Take.id == take_id).values(claimed_until=utcnow() + lease)
-        )
+    with get_sessionmaker().begin() as db:
+        result = db.execute(update(Take).where(Take.id == take_id).values(claimed_until=utcnow() + lease))
         if not result.rowcount:  # type: ignore[attr-defined]
             raise TakeGone(take_id)
 
 
 def _send_again_later(take_id: int) -> None:
     """Interrupted work: the next reconciler pass (in any consumer) sends the take again."""
-    with get_sessionmaker().begin() as session:
-        session.execute(update(Take).where(Take.id == take_id).values(enqueued_at=None))
+    with get_sessionmaker().begin() as db:
+        db.execute(update(Take).where(Take.id == take_id).values(enqueued_at=None))
 
 
 def _fail(take_id: int, reason: str) -> None:
-    with get_sessionmaker().begin() as session:
-        take = session.get(Take, take_id)
+    with get_sessionmaker().begin() as db:
+        take = db.get(Take, take_id)
         if take is not None and take.state.processing:
             lifecycle.fail(take, reason)
 
@@ -309,8 +307,8 @@ def _fail(take_id: int, reason: str) -> None:
 def _record_attempt(take_id: int, error: Exception) -> TakeState:
     """Count a failed attempt; after the last one the take needs attention (with a retry button)."""
     reason = (str(error) if isinstance(error, StepFailed) else f"{type(error).__name__}: {error}")[:500]
-    with get_sessionmaker().begin() as session:
-        take = session.get(Take, take_id)
+    with get_sessionmaker().begin() as db:
+        take = db.get(Take, take_id)
         if take is None:
             return TakeState.failed
         take.attempts += 1
@@ -331,9 +329,9 @@ def reconcile(now: datetime) -> list[int]:
     """Compare what every answer should have with what it has: re-enqueue each take that needs
     work and is neither queued recently nor leased by a live worker. Returns the takes sent."""
     lease = timedelta(seconds=get_settings().pipeline_lease_seconds)
-    with get_sessionmaker().begin() as session:
+    with get_sessionmaker().begin() as db:
         due = list(
-            session.scalars(
+            db.scalars(
                 select(Take.id).where(
                     Take.state.in_(TakeState.processing_states()),
                     or_(Take.claimed_until.is_(None), Take.claimed_until < now),
@@ -342,9 +340,9 @@ def reconcile(now: datetime) -> list[int]:
             )
         )
         if due:
-            session.execute(update(Take).where(Take.id.in_(due)).values(enqueued_at=now))
+            db.execute(update(Take).where(Take.id.in_(due)).values(enqueued_at=now))
         for take_id in due:
-            enqueue_after_commit(session, "process_take", take_id)
+            enqueue_after_commit(db, "process_take", take_id)
     return due
 
 

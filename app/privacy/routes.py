@@ -10,7 +10,7 @@ from app.accounts.csrf import SESSION_COOKIE
 from app.accounts.deps import AdminUser, CurrentUser
 from app.accounts.service import normalize_email
 from app.audit import log as audit
-from app.db import SessionDep
+from app.db import DbDep
 from app.errors import InvalidInput, NotFound
 from app.hiring.access import Action
 from app.hiring.service import open_invitation
@@ -35,49 +35,47 @@ def _actor(user: User) -> audit.Actor:
 
 @router.post("/account/erase")
 def erase_my_account(
-    session: SessionDep, storage: StorageDep, user: CurrentUser, confirm_email: ConfirmEmail
+    db: DbDep, storage: StorageDep, user: CurrentUser, confirm_email: ConfirmEmail
 ) -> Response:
     _confirmed(confirm_email, user.email)
-    erasure.erase_person(session, storage, user.email, _actor(user), utcnow())
+    erasure.erase_person(db, storage, user.email, _actor(user), utcnow())
     response = redirect("/", "account-erased")
     response.delete_cookie(SESSION_COOKIE)
     return response
 
 
 @router.post("/interview/{invitation_id}/erase")
-def erase_my_interview(
-    session: SessionDep, storage: StorageDep, user: CurrentUser, invitation_id: RowId
-) -> Response:
-    invitation = session.get(Invitation, invitation_id)
+def erase_my_interview(db: DbDep, storage: StorageDep, user: CurrentUser, invitation_id: RowId) -> Response:
+    invitation = db.get(Invitation, invitation_id)
     if invitation is None or invitation.used_by_id != user.id:
         raise NotFound("There is no such interview.")
-    erasure.erase_submission(session, storage, invitation, _actor(user), utcnow())
+    erasure.erase_submission(db, storage, invitation, _actor(user), utcnow())
     return redirect("/", "interview-erased")
 
 
 @router.post("/hiring/invitations/{invitation_id}/erase")
 def erase_candidate(
-    session: SessionDep,
+    db: DbDep,
     storage: StorageDep,
     user: CurrentUser,
     invitation_id: RowId,
     confirm_email: ConfirmEmail,
 ) -> Response:
     now = utcnow()
-    invitation = open_invitation(session, user, invitation_id, Action.erase, now)
+    invitation = open_invitation(db, user, invitation_id, Action.erase, now)
     _confirmed(confirm_email, invitation.email)
     assessment_id = invitation.assessment_id
-    erasure.erase_submission(session, storage, invitation, _actor(user), now)
+    erasure.erase_submission(db, storage, invitation, _actor(user), now)
     return redirect(f"/hiring/assessments/{assessment_id}", "candidate-erased")
 
 
 @router.post("/admin/users/{user_id}/erase")
 def erase_account(
-    session: SessionDep, storage: StorageDep, admin: AdminUser, user_id: RowId, confirm_email: ConfirmEmail
+    db: DbDep, storage: StorageDep, admin: AdminUser, user_id: RowId, confirm_email: ConfirmEmail
 ) -> Response:
-    target = session.get(User, user_id)
+    target = db.get(User, user_id)
     if target is None:
         raise NotFound("There is no such user.")
     _confirmed(confirm_email, target.email)
-    erasure.erase_person(session, storage, target.email, _actor(admin), utcnow())
+    erasure.erase_person(db, storage, target.email, _actor(admin), utcnow())
     return redirect("/admin/users", "account-erased-by-admin")

@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from app.accounts.deps import CurrentUser, EditorUser
-from app.db import SessionDep
+from app.db import DbDep
 from app.markdown import render_markdown
 from app.models import Question, QuestionStatus
 from app.questions import service
@@ -37,7 +37,7 @@ def _choices() -> dict[str, Any]:
 @router.get("/editor/questions", response_class=HTMLResponse)
 def editor_list(
     request: Request,
-    session: SessionDep,
+    db: DbDep,
     editor: EditorUser,
     q: str = "",
     category: str = "",
@@ -46,7 +46,7 @@ def editor_list(
     status: Annotated[str, Query(pattern="^(|draft|published|retired)$")] = "",
 ) -> Response:
     wanted = service.QuestionFilter(q, category, difficulty, competency, status)
-    questions = service.list_questions(session, wanted)
+    questions = service.list_questions(db, wanted)
     return render(
         request, "questions/editor_list.html", {"questions": questions, "wanted": wanted} | _choices()
     )
@@ -84,47 +84,45 @@ FormFields = Annotated[dict[str, str], Depends(_form_fields)]
 
 
 @router.post("/editor/questions")
-def editor_create(request: Request, form: FormFields, session: SessionDep, editor: EditorUser) -> Response:
+def editor_create(request: Request, form: FormFields, db: DbDep, editor: EditorUser) -> Response:
     try:
-        question = service.create_question(session, question_from_form(form), editor)
+        question = service.create_question(db, question_from_form(form), editor)
     except service.QuestionInvalid as invalid:
         return _editor_form(request, form, None, invalid.problems, 422)
     return redirect(f"/editor/questions/{question.slug}", "question-created")
 
 
 @router.get("/editor/questions/{slug}", response_class=HTMLResponse)
-def editor_edit(request: Request, session: SessionDep, editor: EditorUser, slug: str) -> Response:
-    question = service.get_question(session, slug)
+def editor_edit(request: Request, db: DbDep, editor: EditorUser, slug: str) -> Response:
+    question = service.get_question(db, slug)
     assert question.current_version is not None
     return _editor_form(request, form_from_content(question.current_version.content), question, [])
 
 
 @router.post("/editor/questions/{slug}")
-def editor_save(
-    request: Request, form: FormFields, session: SessionDep, editor: EditorUser, slug: str
-) -> Response:
+def editor_save(request: Request, form: FormFields, db: DbDep, editor: EditorUser, slug: str) -> Response:
     form = {**form, "id": slug}
     try:
         version = service.save_question(
-            session, slug, question_from_form(form), editor, check=request.app.state.publish_check
+            db, slug, question_from_form(form), editor, check=request.app.state.publish_check
         )
     except service.QuestionInvalid as invalid:
-        return _editor_form(request, form, service.get_question(session, slug), invalid.problems, 422)
+        return _editor_form(request, form, service.get_question(db, slug), invalid.problems, 422)
     return redirect(f"/editor/questions/{slug}", "question-saved" if version else "question-unchanged")
 
 
 @router.post("/editor/questions/{slug}/status")
 def editor_set_status(
     request: Request,
-    session: SessionDep,
+    db: DbDep,
     editor: EditorUser,
     slug: str,
     status: Annotated[QuestionStatus, Form()],
 ) -> Response:
     try:
-        service.set_status(session, slug, status, check=request.app.state.publish_check)
+        service.set_status(db, slug, status, check=request.app.state.publish_check)
     except service.QuestionInvalid as invalid:
-        question = service.get_question(session, slug)
+        question = service.get_question(db, slug)
         assert question.current_version is not None
         form = form_from_content(question.current_version.content)
         return _editor_form(request, form, question, invalid.problems, 422)
@@ -132,38 +130,38 @@ def editor_set_status(
 
 
 @router.post("/editor/questions/{slug}/retire")
-def editor_retire(session: SessionDep, editor: EditorUser, slug: str) -> Response:
-    service.retire(session, slug)
+def editor_retire(db: DbDep, editor: EditorUser, slug: str) -> Response:
+    service.retire(db, slug)
     return redirect(f"/editor/questions/{slug}", "question-retired")
 
 
 @router.post("/editor/questions/{slug}/restore")
-def editor_restore(session: SessionDep, editor: EditorUser, slug: str) -> Response:
-    service.restore(session, slug)
+def editor_restore(db: DbDep, editor: EditorUser, slug: str) -> Response:
+    service.restore(db, slug)
     return redirect(f"/editor/questions/{slug}", "question-restored")
 
 
 @router.get("/editor/questions/{slug}/versions", response_class=HTMLResponse)
-def editor_versions(request: Request, session: SessionDep, editor: EditorUser, slug: str) -> Response:
-    question = service.get_question(session, slug)
+def editor_versions(request: Request, db: DbDep, editor: EditorUser, slug: str) -> Response:
+    question = service.get_question(db, slug)
     return render(
         request,
         "questions/versions.html",
-        {"question": question, "versions": service.versions(session, question)},
+        {"question": question, "versions": service.versions(db, question)},
     )
 
 
 @router.get("/editor/questions/{slug}/diff", response_class=HTMLResponse)
 def editor_diff(
     request: Request,
-    session: SessionDep,
+    db: DbDep,
     editor: EditorUser,
     slug: str,
     older: Annotated[int, Query(alias="from", ge=1, le=2**31)],
     newer: Annotated[int, Query(alias="to", ge=1, le=2**31)],
 ) -> Response:
-    question = service.get_question(session, slug)
-    old, new = service.get_version(session, question, older), service.get_version(session, question, newer)
+    question = service.get_question(db, slug)
+    old, new = service.get_version(db, question, older), service.get_version(db, question, newer)
     return render(
         request,
         "questions/diff.html",
@@ -194,9 +192,9 @@ def _question_list(questions: tuple[Any, ...]) -> Markup:
 
 @router.get("/questions", response_class=HTMLResponse)
 def browse(
-    request: Request, session: SessionDep, user: CurrentUser, category: str = "", difficulty: str = ""
+    request: Request, db: DbDep, user: CurrentUser, category: str = "", difficulty: str = ""
 ) -> Response:
-    questions = service.published_titles(session, category, difficulty)
+    questions = service.published_titles(db, category, difficulty)
     context = {
         "question_list": _question_list(tuple(questions)),
         "category": category,

@@ -43,8 +43,8 @@ def with_current_version() -> Any:
     return select(Question).options(selectinload(Question.current_version))
 
 
-def get_question(session: Session, slug: str) -> Question:
-    question = session.scalar(with_current_version().where(Question.slug == slug))
+def get_question(db: Session, slug: str) -> Question:
+    question = db.scalar(with_current_version().where(Question.slug == slug))
     if question is None or question.current_version is None:
         raise NotFound(f"There is no question {slug!r}.")
     return question
@@ -64,7 +64,7 @@ class QuestionFilter:
     status: str = ""  # draft | published | retired | "" (all but retired)
 
 
-def list_questions(session: Session, wanted: QuestionFilter) -> list[Question]:
+def list_questions(db: Session, wanted: QuestionFilter) -> list[Question]:
     """The editor's list: every question matching the filter, by category then title."""
     query = with_current_version().order_by(Question.category, Question.title)
     if wanted.text:
@@ -80,7 +80,7 @@ def list_questions(session: Session, wanted: QuestionFilter) -> list[Question]:
         query = query.where(Question.retired_at.is_(None))
         if wanted.status:
             query = query.where(Question.status == QuestionStatus(wanted.status))
-    questions = list(session.scalars(query))
+    questions = list(db.scalars(query))
     if wanted.competency:
         questions = [q for q in questions if wanted.competency in competency_ids(q)]
     return questions
@@ -107,7 +107,7 @@ def _filter_params(category: str, difficulty: str) -> tuple[tuple[bool, bool], d
 
 
 def list_published(
-    session: Session, category: str = "", difficulty: str = "", *, with_content: bool = False
+    db: Session, category: str = "", difficulty: str = "", *, with_content: bool = False
 ) -> list[Question]:
     """What candidates may browse: published questions that are not retired. Their content (a JSON
     document each, the costliest part of a listing) is loaded only when asked for."""
@@ -115,7 +115,7 @@ def list_published(
     if with_content:
         query = query.options(selectinload(Question.current_version))
     flags, params = _filter_params(category, difficulty)
-    return list(session.scalars(_published(query, *flags), params))
+    return list(db.scalars(_published(query, *flags), params))
 
 
 # The browser's listing, built once per filter combination: every candidate opens it, and
@@ -127,35 +127,35 @@ _TITLES = {
 }
 
 
-def published_titles(session: Session, category: str = "", difficulty: str = "") -> list[Any]:
+def published_titles(db: Session, category: str = "", difficulty: str = "") -> list[Any]:
     """The browser's listing: plain rows (slug, title, category, difficulty), no ORM objects."""
     flags, params = _filter_params(category, difficulty)
-    return list(session.connection().execute(_TITLES[flags], params))  # Core rows: half the ORM's cost
+    return list(db.connection().execute(_TITLES[flags], params))  # Core rows: half the ORM's cost
 
 
-def get_published(session: Session, slug: str) -> Question:
-    question = get_question(session, slug)
+def get_published(db: Session, slug: str) -> Question:
+    question = get_question(db, slug)
     if not question.visible_to_candidates:
         raise NotFound(f"There is no question {slug!r}.")
     return question
 
 
-def list_competencies(session: Session) -> list[Competency]:
-    return list(session.scalars(select(Competency).order_by(Competency.position)))
+def list_competencies(db: Session) -> list[Competency]:
+    return list(db.scalars(select(Competency).order_by(Competency.position)))
 
 
-def versions(session: Session, question: Question) -> list[QuestionVersion]:
+def versions(db: Session, question: Question) -> list[QuestionVersion]:
     """Newest first, each with who saved it (none for versions written by `questions sync`)."""
     query = (
         select(QuestionVersion)
         .where(QuestionVersion.question_id == question.id)
         .options(selectinload(QuestionVersion.author))
     )
-    return list(session.scalars(query.order_by(QuestionVersion.number.desc())))
+    return list(db.scalars(query.order_by(QuestionVersion.number.desc())))
 
 
-def get_version(session: Session, question: Question, number: int) -> QuestionVersion:
-    version = session.scalar(
+def get_version(db: Session, question: Question, number: int) -> QuestionVersion:
+    version = db.scalar(
         select(QuestionVersion).where(
             QuestionVersion.question_id == question.id, QuestionVersion.number == number
         )
@@ -169,12 +169,10 @@ def get_version(session: Session, question: Question, number: int) -> QuestionVe
 
 
 def add_version(
-    session: Session, question: Question, content: dict[str, Any], origin: VersionOrigin, author: User | None
+    db: Session, question: Question, content: dict[str, Any], origin: VersionOrigin, author: User | None
 ) -> QuestionVersion:
     number = (
-        session.scalar(
-            select(func.max(QuestionVersion.number)).where(QuestionVersion.question_id == question.id)
-        )
+        db.scalar(select(func.max(QuestionVersion.number)).where(QuestionVersion.question_id == question.id))
         or 0
     ) + 1
     version = QuestionVersion(
@@ -185,18 +183,18 @@ def add_version(
         origin=origin,
         author_id=author.id if author else None,
     )
-    session.add(version)
-    session.flush()
+    db.add(version)
+    db.flush()
     question.current_version = version
     question.title = content["title"]
     question.category = content["category"]
     question.difficulty = content["difficulty"]
-    session.flush()
+    db.flush()
     return version
 
 
 def new_question(
-    session: Session,
+    db: Session,
     content: dict[str, Any],
     status: QuestionStatus,
     origin: VersionOrigin,
@@ -206,9 +204,9 @@ def new_question(
         slug=content["id"], status=status, title=content["title"], category=content["category"],
         difficulty=content["difficulty"],
     )  # fmt: skip
-    session.add(question)
-    session.flush()
-    add_version(session, question, content, origin, author)
+    db.add(question)
+    db.flush()
+    add_version(db, question, content, origin, author)
     return question
 
 
@@ -229,12 +227,12 @@ class QuestionInvalid(InvalidInput):
         self.problems = problems
 
 
-def create_question(session: Session, raw: dict[str, Any], author: User) -> Question:
+def create_question(db: Session, raw: dict[str, Any], author: User) -> Question:
     """A new question from the editor, as a draft that candidates do not see yet."""
     content = question_content(validate_editor_input(raw))
-    if session.scalar(select(Question.id).where(Question.slug == content["id"])) is not None:
+    if db.scalar(select(Question.id).where(Question.slug == content["id"])) is not None:
         raise QuestionInvalid([Problem("question", "id", f"the id {content['id']!r} is already used")])
-    return new_question(session, content, QuestionStatus.draft, VersionOrigin.editor, author)
+    return new_question(db, content, QuestionStatus.draft, VersionOrigin.editor, author)
 
 
 # Whether a question scores its own texts as its rubric says, judged against the whole bank. The
@@ -243,11 +241,11 @@ PublishCheck = Callable[[list[QuestionFile], QuestionFile], list[Problem]]
 
 
 def save_question(
-    session: Session, slug: str, raw: dict[str, Any], author: User, *, check: PublishCheck | None = None
+    db: Session, slug: str, raw: dict[str, Any], author: User, *, check: PublishCheck | None = None
 ) -> QuestionVersion | None:
     """A new immutable version from the editor, or None when nothing changed. A published
     question's new version must pass `check`, as publishing it would."""
-    question = get_question(session, slug)
+    question = get_question(db, slug)
     if raw.get("id") != slug:
         raise QuestionInvalid([Problem("question", "id", "the id of an existing question cannot change")])
     edited = validate_editor_input(raw)
@@ -256,36 +254,36 @@ def save_question(
     if content_hash(content) == question.current_version.content_hash:
         return None
     if question.status == QuestionStatus.published and check is not None:
-        _require_consistent(session, edited, check)
-    return add_version(session, question, content, VersionOrigin.editor, author)
+        _require_consistent(db, edited, check)
+    return add_version(db, question, content, VersionOrigin.editor, author)
 
 
 def set_status(
-    session: Session, slug: str, status: QuestionStatus, *, check: PublishCheck | None = None
+    db: Session, slug: str, status: QuestionStatus, *, check: PublishCheck | None = None
 ) -> Question:
     """Publish or unpublish. Publishing requires the question to pass `check` (the editor always
     passes the scorer's consistency check)."""
-    question = get_question(session, slug)
+    question = get_question(db, slug)
     if question.retired_at is not None:
         raise Conflict("Restore the question before changing whether it is published.")
     if status == QuestionStatus.published and check is not None:
-        _require_consistent(session, current_content(question), check)
+        _require_consistent(db, current_content(question), check)
     question.status = status
     return question
 
 
-def current_bank(session: Session) -> list[QuestionFile]:
+def current_bank(db: Session) -> list[QuestionFile]:
     """The current version of every question, retired ones included (old answers still score)."""
-    versions = session.scalars(
+    versions = db.scalars(
         select(QuestionVersion).join(Question, Question.current_version_id == QuestionVersion.id)
     )
     return [QuestionFile.model_validate(v.content) for v in versions]
 
 
-def current_competencies(session: Session) -> CompetencyFile | None:
+def current_competencies(db: Session) -> CompetencyFile | None:
     """The rubric as the database holds it (what the LLM scorer describes to the model), or None
     before the first sync."""
-    rows = list_competencies(session)
+    rows = list_competencies(db)
     if not rows:
         return None
     return CompetencyFile(
@@ -302,21 +300,21 @@ def current_competencies(session: Session) -> CompetencyFile | None:
     )
 
 
-def _require_consistent(session: Session, question: QuestionFile, check: PublishCheck) -> None:
-    bank = [q for q in current_bank(session) if q.id != question.id] + [question]
+def _require_consistent(db: Session, question: QuestionFile, check: PublishCheck) -> None:
+    bank = [q for q in current_bank(db) if q.id != question.id] + [question]
     if problems := check(bank, question):
         raise QuestionInvalid(problems)
 
 
-def retire(session: Session, slug: str) -> Question:
+def retire(db: Session, slug: str) -> Question:
     """Hide a question from new sessions; it and every answer to it stay in history."""
-    question = get_question(session, slug)
+    question = get_question(db, slug)
     question.retired_at = question.retired_at or utcnow()
     return question
 
 
-def restore(session: Session, slug: str) -> Question:
-    question = get_question(session, slug)
+def restore(db: Session, slug: str) -> Question:
+    question = get_question(db, slug)
     question.retired_at = None
     return question
 

@@ -60,8 +60,8 @@ class SyncReport:
         return out
 
 
-def sync_competencies(session: Session, competencies: CompetencyFile) -> bool:
-    existing = {c.id: c for c in session.scalars(select(Competency))}
+def sync_competencies(db: Session, competencies: CompetencyFile) -> bool:
+    existing = {c.id: c for c in db.scalars(select(Competency))}
     changed = False
     for position, item in enumerate(competencies.competencies):
         values = {
@@ -71,39 +71,37 @@ def sync_competencies(session: Session, competencies: CompetencyFile) -> bool:
         }  # fmt: skip
         row = existing.get(item.id)
         if row is None:
-            session.add(Competency(id=item.id, **values))
+            db.add(Competency(id=item.id, **values))
             changed = True
         elif any(getattr(row, key) != value for key, value in values.items()):
             for key, value in values.items():
                 setattr(row, key, value)
             changed = True
-    session.flush()
+    db.flush()
     return changed
 
 
-def sync_bank(session: Session, bank: BankFiles, *, force: bool = False) -> SyncReport:
+def sync_bank(db: Session, bank: BankFiles, *, force: bool = False) -> SyncReport:
     """Make the database match the files. Questions edited in the editor since the last sync
     are reported as drift and left alone (unless `force`), never silently overwritten."""
     if bank.problems or bank.competencies is None:
         raise InvalidInput("The question files have problems; run `gitops-coach questions validate` first.")
-    report = SyncReport(competencies_changed=sync_competencies(session, bank.competencies))
-    stored = {q.slug: q for q in session.scalars(with_current_version())}
+    report = SyncReport(competencies_changed=sync_competencies(db, bank.competencies))
+    stored = {q.slug: q for q in db.scalars(with_current_version())}
     for question_file in bank.questions:
         content = question_content(question_file)
         question = stored.pop(question_file.id, None)
         if question is None:
-            new_question(session, content, QuestionStatus.published, VersionOrigin.files, None)
+            new_question(db, content, QuestionStatus.published, VersionOrigin.files, None)
             report.added.append(question_file.id)
         else:
-            _sync_one(session, question, content, force, report)
-        session.flush()
+            _sync_one(db, question, content, force, report)
+        db.flush()
     for question in stored.values():
         _retire_missing(question, force, report)
-    for question in session.scalars(
-        select(Question).where(Question.slug.in_([q.id for q in bank.questions]))
-    ):
+    for question in db.scalars(select(Question).where(Question.slug.in_([q.id for q in bank.questions]))):
         question.synced_hash = content_hash(question_content(_file_of(bank, question.slug)))
-    session.flush()
+    db.flush()
     return report
 
 
@@ -112,7 +110,7 @@ def _file_of(bank: BankFiles, slug: str) -> QuestionFile:
 
 
 def _sync_one(
-    session: Session, question: Question, content: dict[str, Any], force: bool, report: SyncReport
+    db: Session, question: Question, content: dict[str, Any], force: bool, report: SyncReport
 ) -> None:
     assert question.current_version is not None
     current = question.current_version
@@ -129,7 +127,7 @@ def _sync_one(
             "not overwritten. Export the bank to keep the edit, or sync with --force to discard it."
         )
         return
-    version = add_version(session, question, content, VersionOrigin.files, None)
+    version = add_version(db, question, content, VersionOrigin.files, None)
     report.changed.append(f"{question.slug} (version {current.number} -> {version.number})")
 
 
@@ -150,16 +148,16 @@ def _retire_missing(question: Question, force: bool, report: SyncReport) -> None
         report.retired.append(question.slug)
 
 
-def export_bank(session: Session, directory: Path) -> int:
+def export_bank(db: Session, directory: Path) -> int:
     """Write the database's bank as files (every question that is not retired), so that syncing
     those files changes nothing. Files of questions no longer in the bank are removed."""
     questions_dir = directory / QUESTION_DIR
     questions_dir.mkdir(parents=True, exist_ok=True)
-    competencies = list_competencies(session)
+    competencies = list_competencies(db)
     if competencies:
         (directory / COMPETENCY_FILE).write_text(to_yaml(_competency_file(competencies)), encoding="utf-8")
     live = list(
-        session.scalars(with_current_version().where(Question.retired_at.is_(None)).order_by(Question.slug))
+        db.scalars(with_current_version().where(Question.retired_at.is_(None)).order_by(Question.slug))
     )
     for question in live:
         assert question.current_version is not None
@@ -169,7 +167,7 @@ def export_bank(session: Session, directory: Path) -> int:
         question.synced_hash = question.current_version.content_hash
     for stale in set(questions_dir.glob("*.yaml")) - {questions_dir / f"{q.slug}.yaml" for q in live}:
         stale.unlink()
-    session.flush()
+    db.flush()
     return len(live)
 
 
@@ -189,5 +187,5 @@ def _competency_file(competencies: Iterable[Competency]) -> dict[str, Any]:
     }
 
 
-def bank_is_empty(session: Session) -> bool:
-    return session.scalar(select(func.count()).select_from(Question)) == 0
+def bank_is_empty(db: Session) -> bool:
+    return db.scalar(select(func.count()).select_from(Question)) == 0

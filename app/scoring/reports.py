@@ -99,13 +99,13 @@ class AnswerView:
 ResultRow = TypeVar("ResultRow", TakeTranscript, TakeScore, TakeVideoReport)
 
 
-def _result_of(session: Session, model: type[ResultRow], take_id: int) -> ResultRow | None:
+def _result_of(db: Session, model: type[ResultRow], take_id: int) -> ResultRow | None:
     """One of the pipeline's results for a take (each take has at most one of each)."""
-    return session.scalar(select(model).where(model.take_id == take_id))
+    return db.scalar(select(model).where(model.take_id == take_id))
 
 
-def answer_view(session: Session, user: User, session_id: int, take_id: int) -> AnswerView:
-    interview = interviews.get_session(session, user, session_id)
+def answer_view(db: Session, user: User, session_id: int, take_id: int) -> AnswerView:
+    interview = interviews.get_session(db, user, session_id)
     question = next((q for q in interview.questions for t in q.takes if t.id == take_id), None)
     if question is None:
         raise NotFound("There is no such answer in this session.")
@@ -115,11 +115,11 @@ def answer_view(session: Session, user: User, session_id: int, take_id: int) -> 
         question,
         take,
         QuestionFile.model_validate(question.question_version.content),
-        competency_names(session),
+        competency_names(db),
     )
-    view.transcript = _result_of(session, TakeTranscript, take_id)
-    score = _result_of(session, TakeScore, take_id)
-    video = _result_of(session, TakeVideoReport, take_id)
+    view.transcript = _result_of(db, TakeTranscript, take_id)
+    score = _result_of(db, TakeScore, take_id)
+    video = _result_of(db, TakeVideoReport, take_id)
     if view.transcript is not None:
         view.sentences = timed_sentences(view.transcript)
     if score is not None:
@@ -133,8 +133,8 @@ def answer_view(session: Session, user: User, session_id: int, take_id: int) -> 
     return view
 
 
-def competency_names(session: Session) -> dict[str, str]:
-    return {c.id: c.name for c in session.scalars(select(Competency))}
+def competency_names(db: Session) -> dict[str, str]:
+    return {c.id: c.name for c in db.scalars(select(Competency))}
 
 
 def pending(takes: Sequence[Take | None]) -> int:
@@ -173,16 +173,14 @@ class SessionSummary:
     seconds_left: int | None  # while answers are processed: a rough estimate
 
 
-def session_summaries(session: Session, user: User, now: datetime) -> list[SessionSummary]:
+def session_summaries(db: Session, user: User, now: datetime) -> list[SessionSummary]:
     """Every session of the user, newest first, with its score and status (one score query)."""
-    history = interviews.list_sessions(session, user)
+    history = interviews.list_sessions(db, user)
     chosen = {interview.id: interviews.chosen_takes(interview) for interview in history}
     take_ids = [take.id for takes in chosen.values() for take in takes if take is not None]
-    rows = session.execute(
-        select(TakeScore.take_id, TakeScore.overall).where(TakeScore.take_id.in_(take_ids))
-    )
+    rows = db.execute(select(TakeScore.take_id, TakeScore.overall).where(TakeScore.take_id.in_(take_ids)))
     scores = {take_id: overall for take_id, overall in rows}
-    speeds = measured_speeds(session)
+    speeds = measured_speeds(db)
     return [
         SessionSummary(
             interview,
@@ -234,8 +232,8 @@ class SessionReport:
         return pending([take for question, take, _ in self.answers if take or question.skipped_at is None])
 
 
-def _scores(session: Session, take_ids: list[int]) -> dict[int, ScoreReport]:
-    rows = session.scalars(select(TakeScore).where(TakeScore.take_id.in_(take_ids)))
+def _scores(db: Session, take_ids: list[int]) -> dict[int, ScoreReport]:
+    rows = db.scalars(select(TakeScore).where(TakeScore.take_id.in_(take_ids)))
     return {row.take_id: ScoreReport.model_validate(row.report) for row in rows}
 
 
@@ -288,15 +286,15 @@ def _improvements(
     return sorted(found, key=lambda item: (-item.value, item.position))[:SHORTLIST]
 
 
-def session_report(session: Session, user: User, session_id: int, now: datetime) -> SessionReport:
-    interview = interviews.get_session(session, user, session_id)
+def session_report(db: Session, user: User, session_id: int, now: datetime) -> SessionReport:
+    interview = interviews.get_session(db, user, session_id)
     chosen = interviews.chosen_takes(interview)
-    scores = _scores(session, [t.id for t in chosen if t is not None])
+    scores = _scores(db, [t.id for t in chosen if t is not None])
     answers = [
         (q, t, scores.get(t.id) if t else None) for q, t in zip(interview.questions, chosen, strict=True)
     ]
     reports = [r for _, _, r in answers if r is not None]
-    competencies = _competency_results(reports, competency_names(session))
+    competencies = _competency_results(reports, competency_names(db))
     strengths = sorted(
         [c for c in competencies if c.score is not None and c.score >= STRENGTH_SCORE],
         key=lambda c: -(c.score or 0),
@@ -305,7 +303,7 @@ def session_report(session: Session, user: User, session_id: int, now: datetime)
     report = SessionReport(
         interview, answers, competencies, overall, strengths[:SHORTLIST], _improvements(answers)
     )
-    speeds = measured_speeds(session)
+    speeds = measured_speeds(db)
     report.processing = {
         t.id: p for t in chosen if t is not None and (p := processing(t, now, speeds)) is not None
     }
@@ -337,12 +335,12 @@ class Progress:
     suggestions: list[tuple[str, str]]  # (slug, title)
 
 
-def progress(session: Session, user: User, now: datetime) -> Progress:
-    names = competency_names(session)
-    summaries = session_summaries(session, user, now)
+def progress(db: Session, user: User, now: datetime) -> Progress:
+    names = competency_names(db)
+    summaries = session_summaries(db, user, now)
     oldest_first = [s.interview for s in reversed(summaries)]
     chosen = {i.id: [t.id for t in interviews.chosen_takes(i) if t is not None] for i in oldest_first}
-    reports = _scores(session, [take_id for ids in chosen.values() for take_id in ids])
+    reports = _scores(db, [take_id for ids in chosen.values() for take_id in ids])
     trends: dict[str, list[tuple[datetime, float]]] = defaultdict(list)
     last: dict[str, tuple[CompetencyResult, int]] = {}  # by id: (result, index among scored sessions)
     scored: list[InterviewSession] = []
@@ -364,15 +362,15 @@ def progress(session: Session, user: User, now: datetime) -> Progress:
         ),
         key=lambda item: (item.score, item.name),
     )[:SHORTLIST]
-    return Progress(summaries, dict(trends), weakest, _suggestions(session, user, {c.id for c in weakest}))
+    return Progress(summaries, dict(trends), weakest, _suggestions(db, user, {c.id for c in weakest}))
 
 
-def _suggestions(session: Session, user: User, competencies: set[str]) -> list[tuple[str, str]]:
+def _suggestions(db: Session, user: User, competencies: set[str]) -> list[tuple[str, str]]:
     """Published questions that exercise the weakest competencies, unanswered ones first."""
-    answered = history.answered_question_ids(session, user)
+    answered = history.answered_question_ids(db, user)
     picked = [
         (question.id in answered, question.slug, question.title)
-        for question in questions.list_published(session, with_content=True)
+        for question in questions.list_published(db, with_content=True)
         if competencies & set(questions.competency_ids(question))
     ]
     return [(slug, title) for _, slug, title in sorted(picked)[:5]]

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.deps import CurrentUser
-from app.db import SessionDep
+from app.db import DbDep
 from app.interviews import service as interviews
 from app.interviews.processing import measured_speeds, processing
 from app.markdown import render_markdown
@@ -20,45 +20,45 @@ router = APIRouter()
 
 
 @router.get("/sessions", response_class=HTMLResponse)
-def sessions_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+def sessions_page(request: Request, db: DbDep, user: CurrentUser) -> Response:
     """My sessions: each with its score, question count and status (a report, so it lives here)."""
-    summaries = reports.session_summaries(session, user, utcnow())
+    summaries = reports.session_summaries(db, user, utcnow())
     return render(request, "interviews/sessions.html", {"summaries": summaries})
 
 
 @router.get("/sessions/{session_id}/answers/{take_id}", response_class=HTMLResponse)
 def answer_report(
-    request: Request, session: SessionDep, user: CurrentUser, session_id: RowId, take_id: RowId
+    request: Request, db: DbDep, user: CurrentUser, session_id: RowId, take_id: RowId
 ) -> Response:
-    view = reports.answer_view(session, user, session_id, take_id)
+    view = reports.answer_view(db, user, session_id, take_id)
     context = {
         "view": view,
         "prompt_html": render_markdown(view.content.prompt),
         "flag_text": FLAG_TEXT,
-        "processing": processing(view.take, utcnow(), measured_speeds(session)),
+        "processing": processing(view.take, utcnow(), measured_speeds(db)),
         "low_confidence": LOW_CONFIDENCE,  # the words marked unsure are the ones findings rest on
     }
     return render(request, "scoring/answer_report.html", context)
 
 
 @router.get("/sessions/{session_id}/report", response_class=HTMLResponse)
-def session_report(request: Request, session: SessionDep, user: CurrentUser, session_id: RowId) -> Response:
-    report = reports.session_report(session, user, session_id, utcnow())
+def session_report(request: Request, db: DbDep, user: CurrentUser, session_id: RowId) -> Response:
+    report = reports.session_report(db, user, session_id, utcnow())
     radar = radar_chart([(c.name, c.score) for c in report.competencies], title="Score per competency")
     return render(request, "scoring/session_report.html", {"report": report, "radar": radar})
 
 
 @router.get("/progress", response_class=HTMLResponse)
-def progress(request: Request, session: SessionDep, user: CurrentUser) -> Response:
-    view = reports.progress(session, user, utcnow())
+def progress(request: Request, db: DbDep, user: CurrentUser) -> Response:
+    view = reports.progress(db, user, utcnow())
     chart = line_chart(view.trends, title="Competency scores over time")
     return render(request, "scoring/progress.html", {"progress": view, "chart": chart})
 
 
 @router.get("/api/sessions/{session_id}/status")
-def session_status(session: SessionDep, user: CurrentUser, session_id: RowId) -> dict[str, object]:
+def session_status(db: DbDep, user: CurrentUser, session_id: RowId) -> dict[str, object]:
     """What the session page polls while answers are processed: states only, no report."""
-    interview = interviews.get_session(session, user, session_id)
+    interview = interviews.get_session(db, user, session_id)
     chosen = interviews.chosen_takes(interview)
     takes = [{"take_id": t.id, "state": t.state.value} for t in chosen if t is not None]
     return {"pending": reports.pending(chosen), "takes": takes}

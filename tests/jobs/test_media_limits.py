@@ -86,8 +86,8 @@ def test_the_lease_is_renewed_while_a_long_step_runs_so_the_reconciler_leaves_it
 
     def renew_then_reconcile(take_id: int) -> None:
         renew(take_id)
-        with get_sessionmaker()() as session:
-            until = session.scalar(select(Take.claimed_until).where(Take.id == take_id))
+        with get_sessionmaker()() as db:
+            until = db.scalar(select(Take.claimed_until).where(Take.id == take_id))
         seen.append((utcnow(), until, pipeline.reconcile(utcnow())))
 
     monkeypatch.setattr(pipeline, "_renew", renew_then_reconcile)
@@ -130,8 +130,8 @@ def test_a_take_deleted_during_a_step_is_dropped_without_an_error(
     session_id = short_take.session_question.session_id
 
     def deleted_meanwhile(take_id: int) -> None:
-        with get_sessionmaker().begin() as session:
-            session.execute(delete(InterviewSession).where(InterviewSession.id == session_id))
+        with get_sessionmaker().begin() as db:
+            db.execute(delete(InterviewSession).where(InterviewSession.id == session_id))
         pipeline.transcribe_step(take_id)
 
     monkeypatch.setitem(pipeline.STEPS, TakeState.uploaded, deleted_meanwhile)

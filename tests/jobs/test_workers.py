@@ -67,22 +67,22 @@ def answered_takes(env: dict[str, str], recordings: list[bytes]) -> tuple[Engine
     url = env["COACH_DATABASE_URL"]
     migrate.upgrade(url)
     engine = build_engine(url)
-    session = Session(engine)
-    sync.sync_bank(session, load_bank(QUESTION_BANK_DIR))
-    user = create_user(session)
-    interviews.give_consent(session, user, utcnow())
+    db = Session(engine)
+    sync.sync_bank(db, load_bank(QUESTION_BANK_DIR))
+    user = create_user(db)
+    interviews.give_consent(db, user, utcnow())
     request = interviews.SessionRequest(SessionKind.practice, AnswerMode.video, count=len(recordings))
     interview = interviews.get_session(
-        session, user, interviews.start_session(session, user, request, get_settings(), utcnow()).id
+        db, user, interviews.start_session(db, user, request, get_settings(), utcnow()).id
     )
     storage = MediaStorage(Path(env["COACH_VAR_DIR"]) / "media")
     ids = []
     for position, data in enumerate(recordings, start=1):
-        take = submit_recording(session, user, interview, position, data, storage)
+        take = submit_recording(db, user, interview, position, data, storage)
         take.enqueued_at = None  # as if the enqueue message was lost: only the reconciler can find them
         ids.append(take.id)
-    session.commit()
-    session.close()
+    db.commit()
+    db.close()
     return engine, ids
 
 
@@ -116,8 +116,8 @@ def test_a_worker_killed_mid_transcription_loses_nothing(worker_env: dict[str, s
 
     def takes() -> dict[int, Take]:
         """A fresh look each time, in a transaction that ends at once (never holding a lock)."""
-        with Session(engine) as session:
-            return {t.id: t for t in session.scalars(select(Take))}
+        with Session(engine) as db:
+            return {t.id: t for t in db.scalars(select(Take))}
 
     log = tmp_path / "workers.log"
     first = start_worker(worker_env, log)
@@ -141,8 +141,8 @@ def test_a_worker_killed_mid_transcription_loses_nothing(worker_env: dict[str, s
     finally:
         if first.poll() is None:
             first.kill()
-    with Session(engine) as session:
-        scores = session.execute(select(TakeScore.take_id, func.count()).group_by(TakeScore.take_id)).all()
+    with Session(engine) as db:
+        scores = db.execute(select(TakeScore.take_id, func.count()).group_by(TakeScore.take_id)).all()
     assert sorted(scores) == sorted((take_id, 1) for take_id in ids), log.read_text()[-3000:]
     engine.dispose()
 
@@ -152,18 +152,18 @@ def long_take(env: dict[str, str], data: bytes) -> tuple[Engine, int]:
     url = env["COACH_DATABASE_URL"]
     migrate.upgrade(url)
     engine = build_engine(url)
-    with Session(engine) as session:
-        publish_question(session, "drift-manual-edit", answer_seconds=600)
-        user = consenting_candidate(session)
+    with Session(engine) as db:
+        publish_question(db, "drift-manual-edit", answer_seconds=600)
+        user = consenting_candidate(db)
         request = interviews.SessionRequest(
             SessionKind.single, AnswerMode.audio, question="drift-manual-edit"
         )
-        started = interviews.start_session(session, user, request, get_settings(), utcnow())
-        interview = interviews.get_session(session, user, started.id)
+        started = interviews.start_session(db, user, request, get_settings(), utcnow())
+        interview = interviews.get_session(db, user, started.id)
         storage = MediaStorage(Path(env["COACH_VAR_DIR"]) / "media")
-        take = submit_recording(session, user, interview, 1, data, storage)
+        take = submit_recording(db, user, interview, 1, data, storage)
         take.enqueued_at = None  # only the reconciler will find it
-        session.commit()
+        db.commit()
         return engine, take.id
 
 
@@ -183,8 +183,8 @@ def test_stopping_during_a_long_transcription_returns_promptly_and_releases_the_
     engine, take_id = long_take(env, looped_opus(tmp_path / "long.webm", 600).read_bytes())
 
     def take() -> Take:
-        with Session(engine) as session:
-            found = session.get(Take, take_id)
+        with Session(engine) as db:
+            found = db.get(Take, take_id)
             assert found is not None
             return found
 
