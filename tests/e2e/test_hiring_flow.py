@@ -95,6 +95,9 @@ LEVELS = {
     ("Rita Reviewer", "Dee Declined"): ((2, 2, 3), "No"),
     ("Bob Reviewer", "Dee Declined"): ((2, 4, 3), "Strong no"),
 }
+# After the reveal Bob changes one level (with a reason): agreement keeps his blind level, the
+# compare page and the export show the current one.
+REVISED = ("Bob Reviewer", "Cam Camera", "argocd-flux", 4)
 NO_FIGURE = "\u2013"  # the en dash the pages show where there is no number
 REVIEWERS = ("Rita Reviewer", "Bob Reviewer")
 CANDIDATES = ("Cam Camera", "Dee Declined")
@@ -248,6 +251,14 @@ def expected_disagreements(
     return sorted(rows)
 
 
+def current(reviewer: str, candidate: str) -> tuple[int, ...]:
+    """The levels a reviewer gives a candidate now: the blind ones, with REVISED applied."""
+    levels = list(LEVELS[reviewer, candidate][0])
+    if (reviewer, candidate) == REVISED[:2]:
+        levels[COMPETENCIES.index(REVISED[2])] = REVISED[3]
+    return tuple(levels)
+
+
 def mean(levels: list[int]) -> float:
     return round(sum(levels) / len(levels), 2)
 
@@ -376,6 +387,24 @@ def test_two_reviewers_rate_two_candidates_blind_then_agreement_compare_and_expo
                 expect(page.locator("#no-ai")).to_contain_text("the candidate declined automatic scoring")
                 expect(page.locator("td.ai")).to_have_count(0)
 
+    # Bob changes a level after the reveal; Rita moves Cam on: stages are set by people only
+    bob.goto(review_urls["Cam Camera"])
+    revised = ratings_row(bob, names[REVISED[2]])
+    blind_level = LEVELS[REVISED[:2]][0][COMPETENCIES.index(REVISED[2])]
+    revised.locator("summary", has_text="Change").click()
+    revised.get_by_label("New level").select_option(str(REVISED[3]))
+    revised.get_by_label("Why you change it").fill("Heard the migration part again.")
+    revised.get_by_role("button", name="Change rating").click()
+    own = ratings_row(bob, names[REVISED[2]]).locator("td").first
+    expect(own).to_have_text(starts_with(REVISED[3]))
+    expect(own).to_contain_text(f"(blind: {blind_level})")
+    expect(bob.locator("ul.changes")).to_contain_text("Reason: Heard the migration part again.")
+    rita.goto(review_urls["Cam Camera"])
+    rita.get_by_label("Move to").select_option(label="Advance")
+    rita.get_by_label("Reason (optional)").fill("Clear on Argo CD")
+    rita.get_by_role("button", name="Set stage").click()
+    expect(rita.locator("#current-stage")).to_have_text("Advance")
+
     # the agreement page: AI against each person's blind level, people among themselves
     rita.goto(assessment_url)
     rita.get_by_role("link", name="Agreement and compare").click()
@@ -394,7 +423,7 @@ def test_two_reviewers_rate_two_candidates_blind_then_agreement_compare_and_expo
     ]
     assert sorted(shown_gaps) == expected_disagreements(ai, names, question_label), shown_gaps
 
-    # compare: people's mean level and the AI's per competency; no AI for Dee
+    # compare: people's mean current level and the AI's per competency; no AI for Dee
     for candidate in CANDIDATES:
         rita.get_by_label(candidate).check()
     rita.get_by_role("button", name="Compare").click()
@@ -402,7 +431,7 @@ def test_two_reviewers_rate_two_candidates_blind_then_agreement_compare_and_expo
     people_means = {}
     for candidate in CANDIDATES:
         for index, competency in enumerate(COMPETENCIES):
-            given = [LEVELS[reviewer, candidate][0][index] for reviewer in REVIEWERS]
+            given = [current(reviewer, candidate)[index] for reviewer in REVIEWERS]
             people_means[candidate, competency] = mean(given)
             human = rita.locator(
                 f"td.human[data-candidate='{ids[candidate]}'][data-competency='{competency}']"
@@ -413,15 +442,19 @@ def test_two_reviewers_rate_two_candidates_blind_then_agreement_compare_and_expo
                 "declined" if candidate == "Dee Declined" else NO_FIGURE if level is None else f"{level:.2f}"
             )
             expect(human.locator("xpath=following-sibling::td[1]")).to_have_text(shown)
+    for candidate, stage in (("Cam Camera", "Advance"), ("Dee Declined", "New")):
+        header = rita.locator("#competencies thead th").filter(has=rita.get_by_role("link", name=candidate))
+        expect(header).to_contain_text(stage)
     question_row = rita.locator("#questions tbody tr").first.locator("td")
     for column, candidate in enumerate(CANDIDATES):
-        given = [level for reviewer in REVIEWERS for level in LEVELS[reviewer, candidate][0]]
+        given = [level for reviewer in REVIEWERS for level in current(reviewer, candidate)]
         expect(question_row.nth(column * 2)).to_have_text(f"{mean(given):.2f}")
     cam_ai = [level for level in ai.values() if level is not None]
     expect(question_row.nth(1)).to_have_text(f"{mean(cam_ai):.2f}" if cam_ai else NO_FIGURE)
     expect(question_row.nth(3)).to_have_text("declined")
 
-    # the CSV export: the same numbers, one row per candidate and competency
+    # the CSV export: the compare page's numbers, one row per candidate and competency, with the
+    # AI's agreement with the people's blind levels
     rita.goto(assessment_url)
     with rita.expect_download() as download:
         rita.get_by_role("link", name="Export as CSV").click()
@@ -431,13 +464,15 @@ def test_two_reviewers_rate_two_candidates_blind_then_agreement_compare_and_expo
     for (candidate, competency), row in rows.items():
         assert float(row["human_level"]) == people_means[candidate, competency], row
         assert row["human_ratings"] == "2", row
+        assert row["stage"] == ("advance" if candidate == "Cam Camera" else "new"), row
         level = ai[competency] if candidate == "Cam Camera" else None
         if level is None:
             assert (row["ai_level"], row["ai_levels"], row["exact_agreement"]) == ("", "0", ""), row
             continue
-        blind = [LEVELS[reviewer, candidate][0][COMPETENCIES.index(competency)] for reviewer in REVIEWERS]
+        index = COMPETENCIES.index(competency)
+        blind = [LEVELS[reviewer, candidate][0][index] for reviewer in REVIEWERS]
         assert (float(row["ai_level"]), row["ai_levels"]) == (level, "1"), row
-        assert float(row["ai_minus_human"]) == round(level - mean(blind), 2), row
+        assert float(row["ai_minus_human"]) == round(level - people_means[candidate, competency], 2), row
         assert float(row["exact_agreement"]) == round(sum(level == h for h in blind) / 2, 2), row
         assert float(row["adjacent_agreement"]) == round(sum(abs(level - h) <= 1 for h in blind) / 2, 2), row
     assert all(row["ai_level"] == "" for (candidate, _), row in rows.items() if candidate == "Dee Declined")
