@@ -217,7 +217,7 @@ def _committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     def run(*args: Any, **kwargs: Any) -> Any:
         db = _request_session.get()
         if db is None or db.info.get(FINISHED) or not db.info.get(DEFERRED):
-            return endpoint(*args, **kwargs)  # no request database session, or already inside a writer's route
+            return endpoint(*args, **kwargs)  # no request's session, or inside a writer's route already
         if db.info.get(READ_ONLY):
             result = endpoint(*args, **kwargs)
             db.commit()
