@@ -60,7 +60,7 @@ class AssessmentResults:
         return ai_allowed(self.assessment, candidate)
 
 
-def _revealed(
+def revealed_to(
     db: Session, viewer: User, assessment: Assessment, candidates: list[Invitation]
 ) -> list[Invitation]:
     """Someone who rates sees a candidate's ratings only once they have submitted their own."""
@@ -77,7 +77,7 @@ def _revealed(
     return [c for c in candidates if c.id in rated]
 
 
-def _human_ratings(db: Session, candidate_ids: list[int]) -> tuple[list[HumanRating], list[HumanRating]]:
+def human_ratings(db: Session, candidate_ids: list[int]) -> tuple[list[HumanRating], list[HumanRating]]:
     rows = db.execute(
         select(Rating, CandidateReview.invitation_id, CandidateReview.reviewer_id)
         .join(CandidateReview, Rating.review_id == CandidateReview.id)
@@ -110,8 +110,8 @@ def assessment_results(
             .order_by(Invitation.name, Invitation.id)
         )
     )
-    candidates = _revealed(db, viewer, assessment, submitted)
-    blind, current = _human_ratings(db, [c.id for c in candidates])
+    candidates = revealed_to(db, viewer, assessment, submitted)
+    blind, current = human_ratings(db, [c.id for c in candidates])
     return AssessmentResults(
         assessment=assessment,
         candidates=candidates,
@@ -208,7 +208,7 @@ def disagreements(results: AssessmentResults) -> list[Disagreement]:
 # --- candidates side by side and the export --------------------------------------------------------
 
 
-def _mean(levels: Sequence[int]) -> float | None:
+def mean_level(levels: Sequence[int]) -> float | None:
     return round(mean(levels), 2) if levels else None
 
 
@@ -251,9 +251,9 @@ def competency_lines(results: AssessmentResults, candidate: Invitation) -> list[
             CompetencyLine(
                 competency,
                 results.competency_names.get(competency, competency),
-                _mean(human),
+                mean_level(human),
                 len(human),
-                _mean(ai),
+                mean_level(ai),
                 len(ai),
                 round(sum(a == h for a, h in pairs) / len(pairs), 2) if pairs else None,
                 round(sum(abs(a - h) <= 1 for a, h in pairs) / len(pairs), 2) if pairs else None,
@@ -273,8 +273,8 @@ def question_lines(results: AssessmentResults, candidate: Invitation) -> list[Qu
     return [
         QuestionLine(
             q,
-            _mean([r.level for r in results.current if r.unit[:2] == (candidate.id, q.id)]),
-            _mean([level for unit, level in results.ai.items() if unit[:2] == (candidate.id, q.id)]),
+            mean_level([r.level for r in results.current if r.unit[:2] == (candidate.id, q.id)]),
+            mean_level([level for unit, level in results.ai.items() if unit[:2] == (candidate.id, q.id)]),
         )
         for q in results.questions
     ]
@@ -348,7 +348,7 @@ def bank_disagreements(db: Session) -> list[QuestionDisagreement]:
             )
         )
         ai = ai_levels(db, assessment, candidates)
-        blind, _current = _human_ratings(db, [c.id for c in candidates])
+        blind, _current = human_ratings(db, [c.id for c in candidates])
         questions = {q.id: q.question_version.content for q in assessment_questions(db, assessment.id)}
         for rating in blind:
             if rating.unit in ai:

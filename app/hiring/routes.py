@@ -6,7 +6,7 @@ import random
 from datetime import datetime
 from typing import Annotated, get_args
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -16,10 +16,11 @@ from app.config import Settings, SettingsDep
 from app.db import DbDep, writes_on_get
 from app.errors import InvalidInput
 from app.hiring import audit_view, candidates, public_link, service
+from app.hiring.candidate_list import SortBy, arranged, listed_candidates
 from app.hiring.invitations import MAX_LIST_BYTES, CandidateListError, candidate
 from app.hiring.schemas import MAX_QUESTIONS, RETENTION_DAYS, AssessmentSpec
 from app.markdown import render_markdown
-from app.models import AnswerMode, Assessment, User
+from app.models import AnswerMode, Assessment, InvitationStatus, User
 from app.models.base import utcnow
 from app.questions import service as bank
 from app.questions.schemas import Difficulty
@@ -143,10 +144,17 @@ def _assessment_page(
     assessment_id: int,
     extra: dict[str, object],
     status: int = 200,
+    sort: SortBy = SortBy.name,
+    only: InvitationStatus | None = None,
 ) -> Response:
     view = service.assessment_view(db, user, assessment_id, utcnow())
+    listed = listed_candidates(db, user, view.assessment, view.candidates)
     context = {
         "view": view,
+        "candidates": arranged(listed, sort, only),
+        "sort": sort,
+        "only": only,
+        "statuses": list(InvitationStatus),
         "instructions_html": render_markdown(view.assessment.instructions),
         "staff": service.staff_to_add(db, view.assessment) if view.may("manage-members") else [],
         "public_joined": public_link.joined(db, assessment_id),
@@ -157,8 +165,16 @@ def _assessment_page(
 
 @router.get("/hiring/assessments/{assessment_id}", response_class=HTMLResponse)
 @writes_on_get  # an admin's look is recorded
-def assessment_page(request: Request, db: DbDep, user: CurrentUser, assessment_id: RowId) -> Response:
-    return _assessment_page(request, db, user, assessment_id, {})
+def assessment_page(
+    request: Request,
+    db: DbDep,
+    user: CurrentUser,
+    assessment_id: RowId,
+    sort: SortBy = SortBy.name,
+    status: Annotated[InvitationStatus | None, Query()] = None,
+) -> Response:
+    """The assessment with its candidates, sorted by `sort` and shown for one `status` or all."""
+    return _assessment_page(request, db, user, assessment_id, {}, sort=sort, only=status)
 
 
 @router.post("/hiring/assessments/{assessment_id}/members")
