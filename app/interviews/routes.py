@@ -218,6 +218,7 @@ def _question_status(interview: InterviewSession, position: int) -> QuestionStat
         takes_left=state.takes_left,
         next_position=state.next_position,
         session_url=service.home_url(interview),
+        finish_label=service.home_label(interview),
         session_finished=interview.finished_at is not None,
     )
 

@@ -42,6 +42,7 @@ class QuestionStatus(BaseModel):
     takes_left: int
     next_position: int | None
     session_url: str
+    finish_label: str  # what the link to session_url says when no question is left
     session_finished: bool
 
 

@@ -194,6 +194,13 @@ def home_url(interview: InterviewSession) -> str:
     return f"/sessions/{interview.id}"
 
 
+def home_label(interview: InterviewSession) -> str:
+    """What the link to `home_url` says once no question is left."""
+    if interview.invitation_id is not None:
+        return "Finish: review and submit your interview"
+    return "Finish: see your session"
+
+
 def _check_sessions_per_day(db: Session, user: User, limit: int, now: datetime) -> None:
     """At most `limit` sessions started in any 24 hours; the refusal says when the next one is possible."""
     since = now - timedelta(days=1)

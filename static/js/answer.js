@@ -128,7 +128,7 @@ function offerNext(status) {
     link.textContent = status.next_position > status.position ? "Next question" : `Go to question ${status.next_position}`;
   } else {
     link.href = status.session_url;
-    link.textContent = "Finish: see your session";
+    link.textContent = status.finish_label;
   }
   show("next");
 }

@@ -241,6 +241,9 @@ def test_an_invited_candidate_signs_up_through_the_link_answers_and_submits(
     )
     assert handed_in.json()["next_url"] == f"/sessions/{session_id}/questions/2"
     assert client.get(f"/sessions/{session_id}").status_code == 404  # no practice report of it
+    status = client.get(f"/api/sessions/{session_id}/questions/1").json()
+    assert status["session_url"] == f"/interview/{invitation_id}"
+    assert status["finish_label"] == "Finish: review and submit your interview"
 
     submitted = post_form(client, f"/interview/{invitation_id}/submit")
     assert submitted.status_code == 303
