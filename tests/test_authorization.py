@@ -68,6 +68,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/admin/users/{user_id}/reset-link"): role_action(status=200),
     ("POST", "/admin/users/{user_id}/erase"): role_action(form={"confirm_email": "{candidate_email}"}),
     # everyone may erase their own account, except the only admin (make another admin first)
+    ("GET", "/account/data.zip"): signed_in_page(),
     ("POST", "/account/erase"): signed_in_action(303, form={"confirm_email": "{own_email}"}, admin=403),
     # a password-reset link: whoever holds the token (it is the credential), signed in or not
     ("GET", "/reset/{token}"): public(),

@@ -5,6 +5,7 @@ email address typed out, so no stray click erases anything."""
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Response
+from fastapi.responses import StreamingResponse
 
 from app.accounts.csrf import SESSION_COOKIE
 from app.accounts.deps import AdminUser, CurrentUser
@@ -17,7 +18,7 @@ from app.hiring.service import open_invitation
 from app.media.storage import StorageDep
 from app.models import Invitation, User
 from app.models.base import utcnow
-from app.privacy import erasure
+from app.privacy import data_export, erasure
 from app.web import RowId, redirect
 
 router = APIRouter()
@@ -31,6 +32,17 @@ def _confirmed(typed: str, email: str) -> None:
 
 def _actor(user: User) -> audit.Actor:
     return audit.Actor(user.id, user.role.value)
+
+
+@router.get("/account/data.zip")
+def download_my_data(db: DbDep, storage: StorageDep, user: CurrentUser) -> Response:
+    headers = {
+        "Content-Disposition": 'attachment; filename="my-interview-coach-data.zip"',
+        "Cache-Control": "no-store",
+    }
+    return StreamingResponse(
+        data_export.zip_stream(db, storage, user), media_type="application/zip", headers=headers
+    )
 
 
 @router.post("/account/erase")
