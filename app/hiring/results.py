@@ -26,7 +26,9 @@ from app.models import (
     Competency,
     Invitation,
     InvitationStatus,
+    QuestionVersion,
     Rating,
+    RetainedAgreement,
     Stage,
     User,
 )
@@ -336,7 +338,8 @@ class QuestionDisagreement:
 
 def bank_disagreements(db: Session) -> list[QuestionDisagreement]:
     """The bank's questions, least AI-human agreement first: blind human levels paired with the
-    AI's on the same answer and competency, only where the candidate allowed automatic scoring."""
+    AI's on the same answer and competency, only where the candidate allowed automatic scoring,
+    including the anonymous levels kept from assessments past their retention period."""
     pairs: defaultdict[str, list[tuple[int, int]]] = defaultdict(list)
     titles: dict[str, str] = {}
     for assessment in db.scalars(select(Assessment).where(Assessment.ai_scoring.is_(True))):
@@ -355,6 +358,15 @@ def bank_disagreements(db: Session) -> list[QuestionDisagreement]:
                 content = questions[rating.unit[1]]
                 titles[content["id"]] = content["title"]
                 pairs[content["id"]].append((ai[rating.unit], rating.level))
+    kept = db.execute(
+        select(RetainedAgreement, QuestionVersion.content).join(
+            QuestionVersion, QuestionVersion.id == RetainedAgreement.question_version_id
+        )
+    )
+    for levels, content in kept:  # assessments past their retention period: anonymous levels only
+        if levels.ai_level is not None:
+            titles[content["id"]] = content["title"]
+            pairs[content["id"]].extend((levels.ai_level, human) for human in levels.human_levels)
     rows = [
         QuestionDisagreement(slug, titles[slug], compare_pairs([a for a, _ in found], [h for _, h in found]))
         for slug, found in pairs.items()

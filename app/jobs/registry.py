@@ -8,7 +8,8 @@ from huey.consumer import Consumer
 import app.accounts.tasks
 import app.hiring.tasks
 import app.interviews.tasks
-import app.jobs.pipeline  # noqa: F401  (registers its jobs)
+import app.jobs.pipeline
+import app.privacy.tasks  # noqa: F401  (registers its jobs)
 from app.jobs import media_process
 from app.jobs.queue import huey
 

@@ -22,6 +22,7 @@ from app.models.hiring import (
     Rating,
     Recommendation,
     RecommendationRating,
+    RetainedAgreement,
     Stage,
 )
 from app.models.interview import (
@@ -60,6 +61,7 @@ __all__ = [
     "Rating",
     "Recommendation",
     "RecommendationRating",
+    "RetainedAgreement",
     "Role",
     "SessionKind",
     "SessionQuestion",

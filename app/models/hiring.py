@@ -5,7 +5,7 @@ candidate's stage history."""
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from app.models.base import Base, utcnow
@@ -55,6 +55,8 @@ class Assessment(Base):
     # a link anyone may use to join, up to `public_cap` candidates; only its SHA-256 is kept
     public_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     public_cap: Mapped[int] = mapped_column(default=0)
+    # when its retention period ended and its candidates' data was deleted (aggregates are kept)
+    purged_at: Mapped[datetime | None]
 
     questions: Mapped[list["AssessmentQuestion"]] = relationship(
         lazy="raise", order_by="AssessmentQuestion.position", cascade="all, delete-orphan"
@@ -225,3 +227,18 @@ class CandidateStage(Base):
     set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(Text, default="")
     set_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RetainedAgreement(Base):
+    """What survives an assessment's retention period: one answer's levels for one competency,
+    the AI's and people's blind ones, with no candidate, reviewer or answer behind them. The
+    agreement figures and the bank's disagreement view keep counting them."""
+
+    __tablename__ = "retained_agreement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    question_version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id", ondelete="CASCADE"))
+    competency_id: Mapped[str] = mapped_column(String(60))
+    ai_level: Mapped[int | None]
+    human_levels: Mapped[list[int]] = mapped_column(JSON)
