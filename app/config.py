@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = Field(default=20.0, gt=0)
     # the address candidates open: emailed links start with it
     public_url: str = Field(default="http://127.0.0.1:8000", pattern=r"^https?://[^/\s]+/?$")
+    # webhooks may be sent to loopback and private addresses only when this is on (tests, a lab)
+    webhook_allow_private: bool = False
 
     @field_validator("smtp_url")
     @classmethod

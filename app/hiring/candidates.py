@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Conflict, Gone, InvalidInput, NotFound
+from app.hiring import webhook_events
 from app.hiring.invitations import check_link, hash_token
 from app.hiring.service import status_now, with_extra_time
 from app.interviews import service as interviews
@@ -159,6 +160,7 @@ def submit(db: Session, user: User, invitation_id: int, now: datetime) -> Invita
     view.invitation.status = InvitationStatus.submitted
     view.invitation.submitted_at = now
     db.flush()
+    webhook_events.emit(db, view.invitation, webhook_events.SUBMITTED, now)
     return view.invitation
 
 

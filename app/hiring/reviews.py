@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Conflict, InvalidInput
-from app.hiring import access
+from app.hiring import access, webhook_events
 from app.hiring.access import Action
 from app.hiring.service import open_invitation, reason_text, record, standing_in
 from app.models import (
@@ -160,6 +160,7 @@ def submit_review(db: Session, reviewer: User, invitation_id: int, now: datetime
     review.submitted_at = now
     record(db, reviewer, "review.submit", "invitation", invitation.id, now)
     db.flush()
+    webhook_events.emit(db, invitation, webhook_events.RATED, now, reviewer_id=reviewer.id)
     return review
 
 

@@ -15,7 +15,7 @@ from app.accounts.deps import CurrentUser, OptionalUser, ReviewerUser
 from app.config import Settings, SettingsDep
 from app.db import DbDep, writes_on_get
 from app.errors import InvalidInput
-from app.hiring import audit_view, candidates, public_link, service
+from app.hiring import audit_view, candidates, public_link, service, webhook_events, webhooks
 from app.hiring.candidate_list import SortBy, arranged, listed_candidates
 from app.hiring.invitations import MAX_LIST_BYTES, CandidateListError, candidate
 from app.hiring.schemas import MAX_QUESTIONS, RETENTION_DAYS, AssessmentSpec
@@ -158,6 +158,8 @@ def _assessment_page(
         "instructions_html": render_markdown(view.assessment.instructions),
         "staff": service.staff_to_add(db, view.assessment) if view.may("manage-members") else [],
         "public_joined": public_link.joined(db, assessment_id),
+        "webhooks": webhooks.of_assessment(db, assessment_id) if view.may("edit") else [],
+        "webhook_events": webhook_events.EVENTS,
         **extra,
     }
     return render(request, "hiring/assessment.html", context, status)
@@ -297,6 +299,35 @@ def open_public_link(
 def close_public_link(db: DbDep, user: CurrentUser, assessment_id: RowId) -> Response:
     public_link.close_link(db, user, assessment_id, utcnow())
     return redirect(f"/hiring/assessments/{assessment_id}", "public-link-closed")
+
+
+# --- webhooks -------------------------------------------------------------------------------------
+
+
+@router.post("/hiring/assessments/{assessment_id}/webhooks", response_class=HTMLResponse)
+def add_webhook(
+    request: Request,
+    db: DbDep,
+    user: CurrentUser,
+    assessment_id: RowId,
+    url: Annotated[str, Form(max_length=500)],
+    event: Annotated[list[str], Form()],
+) -> Response:
+    hook, secret = webhooks.add(db, user, assessment_id, url, event, utcnow())
+    return render(request, "hiring/webhook_added.html", {"hook": hook, "secret": secret})
+
+
+@router.get("/hiring/webhooks/{webhook_id}", response_class=HTMLResponse)
+def webhook_log(request: Request, db: DbDep, user: CurrentUser, webhook_id: RowId) -> Response:
+    return render(
+        request, "hiring/webhook_log.html", {"log": webhooks.delivery_log(db, user, webhook_id, utcnow())}
+    )
+
+
+@router.post("/hiring/webhooks/{webhook_id}/delete")
+def remove_webhook(db: DbDep, user: CurrentUser, webhook_id: RowId) -> Response:
+    assessment_id = webhooks.remove(db, user, webhook_id, utcnow())
+    return redirect(f"/hiring/assessments/{assessment_id}", "webhook-removed")
 
 
 # --- the audit record ------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.audit import log as audit
 from app.config import Settings
 from app.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound
-from app.hiring import access
+from app.hiring import access, webhook_events
 from app.hiring.access import Action, Person
 from app.hiring.invitations import Candidate, check_link, hash_token, issue_token, parse_candidate_list
 from app.hiring.schemas import MAX_QUESTIONS, AssessmentSpec
@@ -394,6 +394,7 @@ def set_stage(
     db.add(change)
     record(db, actor, f"stage.{stage.value}", "invitation", invitation.id, now)
     db.flush()
+    webhook_events.emit(db, invitation, webhook_events.STAGE_CHANGED, now, stage=stage.value)
     return change
 
 

@@ -1,6 +1,7 @@
-"""Invitation email and reminders, run by the job queue outside any request. Only a token's hash
-is stored, so a link cannot be sent twice: each email (the invitation, the reminder before the
-deadline) carries a new link, and the one before it stops working."""
+"""Invitation email and reminders, and webhook deliveries, run by the job queue outside any
+request. Only a token's hash is stored, so a link cannot be sent twice: each email (the
+invitation, the reminder before the deadline) carries a new link, and the one before it stops
+working."""
 
 import logging
 from datetime import datetime, timedelta
@@ -10,9 +11,11 @@ from sqlalchemy import select, update
 
 from app.config import Settings, get_settings
 from app.db import get_sessionmaker
+from app.hiring import webhooks
 from app.hiring.invitations import invitation_mail
 from app.hiring.service import SEND_INVITATION, invitation_link, rotate_token, status_now
-from app.jobs.queue import enqueue_after_commit, huey, job
+from app.hiring.webhook_events import DELIVER_WEBHOOK
+from app.jobs.queue import enqueue_after_commit, enqueue_later, huey, job
 from app.models import Assessment, Invitation, InvitationStatus, User
 from app.models.base import utcnow
 from app.notify.mail import Delivery, deliver
@@ -77,3 +80,11 @@ def queue_reminders(settings: Settings, now: datetime) -> list[int]:
 @huey.periodic_task(crontab(minute="*/15"))
 def queue_reminders_job() -> None:
     queue_reminders(get_settings(), utcnow())
+
+
+@job(DELIVER_WEBHOOK)
+def deliver_webhook_job(delivery_id: int) -> None:
+    """One attempt; a failed one is sent again later, with back-off, until it gives up."""
+    retry_in = webhooks.deliver(delivery_id, get_settings(), utcnow())
+    if retry_in is not None:
+        enqueue_later(DELIVER_WEBHOOK, retry_in, delivery_id)

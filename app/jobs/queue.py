@@ -45,6 +45,13 @@ def enqueue(name: str, *args: Any) -> None:
     _jobs[name](*args)
 
 
+def enqueue_later(name: str, delay_seconds: float, *args: Any) -> None:
+    """Send the job called `name` to run in `delay_seconds` (a retry with back-off)."""
+    if name not in _jobs:
+        raise LookupError(f"no job is registered as {name!r}: import app.jobs.registry first")
+    _jobs[name].schedule(args=args, delay=delay_seconds)
+
+
 def enqueue_after_commit(db: Session, name: str, *args: Any) -> None:
     """Enqueue the job once `db`'s transaction commits; nothing is sent if it rolls back."""
     after_commit(db, lambda: enqueue(name, *args))

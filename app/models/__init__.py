@@ -24,6 +24,8 @@ from app.models.hiring import (
     RecommendationRating,
     RetainedAgreement,
     Stage,
+    Webhook,
+    WebhookDelivery,
 )
 from app.models.interview import (
     AnswerMode,
@@ -77,4 +79,6 @@ __all__ = [
     "User",
     "UserSession",
     "VersionOrigin",
+    "Webhook",
+    "WebhookDelivery",
 ]

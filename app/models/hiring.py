@@ -242,3 +242,35 @@ class RetainedAgreement(Base):
     competency_id: Mapped[str] = mapped_column(String(60))
     ai_level: Mapped[int | None]
     human_levels: Mapped[list[int]] = mapped_column(JSON)
+
+
+class Webhook(Base):
+    """An address told about an assessment's events (submitted, rated, stage changed), each
+    request signed with HMAC-SHA256 under the secret shown once when it was added."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(64))  # the receiver needs it as it is: it signs
+    events: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """One event to one webhook, with what the receiver answered at the last attempt."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"), index=True)
+    event: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text)  # exactly the bytes sent and signed
+    result: Mapped[str] = mapped_column(String(20), default="pending")  # pending, delivered, failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    response_status: Mapped[int | None]
+    response_body: Mapped[str] = mapped_column(String(500), default="")
+    error: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_attempt_at: Mapped[datetime | None]

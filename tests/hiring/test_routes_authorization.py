@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.hiring import candidates, public_link, service
+from app.hiring import candidates, public_link, service, webhooks
 from app.hiring.invitations import Candidate
 from app.models import Role, User
 from app.models.base import utcnow
@@ -115,6 +115,11 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/hiring/invitations/{invitation_id}/erase"): assessment_action(
         303, {"confirm_email": "ana@example.com"}, member=403, admin=303
     ),
+    ("POST", "/hiring/assessments/{assessment_id}/webhooks"): assessment_action(
+        200, {"url": "https://ats.example.com/hooks", "event": "candidate.submitted"}, member=403, admin=403
+    ),
+    ("GET", "/hiring/webhooks/{webhook_id}"): rule(404, anonymous=LOGIN, owner=200, member=403, admin=403),
+    ("POST", "/hiring/webhooks/{webhook_id}/delete"): assessment_action(303, member=403, admin=403),
     # a public link is a credential too: anyone may look; any account may join while places are left
     ("GET", "/join/{token}"): rule(200),
     ("POST", "/join/{token}"): rule(303, anonymous=401),
@@ -130,6 +135,7 @@ class World:
     token: str  # its link
     free_reviewer_id: int
     public_token: str  # the assessment's public link
+    webhook_id: int
 
     def fill(self, text: str, path: str) -> str:
         return text.format(
@@ -137,6 +143,7 @@ class World:
             invitation_id=self.open_invitation_id if path.endswith("/link") else self.invitation_id,
             token=self.public_token if path.startswith("/join") else self.token,
             free_reviewer_id=self.free_reviewer_id,
+            webhook_id=self.webhook_id,
         )
 
 
@@ -162,7 +169,11 @@ def world(db: Session, bank: list[str]) -> World:
     candidates.consent(db, users["invited"], mine.invitation.id, declined_ai_scoring=False, now=now)
     free = create_user(db, Role.reviewer)
     public = public_link.open_link(db, users["owner"], assessment.id, 10, now)
-    return World(users, assessment.id, mine.invitation.id, other.invitation.id, other.token, free.id, public)
+    hook, _ = webhooks.add(
+        db, users["owner"], assessment.id, "https://ats.example.com/h", ["candidate.submitted"], now
+    )
+    ids = (assessment.id, mine.invitation.id, other.invitation.id, other.token, free.id, public, hook.id)
+    return World(users, *ids)
 
 
 def test_every_hiring_route_has_a_row(app) -> None:  # type: ignore[no-untyped-def]
