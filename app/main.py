@@ -10,6 +10,7 @@ from app.accounts import routes as accounts
 from app.accounts.csrf import CSRFMiddleware
 from app.config import get_settings
 from app.db import commit_in_the_route_thread
+from app.hiring import api_routes as hiring_api
 from app.hiring import review_routes as hiring_review
 from app.hiring import routes as hiring
 from app.interviews import routes as interviews
@@ -36,6 +37,7 @@ def create_app() -> FastAPI:
         questions.router,
         hiring.router,
         hiring_review.router,
+        hiring_api.router,
         privacy.router,
         site.router,
         accounts.router,

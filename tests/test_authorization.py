@@ -11,6 +11,7 @@ from httpx import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.accounts import api_tokens
 from app.accounts import service as accounts
 from app.config import get_settings
 from app.interviews import service as interviews
@@ -69,6 +70,22 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/admin/users/{user_id}/erase"): role_action(form={"confirm_email": "{candidate_email}"}),
     # everyone may erase their own account, except the only admin (make another admin first)
     ("GET", "/account/data.zip"): signed_in_page(),
+    ("POST", "/account/tokens"): signed_in_action(
+        200, {"name": "ATS"}, candidate=403, other_candidate=403, editor=403
+    ),
+    ("POST", "/account/tokens/{api_token_id}/revoke"): Rule(
+        {
+            "anonymous": 401,
+            "candidate": 404,
+            "other_candidate": 404,
+            "reviewer": 303,
+            "editor": 404,
+            "admin": 404,
+        }
+    ),
+    # the JSON API takes a personal access token, never the browser's session
+    ("GET", "/api/v1/assessments"): rule(401),
+    ("GET", "/api/v1/assessments/{assessment_id}/candidates"): rule(401),
     ("POST", "/account/erase"): signed_in_action(303, form={"confirm_email": "{own_email}"}, admin=403),
     # a password-reset link: whoever holds the token (it is the credential), signed in or not
     ("GET", "/reset/{token}"): public(),
@@ -139,6 +156,7 @@ class World:
     finished_take_id: int
     recording_take_id: int
     reset_token: str
+    api_token_id: int  # the reviewer's
 
     def fill(self, text: str, actor: str, path: str = "") -> str:
         candidate = self.users["candidate"]
@@ -151,6 +169,8 @@ class World:
             take_id=self.finished_take_id if media else self.recording_take_id,
             finished_take_id=self.finished_take_id,
             token=self.reset_token,
+            api_token_id=self.api_token_id,
+            assessment_id=1,
             seq=0,
             path="app.css",
             candidate_email=candidate.email,
@@ -189,7 +209,8 @@ def world(db: Session) -> World:
     for user in users.values():
         interviews.give_consent(db, user, utcnow())
     token = accounts.issue_reset_link(db, user_id=users["candidate"].id, by=users["admin"], now=utcnow())
-    return World(users, *_candidate_session(db, users["candidate"]), token)
+    api_token, _ = api_tokens.create(db, users["reviewer"], "ATS", utcnow())
+    return World(users, *_candidate_session(db, users["candidate"]), token, api_token.id)
 
 
 def _candidate_session(db: Session, user: User) -> tuple[int, int, int]:

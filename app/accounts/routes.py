@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.accounts import service
+from app.accounts import api_tokens, service
 from app.accounts.csrf import rotate_nonce
 from app.accounts.deps import (
     SESSION_COOKIE,
@@ -132,8 +132,8 @@ def logout(request: Request, db: DbDep) -> Response:
 
 
 @router.get("/account", response_class=HTMLResponse)
-def account(request: Request, user: CurrentUser) -> Response:
-    return render(request, "accounts/account.html")
+def account(request: Request, db: DbDep, user: CurrentUser) -> Response:
+    return render(request, "accounts/account.html", {"tokens": api_tokens.of_user(db, user)})
 
 
 @router.post("/account/password")
@@ -157,6 +157,20 @@ def change_password(
     except AppError as error:
         return render(request, "accounts/account.html", {"error": error.message}, error.status_code)
     return _start(request, db, settings, user, "/account", "password-changed")
+
+
+@router.post("/account/tokens", response_class=HTMLResponse)
+def create_api_token(
+    request: Request, db: DbDep, user: CurrentUser, name: Annotated[str, Form(max_length=200)]
+) -> Response:
+    row, token = api_tokens.create(db, user, name, utcnow())
+    return render(request, "accounts/api_token.html", {"row": row, "token": token})
+
+
+@router.post("/account/tokens/{api_token_id}/revoke")
+def revoke_api_token(db: DbDep, user: CurrentUser, api_token_id: RowId) -> Response:
+    api_tokens.revoke(db, user, api_token_id, utcnow())
+    return redirect("/account#api-tokens", "token-revoked")
 
 
 # --- password-reset links ---------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """All ORM models, one module per aggregate, imported here so metadata is complete."""
 
 from app.models.account import (
+    ApiToken,
     LoginAttempt,
     PasswordResetLink,
     Role,
@@ -42,6 +43,7 @@ from app.models.result import TakeScore, TakeTranscript, TakeVideoReport
 
 __all__ = [
     "AnswerMode",
+    "ApiToken",
     "Assessment",
     "AssessmentMember",
     "AssessmentQuestion",
