@@ -64,7 +64,8 @@ def test_a_disabled_account_cannot_sign_in_and_a_wrong_password_reveals_nothing(
     db.flush()
     wrong = post_form(client, "/login", {"email": candidate.email, "password": "not the password"})
     assert wrong.status_code == 422
-    assert "Email or password is wrong." in wrong.text and "disabled" not in wrong.text
+    assert "Email or password is wrong." in wrong.text
+    assert "disabled" not in wrong.text
     right = post_form(client, "/login", {"email": candidate.email, "password": PASSWORD})
     assert right.status_code == 403
     assert "This account is disabled. Ask an admin to enable it again." in right.text
@@ -125,12 +126,14 @@ def test_an_admin_issues_a_one_time_reset_link_that_signs_out_every_other_sessio
         assert 'id="reset-link-url"' not in admin_browser.get("/admin/users").text  # shown once
 
         form = new_phone.get(link)
-        assert "Set a new password" in form.text and candidate.email in form.text
+        assert "Set a new password" in form.text
+        assert candidate.email in form.text
         assert form.headers["cache-control"] == "no-store"
         no_csrf = new_phone.post(link, data={"new_password": NEW_PASSWORD}, follow_redirects=False)
         assert no_csrf.status_code == 403
         short = post_form(new_phone, link, {"new_password": "short"})
-        assert short.status_code == 422 and "at least 10 characters" in short.text
+        assert short.status_code == 422
+        assert "at least 10 characters" in short.text
         done = post_form(new_phone, link, {"new_password": NEW_PASSWORD})
         assert done.status_code == 303
         assert (
@@ -198,7 +201,8 @@ def test_a_plain_sign_out_or_an_unknown_cookie_gives_no_reason(client: TestClien
     bounced = client.get("/account", follow_redirects=False)
     assert bounced.headers["location"] == "/login?next=/account"
     page = client.get("/login?reason=<script>")
-    assert "<script>" not in page.text and "please sign in again" not in page.text
+    assert "<script>" not in page.text
+    assert "please sign in again" not in page.text
     assert csrf_token(client)
 
 

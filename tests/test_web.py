@@ -33,7 +33,8 @@ def test_every_response_carries_the_security_headers(client: TestClient) -> None
     for path in ["/", "/login", "/static/app.css", "/no-such-page", "/healthz"]:
         headers = client.get(path).headers
         csp = headers["content-security-policy"]
-        assert "script-src 'self'" in csp and "unsafe-inline" not in csp, path
+        assert "script-src 'self'" in csp, path
+        assert "unsafe-inline" not in csp, path
         assert "frame-ancestors 'none'" in csp
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["referrer-policy"] == "same-origin"
@@ -43,7 +44,8 @@ def test_pages_have_no_inline_script(client: TestClient, db: Session) -> None:
     sign_in(client, create_user(db))
     for path in ["/", "/account", "/login"]:
         html = client.get(path).text
-        assert "<script>" not in html and " onclick=" not in html, path
+        assert "<script>" not in html, path
+        assert " onclick=" not in html, path
 
 
 def test_unknown_page_gets_a_readable_404(client: TestClient) -> None:
@@ -82,7 +84,8 @@ def test_error_pages_never_query_the_database(client: TestClient, db: Session, m
 
     monkeypatch.setattr("app.accounts.service.user_for_token", no_database)
     missing = client.get("/no-such-page")  # a signed-in browser, an unknown address
-    assert missing.status_code == 404 and "There is nothing at this address." in missing.text
+    assert missing.status_code == 404
+    assert "There is nothing at this address." in missing.text
 
 
 def test_the_home_page_promises_only_what_exists(client: TestClient) -> None:

@@ -9,7 +9,9 @@ from fastapi.responses import HTMLResponse, Response
 from app.accounts import service
 from app.accounts.csrf import rotate_nonce
 from app.accounts.deps import (
+    ADMINS_ONLY,
     SESSION_COOKIE,
+    SIGNED_IN,
     AdminUser,
     CheckedPassword,
     CurrentUser,
@@ -131,8 +133,8 @@ def logout(request: Request, db: DbDep) -> Response:
     return response
 
 
-@router.get("/account", response_class=HTMLResponse)
-def account(request: Request, user: CurrentUser) -> Response:
+@router.get("/account", response_class=HTMLResponse, dependencies=[SIGNED_IN])
+def account(request: Request) -> Response:
     return render(request, "accounts/account.html")
 
 
@@ -212,8 +214,8 @@ def _users_page(request: Request, db: DbDep, extra: dict[str, object] | None = N
     return render(request, "accounts/users.html", context | (extra or {}))
 
 
-@router.get("/admin/users", response_class=HTMLResponse)
-def users(request: Request, db: DbDep, admin: AdminUser) -> Response:
+@router.get("/admin/users", response_class=HTMLResponse, dependencies=[ADMINS_ONLY])
+def users(request: Request, db: DbDep) -> Response:
     return _users_page(request, db)
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from app.accounts.deps import CurrentUser, OptionalUser, ReviewerUser
+from app.accounts.deps import REVIEWERS_ONLY, VIEWER_KNOWN, CurrentUser, OptionalUser, ReviewerUser
 from app.config import Settings, SettingsDep
 from app.db import DbDep, writes_on_get
 from app.errors import InvalidInput
@@ -64,8 +64,8 @@ def _form_page(request: Request, db: Session, form: dict[str, object], error: st
     return render(request, "hiring/new_assessment.html", context, 422 if error else 200)
 
 
-@router.get("/hiring/assessments/new", response_class=HTMLResponse)
-def new_assessment_page(request: Request, db: DbDep, user: ReviewerUser) -> Response:
+@router.get("/hiring/assessments/new", response_class=HTMLResponse, dependencies=[REVIEWERS_ONLY])
+def new_assessment_page(request: Request, db: DbDep) -> Response:
     return _form_page(request, db, {"time_zone": "UTC", "retention_days": 365, "ai_scoring": "yes"}, None)
 
 
@@ -365,8 +365,8 @@ def audit_export(db: DbDep, user: CurrentUser, assessment_id: RowId) -> Response
 # --- the invited candidate --------------------------------------------------------------------------
 
 
-@router.get("/join/{token}", response_class=HTMLResponse)
-def public_link_page(request: Request, db: DbDep, user: OptionalUser, token: str) -> Response:
+@router.get("/join/{token}", response_class=HTMLResponse, dependencies=[VIEWER_KNOWN])
+def public_link_page(request: Request, db: DbDep, token: str) -> Response:
     return render(
         request, "hiring/join.html", {"link": public_link.preview(db, token, utcnow()), "token": token}
     )

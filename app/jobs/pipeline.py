@@ -228,7 +228,7 @@ def _scorer() -> Scorer:
 
 
 @lru_cache(maxsize=1)
-def _scorer_for_bank(newest_version_id: int) -> Scorer:
+def _scorer_for_bank(newest_version_id: int) -> Scorer:  # noqa: ARG001 the cache key
     with get_sessionmaker()() as db:
         bank = questions.current_bank(db)
         competencies = questions.current_competencies(db)

@@ -21,7 +21,7 @@ class PipelineConsumer(Consumer):
     work, so shutdown never waits for a long transcription: the interrupted take is released and
     the reconciler sends it again. Job threads are then joined for at most SHUTDOWN_SECONDS."""
 
-    def stop(self, graceful: bool = False) -> Any:
+    def stop(self, graceful: bool = False) -> Any:  # noqa: ARG002 Huey's signature; always graceful
         media_process.interrupt_all()
         return super().stop(graceful=True)
 

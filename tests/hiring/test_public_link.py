@@ -17,7 +17,7 @@ from tests.hiring.conftest import NOW, live_assessment, new_assessment, owner_of
 
 
 @pytest.fixture
-def assessment(db: Session, bank: list[str]):  # type: ignore[no-untyped-def]
+def assessment(db: Session, bank: list[str]):  # type: ignore[no-untyped-def]  # noqa: ARG001 the questions must exist
     return new_assessment(db)
 
 
@@ -51,7 +51,8 @@ def test_a_new_link_replaces_the_old_and_a_closed_one_lets_nobody_in(db: Session
     with pytest.raises(NotFound):
         public_link.preview(db, new, NOW)
     actions = list(db.scalars(select(AuditEvent.action).where(AuditEvent.assessment_id == assessment.id)))
-    assert actions.count("assessment.public-link") == 2 and "assessment.public-link-closed" in actions
+    assert actions.count("assessment.public-link") == 2
+    assert "assessment.public-link-closed" in actions
 
 
 def test_only_the_owner_opens_a_link_and_never_after_the_deadline(db: Session, assessment) -> None:  # type: ignore[no-untyped-def]
@@ -79,7 +80,8 @@ def test_someone_with_a_personal_invitation_is_sent_to_it(db: Session, assessmen
         public_link.join(db, token, create_user(db), assessment.deadline_at + timedelta(seconds=1))
 
 
-def test_a_candidate_joins_through_the_pages(client: TestClient, db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_a_candidate_joins_through_the_pages(client: TestClient, db: Session) -> None:
     owner = create_user(db, Role.reviewer)
     assessment = live_assessment(db, owner)
     db.commit()
@@ -105,4 +107,5 @@ def test_a_candidate_joins_through_the_pages(client: TestClient, db: Session, ba
     [invitation] = db.scalars(select(Invitation).where(Invitation.used_by_id == candidate.id))
     assert joined.headers["location"] == f"/interview/{invitation.id}"
     assert "Before you begin" in client.get(joined.headers["location"]).text
-    assert invitation.public and utcnow() < invitation.expires_at
+    assert invitation.public
+    assert utcnow() < invitation.expires_at

@@ -38,7 +38,7 @@ def _rated(db: Session, reviewer: User, invitation: Invitation, level: int) -> N
 
 
 @pytest.fixture
-def team(db: Session, bank: list[str]) -> tuple[Assessment, User, User, Invitation]:
+def team(db: Session, bank: list[str]) -> tuple[Assessment, User, User, Invitation]:  # noqa: ARG001 the questions must exist
     assessment = new_assessment(db)
     owner, colleague = owner_of(db, assessment), create_user(db, Role.reviewer)
     service.add_member(db, owner, assessment.id, colleague.id, NOW)
@@ -61,7 +61,8 @@ def test_a_reviewer_sees_only_their_own_review_until_they_submit_it(db: Session,
     _rated(db, owner, invitation, 4)
     reviews.save_draft(db, colleague, invitation.id, _every_level(db, assessment, 2)[:1], None, "", NOW)
     [own] = reviews.visible_reviews(db, colleague, invitation.id, NOW)
-    assert own.reviewer_id == colleague.id and own.submitted_at is None
+    assert own.reviewer_id == colleague.id
+    assert own.submitted_at is None
     reviews.save_draft(
         db, colleague, invitation.id, _every_level(db, assessment, 2), Recommendation.no, "", NOW
     )

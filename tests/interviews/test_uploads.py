@@ -132,16 +132,20 @@ def test_a_player_can_seek_in_the_stored_recording_by_byte_ranges(
     url = f"/media/takes/{recorder.take}"
     whole = client.get(url)
     size = len(whole.content)
-    assert whole.headers["accept-ranges"] == "bytes" and whole.headers["content-length"] == str(size)
+    assert whole.headers["accept-ranges"] == "bytes"
+    assert whole.headers["content-length"] == str(size)
     part = client.get(url, headers={"Range": "bytes=100-299"})
-    assert part.status_code == 206 and part.content == whole.content[100:300]
+    assert part.status_code == 206
+    assert part.content == whole.content[100:300]
     assert part.headers["content-range"] == f"bytes 100-299/{size}"
     tail = client.get(url, headers={"Range": "bytes=-50"})
-    assert tail.status_code == 206 and tail.content == whole.content[-50:]
+    assert tail.status_code == 206
+    assert tail.content == whole.content[-50:]
     rest = client.get(url, headers={"Range": f"bytes={size - 10}-"})
     assert rest.content == whole.content[-10:]
     beyond = client.get(url, headers={"Range": f"bytes={size}-"})
-    assert beyond.status_code == 416 and beyond.headers["content-range"] == f"bytes */{size}"
+    assert beyond.status_code == 416
+    assert beyond.headers["content-range"] == f"bytes */{size}"
 
 
 @pytest.mark.parametrize(
@@ -168,7 +172,8 @@ def test_a_repeated_chunk_with_other_content_is_a_conflict(
     recorder.start()
     assert recorder.send(0, recording[:1000]).json() == {"received": [0]}
     clash = recorder.send(0, recording[:999])
-    assert clash.status_code == 409 and "different content" in clash.json()["detail"]
+    assert clash.status_code == 409
+    assert "different content" in clash.json()["detail"]
 
 
 def test_a_damaged_chunk_is_refused_and_not_stored(
@@ -177,7 +182,8 @@ def test_a_damaged_chunk_is_refused_and_not_stored(
     recorder = Recorder(client, new_session(db, candidate))
     recorder.start()
     damaged = recorder.send(0, recording[:1000], checksum=hashlib.sha256(b"something else").hexdigest())
-    assert damaged.status_code == 422 and "checksum does not match" in damaged.json()["detail"]
+    assert damaged.status_code == 422
+    assert "checksum does not match" in damaged.json()["detail"]
     assert recorder.received() == []
 
 
@@ -191,7 +197,8 @@ def test_uploads_past_the_limit_at_once_are_refused_whole_and_accepted_when_sent
             busy.enter_context(routes.uploads_in_flight.hold(candidate.id, TooManyRequests("")))
         refused = recorder.send(0, recording[:1000])
         assert refused.status_code == 429
-        assert "was not stored" in refused.json()["detail"] and "nothing is lost" in refused.json()["detail"]
+        assert "was not stored" in refused.json()["detail"]
+        assert "nothing is lost" in refused.json()["detail"]
         assert recorder.received() == []
         with pytest.raises(FileNotFoundError):
             get_storage().read_chunk(db.get(Take, recorder.take).media_key, 0)  # type: ignore[union-attr]
@@ -205,7 +212,8 @@ def test_a_file_that_is_not_media_is_refused(client: TestClient, db: Session, ca
     recorder = Recorder(client, new_session(db, candidate))
     recorder.start()
     response = recorder.send(0, b"#!/bin/sh\necho not a video\n" * 10)
-    assert response.status_code == 415 and "not a WebM or MP4" in response.json()["detail"]
+    assert response.status_code == 415
+    assert "not a WebM or MP4" in response.json()["detail"]
 
 
 def test_oversize_chunks_and_recordings_are_refused(
@@ -275,7 +283,8 @@ def test_a_typed_answer_moves_on_to_the_session(client: TestClient, db: Session,
     )
     assert submitted.json() == {"state": "uploaded", "next_url": f"/sessions/{session_id}"}
     page = client.get(f"/sessions/{session_id}").text
-    assert 'data-take-state="uploaded"' in page and "processing" in page
+    assert 'data-take-state="uploaded"' in page
+    assert "processing" in page
 
 
 def test_deleting_a_session_removes_its_answers_and_recording_files(
@@ -297,14 +306,16 @@ def test_deleting_a_session_removes_its_answers_and_recording_files(
     assert "recordings, transcripts and scores are deleted" in deleted.text
     assert client.get(f"/sessions/{session_id}").status_code == 404
     assert client.get(f"/media/takes/{recorder.take}").status_code == 404
-    assert get_storage().recording_size(key, "video/webm") is None and not folder.exists()
+    assert get_storage().recording_size(key, "video/webm") is None
+    assert not folder.exists()
     db.expire_all()
     assert db.scalars(select(Take).where(Take.id == recorder.take)).first() is None
 
 
 @pytest.fixture
 def committed_take(
-    migrated: None, settings, tmp_path: Path
+    migrated: None,  # noqa: ARG001 the schema must exist
+    settings,
 ) -> Iterator[tuple[sessionmaker[Session], User, Take]]:  # type: ignore[no-untyped-def]
     """A recording take committed on PostgreSQL, where requests run in parallel; removed after."""
     engine = get_engine()

@@ -80,13 +80,16 @@ def test_a_recorded_answer_is_transcribed_analysed_and_scored(db: Session, recor
     assert pipeline.process_take(take_id) == TakeState.scored
     db.expire_all()
     transcript = db.scalars(select(TakeTranscript).where(TakeTranscript.take_id == take_id)).one()
-    assert "out of sync" in transcript.text.lower() and transcript.words
+    assert "out of sync" in transcript.text.lower()
+    assert transcript.words
     assert transcript.words[-1]["end"] <= (db.get(Take, take_id).duration_seconds or 0) + 0.01  # type: ignore[union-attr]
     video = db.scalars(select(TakeVideoReport).where(TakeVideoReport.take_id == take_id)).one()
-    assert video.analysis["face_visible_share"] > 0.8 and video.has_poster
+    assert video.analysis["face_visible_share"] > 0.8
+    assert video.has_poster
     assert (get_storage().read_poster(db.get(Take, take_id).media_key) or b"")[:2] == b"\xff\xd8"  # type: ignore[union-attr]
     score = db.scalars(select(TakeScore).where(TakeScore.take_id == take_id)).one()
-    assert score.scorer == "rubric" and not score.fallback
+    assert score.scorer == "rubric"
+    assert not score.fallback
     assert score.report["question_version"] == 1
     assert all(q in transcript.text for c in score.report["criteria"] for q in c["evidence"])
 
@@ -112,7 +115,9 @@ def test_a_corrupt_recording_needs_attention_and_the_others_still_finish(
     assert pipeline.process_take(good_id) == TakeState.scored
     db.expire_all()  # the pipeline wrote through its own session
     bad = db.get(Take, bad_id)
-    assert bad is not None and bad.failure_reason and "audio" in bad.failure_reason.lower()
+    assert bad is not None
+    assert bad.failure_reason
+    assert "audio" in bad.failure_reason.lower()
 
 
 def test_processing_twice_scores_once(db: Session) -> None:
@@ -137,7 +142,7 @@ def test_errors_are_retried_a_bounded_number_of_times_then_need_attention(
     user = consenting_candidate(db)
     [take_id] = answered_session(db, user, ["Argo CD polls Git."], AnswerMode.typed)
 
-    def broken(take_id: int) -> None:
+    def broken(take_id: int) -> None:  # noqa: ARG001 the signature of the step it replaces
         raise ConnectionError("the scorer's server went away")
 
     monkeypatch.setitem(pipeline.STEPS, TakeState.uploaded, broken)
@@ -146,7 +151,8 @@ def test_errors_are_retried_a_bounded_number_of_times_then_need_attention(
     assert pipeline.process_take(take_id) == TakeState.failed
     take = db.get(Take, take_id)
     db.refresh(take)
-    assert take is not None and "the scorer's server went away" in (take.failure_reason or "")
+    assert take is not None
+    assert "the scorer's server went away" in (take.failure_reason or "")
     monkeypatch.undo()
     retry_take(db, take, utcnow())
     db.commit()
@@ -192,9 +198,8 @@ def test_a_corrected_transcript_is_kept_beside_the_original_and_rescored(db: Ses
     assert pipeline.process_take(take_id) == TakeState.scored
     transcript = db.scalars(select(TakeTranscript).where(TakeTranscript.take_id == take_id)).one()
     db.refresh(transcript)
-    assert (
-        transcript.original_text == "Argo see dee marks it out of sink." and transcript.edited_at is not None
-    )
+    assert transcript.original_text == "Argo see dee marks it out of sink."
+    assert transcript.edited_at is not None
     after = db.scalars(select(TakeScore.overall).where(TakeScore.take_id == take_id)).one()
     assert after > before
 
