@@ -9,6 +9,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from fastapi import FastAPI
+
 _VAR = Path(tempfile.mkdtemp(prefix="coach-test-"))
 os.environ["COACH_VAR_DIR"] = str(_VAR)
 os.environ["COACH_DATABASE_URL"] = (
@@ -66,7 +68,7 @@ def app():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def client(app, connection: Connection) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]  # noqa: ARG001 requests join the test's transaction
+def client(app: FastAPI, connection: Connection) -> Iterator[TestClient]:  # noqa: ARG001 requests join the test's transaction
     with TestClient(app) as test_client:
         yield test_client
 

@@ -6,11 +6,13 @@ import re
 from datetime import timedelta
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.accounts import service
+from app.errors import Gone
 from app.models import PasswordResetLink, Role, User, UserSession
 from app.models.base import utcnow
 from tests.factories import PASSWORD, create_user, csrf_token, post_form, sign_in
@@ -35,7 +37,7 @@ def reset_link_from(page: str) -> str:
     return match.group(1)
 
 
-def test_a_disabled_account_is_signed_out_at_once_and_told_why(app, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_a_disabled_account_is_signed_out_at_once_and_told_why(app: FastAPI, db: Session) -> None:
     admin, candidate = create_user(db, Role.admin), create_user(db, name="Casey")
     with TestClient(app) as admin_browser, TestClient(app) as candidate_browser:
         sign_in(admin_browser, admin)
@@ -108,7 +110,9 @@ def test_refused_account_actions_change_nothing(
     assert account_rows(db) == before
 
 
-def test_an_admin_issues_a_one_time_reset_link_that_signs_out_every_other_session(app, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_an_admin_issues_a_one_time_reset_link_that_signs_out_every_other_session(
+    app: FastAPI, db: Session
+) -> None:
     admin, candidate = create_user(db, Role.admin), create_user(db, name="Robin")
     with TestClient(app) as admin_browser, TestClient(app) as old_laptop, TestClient(app) as new_phone:
         sign_in(admin_browser, admin)
@@ -177,7 +181,7 @@ def test_an_expired_or_superseded_link_does_not_work(client: TestClient, db: Ses
     assert account_rows(db) == before
 
 
-def test_a_role_change_tells_the_user_why_they_were_signed_out(app, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_a_role_change_tells_the_user_why_they_were_signed_out(app: FastAPI, db: Session) -> None:
     admin, candidate = create_user(db, Role.admin), create_user(db)
     with TestClient(app) as admin_browser, TestClient(app) as candidate_browser:
         sign_in(admin_browser, admin)
@@ -214,6 +218,6 @@ def test_of_two_simultaneous_uses_of_a_link_only_one_sets_the_password(db: Sessi
     # the other request uses the link in the meantime, behind this session's back
     db.connection().execute(text("UPDATE password_reset_links SET used_at = created_at"))
     hash_before = candidate.password_hash
-    with pytest.raises(service.Gone, match="This password-reset link was already used"):
+    with pytest.raises(Gone, match="This password-reset link was already used"):
         service.reset_password(db, token, NEW_PASSWORD, utcnow())  # its stale view said unused
     assert candidate.password_hash == hash_before  # refused before the password was touched

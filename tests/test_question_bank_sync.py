@@ -2,6 +2,7 @@
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -31,8 +32,9 @@ def bank_dir(tmp_path: Path) -> Path:
     return tmp_path / "bank"
 
 
-def read(path: Path) -> dict:  # type: ignore[type-arg]
-    return yaml.safe_load(path.read_text())
+def read(path: Path) -> dict[str, Any]:
+    content: dict[str, Any] = yaml.safe_load(path.read_text())
+    return content
 
 
 def write(path: Path, content: dict) -> None:  # type: ignore[type-arg]

@@ -5,6 +5,7 @@ from html.parser import HTMLParser
 
 import pytest
 import yaml
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -166,7 +167,7 @@ def test_history_says_who_made_each_version(client: TestClient, db: Session) -> 
     assert re.fullmatch(r"User \d+ \(user\d+@example\.com\), in the editor", made_by["1"]), made_by["1"]
 
 
-def test_a_new_question_is_a_draft_until_published(app, client: TestClient, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_question_is_a_draft_until_published(app: FastAPI, client: TestClient, db: Session) -> None:
     _editor(client, db)
     created = post_form(client, "/editor/questions", form_from_content(QUESTION))
     assert created.headers["location"].startswith("/editor/questions/drift-manual-edit?")

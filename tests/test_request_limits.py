@@ -9,6 +9,7 @@ import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -70,7 +71,7 @@ def test_json_routes_refuse_a_large_body_before_the_user_check(client: TestClien
 def test_only_the_chunk_route_accepts_more_than_the_default(app: FastAPI) -> None:
     from app.limits import BodyLimitMiddleware
 
-    stack = app.user_middleware
+    stack: list[Any] = app.user_middleware  # starlette types each entry by its own factory's parameters
     limit = next(m for m in stack if m.cls is BodyLimitMiddleware)
     middleware = BodyLimitMiddleware(app, *limit.args, **limit.kwargs)
     assert middleware.limit_for("PUT", "/api/takes/7/chunks/3") == 8 * 2**20
@@ -249,7 +250,7 @@ def test_no_async_route_touches_the_database(app: FastAPI) -> None:
         return any(d.call is get_db or needs_session(d) for d in dependant.dependencies)
 
     offenders = [
-        f"{sorted(route.methods)} {route.path}"
+        f"{sorted(route.methods or ())} {route.path}"
         for route in _routes(app)
         if inspect.iscoroutinefunction(route.endpoint) and needs_session(route.dependant)
     ]

@@ -1,5 +1,7 @@
 """Cross-cutting web behaviour: CSRF, security headers, error pages, health."""
 
+import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,7 +24,7 @@ def test_state_changing_request_without_a_valid_csrf_token_is_refused(
     assert client.post("/logout", headers={"X-CSRF-Token": token}, follow_redirects=False).status_code == 303
 
 
-def test_a_token_from_another_browser_is_refused(app, client: TestClient) -> None:  # type: ignore[no-untyped-def]
+def test_a_token_from_another_browser_is_refused(app: FastAPI, client: TestClient) -> None:
     with TestClient(app) as attacker:
         stolen = csrf_token(attacker)
     csrf_token(client)  # the victim has a nonce of their own
@@ -73,7 +75,9 @@ def test_health_check_notices_an_unreachable_database() -> None:
     assert database_reachable(sessionmaker(bind=unreachable)) is False
 
 
-def test_error_pages_never_query_the_database(client: TestClient, db: Session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_error_pages_never_query_the_database(
+    client: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Error handlers run on the event loop: a blocking query there can deadlock on a lock held
     by a request that needs the loop (seen in the browser test as a 30 s stall)."""
     sign_in(client, create_user(db, name="Signed In"))

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from app.accounts import service
 from app.accounts.csrf import SESSION_COOKIE
 from app.db import DbDep, read_only_db
-from app.errors import Forbidden, NotAuthenticated
+from app.errors import Forbidden, InvalidInput, NotAuthenticated
 from app.limits import LoopSemaphore
 from app.models import Role, User
 from app.web import SIGNED_OUT, Viewer
@@ -95,7 +95,7 @@ async def _new_password_hash(password: Annotated[str, Form()]) -> str | None:
     (the service then says which)."""
     try:
         service.check_password_rules(password)
-    except service.InvalidInput:
+    except InvalidInput:
         return None
     async with password_hashing():
         return await run_in_threadpool(service.hash_password, password)

@@ -7,10 +7,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts import service
-from app.accounts.csrf import rotate_nonce
+from app.accounts.csrf import SESSION_COOKIE, rotate_nonce
 from app.accounts.deps import (
     ADMINS_ONLY,
-    SESSION_COOKIE,
     SIGNED_IN,
     AdminUser,
     CheckedPassword,

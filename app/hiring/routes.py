@@ -16,6 +16,7 @@ from app.config import Settings, SettingsDep
 from app.db import DbDep, writes_on_get
 from app.errors import InvalidInput
 from app.hiring import audit_view, candidates, public_link, service, webhook_events, webhooks
+from app.hiring.access import Action
 from app.hiring.candidate_list import SortBy, arranged, listed_candidates
 from app.hiring.invitations import MAX_LIST_BYTES, CandidateListError, candidate
 from app.hiring.schemas import MAX_QUESTIONS, RETENTION_DAYS, AssessmentSpec
@@ -251,7 +252,7 @@ def accommodate(
 ) -> Response:
     """A later deadline (a wall-clock time in the assessment's zone) and/or extra time in percent."""
     now = utcnow()
-    invitation = service.open_invitation(db, user, invitation_id, service.Action.invite, now)
+    invitation = service.open_invitation(db, user, invitation_id, Action.invite, now)
     zone = db.get_one(Assessment, invitation.assessment_id).deadline_zone
     try:
         expires_at = (

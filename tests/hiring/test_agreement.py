@@ -18,8 +18,8 @@ from app.hiring.agreement import (
 # Krippendorff, K. (2011). Computing Krippendorff's Alpha-Reliability, section E: four observers,
 # twelve units, values 1-5, with missing values. Published: ordinal .815, interval .849
 # (nominal .743, ratio .797). Unit 12 has a single value and so is unpairable.
-_ = None
-KRIPPENDORFF_2011 = list(
+_: None = None
+KRIPPENDORFF_2011: list[tuple[int | None, ...]] = list(
     zip(
         [1, 2, 3, 3, 2, 1, 4, 1, 2, _, _, _],  # observer A
         [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, _, 3],  # observer B
@@ -51,7 +51,7 @@ def test_alpha_matches_the_wikipedia_example_with_many_missing_ratings() -> None
 
 
 def test_alpha_ignores_units_only_one_rater_rated() -> None:
-    lone = [(5, None, None), (None, 1, None)]
+    lone: list[tuple[int | None, ...]] = [(5, None, None), (None, 1, None)]
     assert krippendorff_alpha(KRIPPENDORFF_2011 + lone, "ordinal") == krippendorff_alpha(
         KRIPPENDORFF_2011, "ordinal"
     )

@@ -3,6 +3,7 @@ settings, submitting, extensions and extra time, and declining automatic scoring
 through the pipeline."""
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -37,7 +38,7 @@ def claimed(db: Session, assessment: Assessment, email: str = "ana@example.com")
 
 
 def started(
-    db: Session, mode: AnswerMode = AnswerMode.typed, *, declined: bool = False, **changes: object
+    db: Session, mode: AnswerMode = AnswerMode.typed, *, declined: bool = False, **changes: Any
 ) -> tuple[User, Invitation]:
     assessment = new_assessment(db, **changes)
     user, invitation = claimed(db, assessment)

@@ -5,6 +5,7 @@ candidate follows the link, signs up, accepts the terms, answers and submits."""
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.config import get_settings
 from app.hiring import service
+from app.hiring.invitations import Candidate
 from app.jobs.queue import huey
 from app.models import AnswerMode, Assessment, InterviewSession, Invitation, InvitationStatus, Role, User
 from app.models.base import utcnow
@@ -88,12 +90,13 @@ def test_a_bad_form_is_shown_again_with_the_problem_and_creates_nothing(
     reviewer = create_user(db, Role.reviewer)
     db.commit()
     sign_in(client, reviewer)
-    for changes, problem in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"mode": []}, "answer_modes"),
         ({"time_zone": "Mars/Olympus"}, "is not a time zone"),
         ({"draw_count": "5"}, "Only 1 more published questions"),
         ({"deadline_local": f"{utcnow() + timedelta(days=400):%Y-%m-%dT%H:%M}"}, "at most a year"),
-    ]:
+    ]
+    for changes, problem in cases:
         response = client.post(
             "/hiring/assessments", data={"csrf_token": csrf_token(client), **form_for(**changes)}
         )
@@ -214,9 +217,7 @@ def test_an_invited_candidate_signs_up_through_the_link_answers_and_submits(
 ) -> None:
     assessment = live_assessment(db, answer_seconds=120, retakes_allowed=0)
     owner = db.get_one(User, assessment.owner_id)
-    issued = service.invite(
-        db, owner, assessment.id, [service.Candidate("Ana Lima", "ana@example.com")], utcnow()
-    )
+    issued = service.invite(db, owner, assessment.id, [Candidate("Ana Lima", "ana@example.com")], utcnow())
     token = issued.issued[0].token
     invitation_id = issued.issued[0].invitation.id
     db.commit()
@@ -282,7 +283,7 @@ def test_an_invited_candidate_signs_up_through_the_link_answers_and_submits(
 def test_a_wrong_link_is_not_found_and_an_expired_one_is_gone(client: TestClient, db: Session) -> None:
     assessment = live_assessment(db)
     owner = db.get_one(User, assessment.owner_id)
-    issued = service.invite(db, owner, assessment.id, [service.Candidate("Ana", "ana@example.com")], utcnow())
+    issued = service.invite(db, owner, assessment.id, [Candidate("Ana", "ana@example.com")], utcnow())
     issued.issued[0].invitation.expires_at = utcnow() - timedelta(minutes=1)
     candidate = create_user(db)
     db.commit()
@@ -298,7 +299,7 @@ def test_a_link_used_by_one_account_is_refused_to_another(client: TestClient, db
     assessment = live_assessment(db)
     owner = db.get_one(User, assessment.owner_id)
     [issued] = service.invite(
-        db, owner, assessment.id, [service.Candidate("Ana", "ana@example.com")], utcnow()
+        db, owner, assessment.id, [Candidate("Ana", "ana@example.com")], utcnow()
     ).issued
     first, second = create_user(db), create_user(db)
     db.commit()
@@ -316,7 +317,7 @@ def test_the_owner_extends_a_deadline_and_gives_extra_time(client: TestClient, d
     assessment = live_assessment(db)
     owner = db.get_one(User, assessment.owner_id)
     [issued] = service.invite(
-        db, owner, assessment.id, [service.Candidate("Ana", "ana@example.com")], utcnow()
+        db, owner, assessment.id, [Candidate("Ana", "ana@example.com")], utcnow()
     ).issued
     db.commit()
     sign_in(client, owner)
@@ -344,7 +345,7 @@ def test_the_candidate_changes_mode_only_on_the_interview_page_and_only_to_an_al
     assessment = live_assessment(db)  # camera or typing
     owner = db.get_one(User, assessment.owner_id)
     [issued] = service.invite(
-        db, owner, assessment.id, [service.Candidate("Ana", "ana@example.com")], utcnow()
+        db, owner, assessment.id, [Candidate("Ana", "ana@example.com")], utcnow()
     ).issued
     candidate = create_user(db)
     db.commit()

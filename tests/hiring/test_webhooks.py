@@ -35,6 +35,7 @@ class Receiver:
     def __init__(self) -> None:
         self.requests: list[tuple[dict[str, str], bytes]] = []
         self.answers: list[int] = []  # statuses to give, in turn; then 200
+        self.port = 0  # the server's, once it listens
 
     @property
     def url(self) -> str:
@@ -58,7 +59,7 @@ def receiver() -> Iterator[Receiver]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    found.port = server.server_address[1]  # type: ignore[attr-defined]
+    found.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield found

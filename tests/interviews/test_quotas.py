@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.tasks import purge_expired
@@ -112,7 +112,7 @@ def test_sign_ups_from_one_address_are_limited_per_hour(
     assert [sign_up(n) for n in range(3)] == [303, 303, 429]
     assert db.scalar(select(func.count()).select_from(User).where(User.email == "new2@example.com")) == 0
     assert db.scalar(select(func.count()).select_from(SignupRecord)) == 2
-    db.execute(SignupRecord.__table__.update().values(created_at=utcnow() - timedelta(hours=2)))
+    db.execute(update(SignupRecord).values(created_at=utcnow() - timedelta(hours=2)))
     db.commit()
     purge_expired()
     assert db.scalar(select(func.count()).select_from(SignupRecord)) == 0

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app.config import Settings, get_settings
-from app.errors import Conflict, Forbidden, InvalidInput, TooManyRequests
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from app.interviews import history, service, takes, uploads
 from app.interviews.service import SessionRequest
 from app.media.storage import MediaStorage, get_storage
@@ -106,7 +106,7 @@ def test_practice_mock_and_single_sessions_choose_their_questions(db: Session) -
 @pytest.mark.usefixtures("bank")
 def test_another_candidate_cannot_see_a_session(db: Session) -> None:
     _, interview = single(db)
-    with pytest.raises(service.NotFound):
+    with pytest.raises(NotFound):
         service.get_session(db, create_user(db), interview.id)
 
 
@@ -215,7 +215,7 @@ CHUNK_SHA = hashlib.sha256(CHUNK).hexdigest()
 
 
 @pytest.mark.usefixtures("bank")
-def test_chunks_are_refused_into_typed_takes(db: Session, settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_chunks_are_refused_into_typed_takes(db: Session, settings: Settings, tmp_path: Path) -> None:
     take = _recording_take(db, AnswerMode.typed)
     with pytest.raises(Conflict, match="typed"):
         uploads.receive_chunk(db, MediaStorage(tmp_path), settings, take, 0, CHUNK, CHUNK_SHA, seconds(2))
@@ -224,8 +224,8 @@ def test_chunks_are_refused_into_typed_takes(db: Session, settings, tmp_path: Pa
 
 @pytest.mark.usefixtures("bank")
 def test_chunks_after_the_stop_are_taken_only_while_the_upload_catches_up(
-    db: Session, settings, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    db: Session, settings: Settings, tmp_path: Path
+) -> None:
     take = _recording_take(db)
     takes.stop_answer(take, seconds(20))
     storage = MediaStorage(tmp_path)
@@ -238,8 +238,8 @@ def test_chunks_after_the_stop_are_taken_only_while_the_upload_catches_up(
 
 @pytest.mark.usefixtures("bank")
 def test_a_chunk_number_stored_by_a_parallel_upload_keeps_its_bytes(
-    db: Session, settings, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    db: Session, settings: Settings, tmp_path: Path
+) -> None:
     """The race: another request stored this number after ours loaded the take. Our insert
     loses on the unique constraint, and our bytes never replace the winner's file."""
     take = _recording_take(db)

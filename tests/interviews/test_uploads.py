@@ -10,12 +10,13 @@ from pathlib import Path
 
 import av
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from httpx import Response
+from httpx2 import Response  # what TestClient returns: starlette builds it on httpx2
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.db import get_engine
 from app.errors import Conflict, PayloadTooLarge, TooManyRequests
 from app.interviews import routes, service, takes, uploads
@@ -54,7 +55,8 @@ class Recorder:
         return self.client.put(f"/api/takes/{self.take}/chunks/{seq}", content=data, headers=headers)
 
     def received(self) -> list[int]:
-        return self.client.get(f"/api/takes/{self.take}").json()["received"]
+        received: list[int] = self.client.get(f"/api/takes/{self.take}").json()["received"]
+        return received
 
     def finish(self, chunks: int, media_type: str = "video/webm") -> Response:
         body = {"chunks": chunks, "media_type": media_type}
@@ -69,10 +71,8 @@ def candidate(client: TestClient, db: Session):  # type: ignore[no-untyped-def]
     return user
 
 
-def new_session(db: Session, user) -> int:  # type: ignore[no-untyped-def]
-    request = service.SessionRequest(
-        service.SessionKind.single, service.AnswerMode.video, question="drift-manual-edit"
-    )
+def new_session(db: Session, user: User) -> int:
+    request = service.SessionRequest(SessionKind.single, AnswerMode.video, question="drift-manual-edit")
     interview = service.start_session(db, user, request, get_settings(), utcnow())
     db.flush()
     return interview.id
@@ -91,7 +91,7 @@ def packets(path: Path) -> list[tuple[str, bytes]]:
 
 @pytest.mark.parametrize("seed", range(6))
 def test_an_upload_cut_at_random_points_and_resumed_arrives_intact_with_its_duration(
-    client: TestClient, db: Session, candidate, recording: bytes, seed: int, tmp_path: Path
+    client: TestClient, db: Session, candidate: User, recording: bytes, seed: int, tmp_path: Path
 ) -> None:
     rng = random.Random(seed)
     recorder = Recorder(client, new_session(db, candidate))
@@ -123,8 +123,8 @@ def test_an_upload_cut_at_random_points_and_resumed_arrives_intact_with_its_dura
 
 
 def test_a_player_can_seek_in_the_stored_recording_by_byte_ranges(
-    client: TestClient, db: Session, candidate, recording: bytes
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient, db: Session, candidate: User, recording: bytes
+) -> None:
     recorder = Recorder(client, new_session(db, candidate))
     recorder.start()
     recorder.send(0, recording)
@@ -166,7 +166,7 @@ def test_a_range_outside_the_file_cannot_be_served(header: str) -> None:
 
 
 def test_a_repeated_chunk_with_other_content_is_a_conflict(
-    client: TestClient, db: Session, candidate, recording: bytes
+    client: TestClient, db: Session, candidate: User, recording: bytes
 ) -> None:
     recorder = Recorder(client, new_session(db, candidate))
     recorder.start()
@@ -177,7 +177,7 @@ def test_a_repeated_chunk_with_other_content_is_a_conflict(
 
 
 def test_a_damaged_chunk_is_refused_and_not_stored(
-    client: TestClient, db: Session, candidate, recording: bytes
+    client: TestClient, db: Session, candidate: User, recording: bytes
 ) -> None:
     recorder = Recorder(client, new_session(db, candidate))
     recorder.start()
@@ -188,7 +188,7 @@ def test_a_damaged_chunk_is_refused_and_not_stored(
 
 
 def test_uploads_past_the_limit_at_once_are_refused_whole_and_accepted_when_sent_again(
-    client: TestClient, db: Session, candidate, recording: bytes
+    client: TestClient, db: Session, candidate: User, recording: bytes
 ) -> None:
     recorder = Recorder(client, new_session(db, candidate))
     recorder.start()
@@ -208,7 +208,7 @@ def test_uploads_past_the_limit_at_once_are_refused_whole_and_accepted_when_sent
     assert recorder.send(1, recording[1000:2000]).json() == {"received": [0, 1]}
 
 
-def test_a_file_that_is_not_media_is_refused(client: TestClient, db: Session, candidate) -> None:
+def test_a_file_that_is_not_media_is_refused(client: TestClient, db: Session, candidate: User) -> None:
     recorder = Recorder(client, new_session(db, candidate))
     recorder.start()
     response = recorder.send(0, b"#!/bin/sh\necho not a video\n" * 10)
@@ -217,8 +217,13 @@ def test_a_file_that_is_not_media_is_refused(client: TestClient, db: Session, ca
 
 
 def test_oversize_chunks_and_recordings_are_refused(
-    client: TestClient, db: Session, candidate, recording: bytes, monkeypatch: pytest.MonkeyPatch, settings
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient,
+    db: Session,
+    candidate: User,
+    recording: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Settings,
+) -> None:
     recorder = Recorder(client, new_session(db, candidate))
     recorder.start()
     monkeypatch.setattr(uploads, "CHUNK_LIMIT_BYTES", 2000)
@@ -230,7 +235,7 @@ def test_oversize_chunks_and_recordings_are_refused(
 
 
 def test_chunks_are_refused_before_the_answer_starts_and_after_it_is_submitted(
-    client: TestClient, db: Session, candidate, recording: bytes
+    client: TestClient, db: Session, candidate: User, recording: bytes
 ) -> None:
     recorder = Recorder(client, new_session(db, candidate))
     assert recorder.send(0, recording).status_code == 409
@@ -242,8 +247,8 @@ def test_chunks_are_refused_before_the_answer_starts_and_after_it_is_submitted(
 
 
 def test_another_candidate_can_neither_read_nor_write_an_answer(
-    app, client: TestClient, db: Session, candidate, recording: bytes
-) -> None:  # type: ignore[no-untyped-def]
+    app: FastAPI, client: TestClient, db: Session, candidate: User, recording: bytes
+) -> None:
     session_id = new_session(db, candidate)
     recorder = Recorder(client, session_id)
     recorder.start()
@@ -268,10 +273,8 @@ def test_another_candidate_can_neither_read_nor_write_an_answer(
         assert reviewer.get(f"/media/takes/{recorder.take}").status_code == 404
 
 
-def test_a_typed_answer_moves_on_to_the_session(client: TestClient, db: Session, candidate) -> None:
-    request = service.SessionRequest(
-        service.SessionKind.single, service.AnswerMode.typed, question="drift-manual-edit"
-    )
+def test_a_typed_answer_moves_on_to_the_session(client: TestClient, db: Session, candidate: User) -> None:
+    request = service.SessionRequest(SessionKind.single, AnswerMode.typed, question="drift-manual-edit")
     session_id = service.start_session(db, candidate, request, get_settings(), utcnow()).id
     db.flush()
     recorder = Recorder(client, session_id)
@@ -288,8 +291,8 @@ def test_a_typed_answer_moves_on_to_the_session(client: TestClient, db: Session,
 
 
 def test_deleting_a_session_removes_its_answers_and_recording_files(
-    client: TestClient, db: Session, candidate, recording: bytes
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient, db: Session, candidate: User, recording: bytes
+) -> None:
     session_id = new_session(db, candidate)
     recorder = Recorder(client, session_id)
     recorder.start()
@@ -315,8 +318,8 @@ def test_deleting_a_session_removes_its_answers_and_recording_files(
 @pytest.fixture
 def committed_take(
     migrated: None,  # noqa: ARG001 the schema must exist
-    settings,
-) -> Iterator[tuple[sessionmaker[Session], User, Take]]:  # type: ignore[no-untyped-def]
+    settings: Settings,
+) -> Iterator[tuple[sessionmaker[Session], User, Take]]:
     """A recording take committed on PostgreSQL, where requests run in parallel; removed after."""
     engine = get_engine()
     if engine.dialect.name != "postgresql":
@@ -340,8 +343,11 @@ def committed_take(
             db.execute(delete(Question).where(Question.id == question.id))
 
 
-def _in_parallel(  # type: ignore[no-untyped-def]
-    committed_take, chunks: list[tuple[int, bytes]], settings, storage: MediaStorage
+def _in_parallel(
+    committed_take: tuple[sessionmaker[Session], User, Take],
+    chunks: list[tuple[int, bytes]],
+    settings: Settings,
+    storage: MediaStorage,
 ) -> list[str]:
     """Each (seq, bytes) uploaded by its own request at the same moment; what each was told."""
     factory, user, take = committed_take
@@ -364,8 +370,11 @@ def _in_parallel(  # type: ignore[no-untyped-def]
 
 
 def test_parallel_chunks_cannot_pass_a_takes_size_cap_on_postgresql(
-    committed_take, settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+    committed_take: tuple[sessionmaker[Session], User, Take],
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Eight 512 KiB chunks of one take sent at once against a 1 MB cap: the take's row is locked
     while each chunk is checked, so two are stored and six refused (before the lock the audit
     saw 3 MB stored)."""
@@ -381,8 +390,8 @@ def test_parallel_chunks_cannot_pass_a_takes_size_cap_on_postgresql(
 
 
 def test_parallel_uploads_of_one_chunk_number_keep_disk_and_database_agreeing_on_postgresql(
-    committed_take, settings, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    committed_take: tuple[sessionmaker[Session], User, Take], settings: Settings, tmp_path: Path
+) -> None:
     """Eight different bodies for chunk 0 at once: one is stored, seven are told it conflicts (no
     500), and the file on disk is the body whose checksum the database kept."""
     factory, _user, take = committed_take

@@ -1,5 +1,6 @@
 """The answer pipeline, step by step, on real recordings."""
 
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.config import get_settings
 from app.interviews import service as interviews
 from app.interviews.takes import (
+    GRACE_SECONDS,
     begin_take,
     correct_transcript,
     get_take,
@@ -44,7 +46,7 @@ def recording(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     return write_video(folder / "answer.webm", [face_frame()] * 40, fps=10, wav=speech).read_bytes()
 
 
-def answered_session(db: Session, user: User, payloads: list[bytes | str], mode: AnswerMode) -> list[int]:
+def answered_session(db: Session, user: User, payloads: Sequence[bytes | str], mode: AnswerMode) -> list[int]:
     """A session whose takes were uploaded (bytes) or typed (str); returns the take ids."""
     slugs = ["drift-manual-edit", "sync-interval", "secrets-in-git", "rollback-bad-deploy"][: len(payloads)]
     for slug in slugs:
@@ -208,7 +210,7 @@ def test_a_corrected_transcript_is_kept_beside_the_original_and_rescored(db: Ses
 def test_a_take_whose_recording_runs_past_the_limit_is_marked(db: Session, tmp_path: Path) -> None:
     user = consenting_candidate(db)
     speech = speak("Argo CD compares the live state with the desired state in Git. " * 12, tmp_path / "s.wav")
-    assert wav_seconds(speech) > 30 + pipeline.GRACE_SECONDS
+    assert wav_seconds(speech) > 30 + GRACE_SECONDS
     video = write_video(tmp_path / "long.webm", [face_frame()] * 10, fps=1, wav=speech).read_bytes()
     publish_question(db, "drift-manual-edit", answer_seconds=30)
     request = interviews.SessionRequest(SessionKind.single, AnswerMode.video, question="drift-manual-edit")
@@ -221,6 +223,6 @@ def test_a_take_whose_recording_runs_past_the_limit_is_marked(db: Session, tmp_p
     pipeline.process_take(take.id)
     db.refresh(take)
     assert take.overran is True  # but the recording itself is longer than the limit allows
-    assert take.duration_seconds == 30 + pipeline.GRACE_SECONDS  # only the allowed part was processed
+    assert take.duration_seconds == 30 + GRACE_SECONDS  # only the allowed part was processed
     transcript = db.scalars(select(TakeTranscript).where(TakeTranscript.take_id == take.id)).one()
-    assert all(word["end"] <= 30 + pipeline.GRACE_SECONDS for word in transcript.words)
+    assert all(word["end"] <= 30 + GRACE_SECONDS for word in transcript.words)

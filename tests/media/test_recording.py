@@ -30,6 +30,7 @@ def test_the_remuxed_recording_has_a_seek_index(speech_wav: Path, tmp_path: Path
     assert cues in webm.read_bytes()
     with av.open(str(webm)) as container:
         stream = container.streams.audio[0]
+        assert stream.time_base is not None
         container.seek(int(5 / stream.time_base), stream=stream)
         frame = next(container.decode(stream))
     assert frame.time is not None

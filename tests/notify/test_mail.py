@@ -7,7 +7,8 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from app.config import Settings
-from app.notify.mail import Delivery, Mail, MailNotSent, deliver, parse_smtp_url
+from app.notify.mail import Delivery, Mail, MailNotSent, deliver
+from app.notify.smtp_url import parse_smtp_url
 from tests.mailserver import self_signed_certificate, smtp_server
 
 LINK = "https://coach.example/invitations/s3cret-t0ken-value"

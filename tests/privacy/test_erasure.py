@@ -25,6 +25,7 @@ from app.models import (
     LoginAttempt,
     Role,
     SessionKind,
+    Stage,
     Take,
     User,
 )
@@ -57,9 +58,7 @@ def a_person_with_everything(db: Session) -> tuple[User, list[str], int]:
     person = answered.candidate
     person.display_name = NAME
     rate_all(db, crew.owner, answered.invitation, 3)
-    service.set_stage(
-        db, crew.owner, answered.invitation.id, service.Stage.hold, "waiting on Zelda Erasable", NOW
-    )
+    service.set_stage(db, crew.owner, answered.invitation.id, Stage.hold, "waiting on Zelda Erasable", NOW)
     other = live_assessment(db, title="Another team")
     service.invite(db, db.get_one(User, other.owner_id), other.id, [Candidate(NAME, person.email)], utcnow())
     practice = practice_recording(db, person)

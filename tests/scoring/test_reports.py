@@ -260,7 +260,7 @@ def test_a_skipped_question_is_shown_as_skipped_and_not_waited_for(
 
 
 @pytest.mark.usefixtures("app")
-def test_reports_belong_to_their_candidate(client: TestClient, db: Session, candidate: User) -> None:  # type: ignore[no-untyped-def]
+def test_reports_belong_to_their_candidate(client: TestClient, db: Session, candidate: User) -> None:
     session_id = typed_session(db, candidate, {"drift-manual-edit": STRONG})
     take = db.scalars(select(Take)).one()
     sign_in(client, create_user(db))
