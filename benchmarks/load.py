@@ -260,7 +260,7 @@ def main() -> None:
                 f"hello-world FastAPI, {clients} clients"
             )
 
-    runs = [("SQLite, serve defaults (one process)", [], {})]
+    runs: list[tuple[str, list[str], dict[str, str]]] = [("SQLite, serve defaults (one process)", [], {})]
     if args.postgres_url:
         workers = ["--web-workers", str(args.web_workers)]
         runs.append(

@@ -67,7 +67,8 @@ def run(mode: AnswerMode, data: bytes) -> None:
     for state, stage in STAGES.items():
         with get_sessionmaker()() as db:
             take = db.get(Take, take_id)
-            assert take is not None and take.state == state, take and take.state
+            assert take is not None
+            assert take.state == state, take.state
             speeds = measured_speeds(db)
             estimate = stage_seconds(state, take.mode, recording_seconds(take), speeds)
             said = processing(take, utcnow(), speeds)

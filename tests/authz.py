@@ -55,7 +55,7 @@ def public(status: int = 200, **kw: Any) -> Rule:
 
 
 def signed_in_page(**overrides: int | str) -> Rule:
-    return rule(200, anonymous=LOGIN, **overrides)
+    return rule(200, None, anonymous=LOGIN, **overrides)
 
 
 def signed_in_action(status: int = 303, form: dict[str, str] | None = None, **overrides: int | str) -> Rule:
@@ -81,7 +81,7 @@ def app_routes(app: FastAPI) -> set[tuple[str, str]]:
             if hasattr(route, "original_router"):
                 walk(route.original_router.routes, prefix + route.include_context.prefix)
             elif isinstance(route, APIRoute):
-                found.update((method, prefix + route.path) for method in route.methods - {"HEAD"})
+                found.update((method, prefix + route.path) for method in (route.methods or set()) - {"HEAD"})
             elif isinstance(route, Mount):
                 found.add(("GET", prefix + route.path + "/{path}"))
 

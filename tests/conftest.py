@@ -9,6 +9,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from fastapi import FastAPI
+
 _VAR = Path(tempfile.mkdtemp(prefix="coach-test-"))
 os.environ["COACH_VAR_DIR"] = str(_VAR)
 os.environ["COACH_DATABASE_URL"] = (
@@ -41,7 +43,7 @@ def migrated() -> Iterator[None]:
 
 
 @pytest.fixture
-def connection(migrated: None) -> Iterator[Connection]:
+def connection(migrated: None) -> Iterator[Connection]:  # noqa: ARG001 the schema must exist
     """One outer transaction per test; every session the code opens joins it through savepoints."""
     factory = get_sessionmaker()
     with get_engine().connect() as connection:
@@ -55,7 +57,7 @@ def connection(migrated: None) -> Iterator[Connection]:
 
 
 @pytest.fixture
-def db(connection: Connection) -> Iterator[Session]:
+def db(connection: Connection) -> Iterator[Session]:  # noqa: ARG001 the session joins the test's transaction
     with get_sessionmaker()() as db:
         yield db
 
@@ -66,7 +68,7 @@ def app():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def client(app, connection: Connection) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def client(app: FastAPI, connection: Connection) -> Iterator[TestClient]:  # noqa: ARG001 requests join the test's transaction
     with TestClient(app) as test_client:
         yield test_client
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import yaml
 from fastapi.testclient import TestClient
-from httpx import Response
+from httpx2 import Response  # what TestClient returns: starlette builds it on httpx2
 from sqlalchemy.orm import Session
 
 from app.accounts.service import hash_password

@@ -6,11 +6,13 @@ import re
 from datetime import timedelta
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.accounts import service
+from app.errors import Gone
 from app.models import PasswordResetLink, Role, User, UserSession
 from app.models.base import utcnow
 from tests.factories import PASSWORD, create_user, csrf_token, post_form, sign_in
@@ -35,7 +37,7 @@ def reset_link_from(page: str) -> str:
     return match.group(1)
 
 
-def test_a_disabled_account_is_signed_out_at_once_and_told_why(app, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_a_disabled_account_is_signed_out_at_once_and_told_why(app: FastAPI, db: Session) -> None:
     admin, candidate = create_user(db, Role.admin), create_user(db, name="Casey")
     with TestClient(app) as admin_browser, TestClient(app) as candidate_browser:
         sign_in(admin_browser, admin)
@@ -64,7 +66,8 @@ def test_a_disabled_account_cannot_sign_in_and_a_wrong_password_reveals_nothing(
     db.flush()
     wrong = post_form(client, "/login", {"email": candidate.email, "password": "not the password"})
     assert wrong.status_code == 422
-    assert "Email or password is wrong." in wrong.text and "disabled" not in wrong.text
+    assert "Email or password is wrong." in wrong.text
+    assert "disabled" not in wrong.text
     right = post_form(client, "/login", {"email": candidate.email, "password": PASSWORD})
     assert right.status_code == 403
     assert "This account is disabled. Ask an admin to enable it again." in right.text
@@ -107,7 +110,9 @@ def test_refused_account_actions_change_nothing(
     assert account_rows(db) == before
 
 
-def test_an_admin_issues_a_one_time_reset_link_that_signs_out_every_other_session(app, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_an_admin_issues_a_one_time_reset_link_that_signs_out_every_other_session(
+    app: FastAPI, db: Session
+) -> None:
     admin, candidate = create_user(db, Role.admin), create_user(db, name="Robin")
     with TestClient(app) as admin_browser, TestClient(app) as old_laptop, TestClient(app) as new_phone:
         sign_in(admin_browser, admin)
@@ -125,12 +130,14 @@ def test_an_admin_issues_a_one_time_reset_link_that_signs_out_every_other_sessio
         assert 'id="reset-link-url"' not in admin_browser.get("/admin/users").text  # shown once
 
         form = new_phone.get(link)
-        assert "Set a new password" in form.text and candidate.email in form.text
+        assert "Set a new password" in form.text
+        assert candidate.email in form.text
         assert form.headers["cache-control"] == "no-store"
         no_csrf = new_phone.post(link, data={"new_password": NEW_PASSWORD}, follow_redirects=False)
         assert no_csrf.status_code == 403
         short = post_form(new_phone, link, {"new_password": "short"})
-        assert short.status_code == 422 and "at least 10 characters" in short.text
+        assert short.status_code == 422
+        assert "at least 10 characters" in short.text
         done = post_form(new_phone, link, {"new_password": NEW_PASSWORD})
         assert done.status_code == 303
         assert (
@@ -174,7 +181,7 @@ def test_an_expired_or_superseded_link_does_not_work(client: TestClient, db: Ses
     assert account_rows(db) == before
 
 
-def test_a_role_change_tells_the_user_why_they_were_signed_out(app, db: Session) -> None:  # type: ignore[no-untyped-def]
+def test_a_role_change_tells_the_user_why_they_were_signed_out(app: FastAPI, db: Session) -> None:
     admin, candidate = create_user(db, Role.admin), create_user(db)
     with TestClient(app) as admin_browser, TestClient(app) as candidate_browser:
         sign_in(admin_browser, admin)
@@ -198,7 +205,8 @@ def test_a_plain_sign_out_or_an_unknown_cookie_gives_no_reason(client: TestClien
     bounced = client.get("/account", follow_redirects=False)
     assert bounced.headers["location"] == "/login?next=/account"
     page = client.get("/login?reason=<script>")
-    assert "<script>" not in page.text and "please sign in again" not in page.text
+    assert "<script>" not in page.text
+    assert "please sign in again" not in page.text
     assert csrf_token(client)
 
 
@@ -210,6 +218,6 @@ def test_of_two_simultaneous_uses_of_a_link_only_one_sets_the_password(db: Sessi
     # the other request uses the link in the meantime, behind this session's back
     db.connection().execute(text("UPDATE password_reset_links SET used_at = created_at"))
     hash_before = candidate.password_hash
-    with pytest.raises(service.Gone, match="This password-reset link was already used"):
+    with pytest.raises(Gone, match="This password-reset link was already used"):
         service.reset_password(db, token, NEW_PASSWORD, utcnow())  # its stale view said unused
     assert candidate.password_hash == hash_before  # refused before the password was touched

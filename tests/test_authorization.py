@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 import pytest
 import yaml
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from httpx import Response
+from httpx2 import Response  # what TestClient returns: starlette builds it on httpx2
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -246,7 +247,7 @@ def assert_outcome(response: Response, expected: int | str, db: Session, before:
         assert fingerprint(db) == before, "a refused request changed rows or files"
 
 
-def test_every_route_has_a_row_in_the_matrix(app) -> None:  # type: ignore[no-untyped-def]
+def test_every_route_has_a_row_in_the_matrix(app: FastAPI) -> None:
     """Hiring routes have their own matrices, with the actors an assessment knows: the hiring
     pages' (tests/hiring/test_routes_authorization.py) and the review pages' (test_review_authorization.py)."""
     from tests.hiring.test_review_authorization import REVIEW_MATRIX  # it imports this module

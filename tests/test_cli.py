@@ -72,11 +72,13 @@ def test_users_disable_signs_the_user_out_and_enable_lets_them_back(db: Session)
     assert user.disabled_at is not None
     assert db.scalars(select(UserSession)).one().ended_reason == "disabled"
     enabled = runner.invoke(cli, ["users", "enable", "--email", user.email])
-    assert enabled.exit_code == 0 and f"{user.email} can sign in again" in enabled.output
+    assert enabled.exit_code == 0
+    assert f"{user.email} can sign in again" in enabled.output
     db.expire_all()
     assert user.disabled_at is None
     missing = runner.invoke(cli, ["users", "disable", "--email", "ghost@example.com"])
-    assert missing.exit_code == 1 and "No user with the email" in missing.output
+    assert missing.exit_code == 1
+    assert "No user with the email" in missing.output
 
 
 @pytest.fixture

@@ -65,7 +65,8 @@ def test_hiring_migration_adds_its_tables_with_their_rules_and_removes_only_them
         migrate.upgrade(url, "0008_hiring")
         assert set(inspect(engine).get_table_names()) == before | HIRING_TABLES
         invitation_columns = {c["name"] for c in inspect(engine).get_columns("invitations")}
-        assert "token_hash" in invitation_columns and "token" not in invitation_columns
+        assert "token_hash" in invitation_columns
+        assert "token" not in invitation_columns
         rating_checks = {c["name"] for c in inspect(engine).get_check_constraints("ratings")}
         assert {"ck_ratings_level", "ck_ratings_revision_reason"} <= rating_checks
         migrate.downgrade(url, "0007_i11_media")

@@ -33,7 +33,9 @@ def test_the_bank_is_big_and_balanced_enough() -> None:
 def test_each_question_is_complete(question) -> None:  # type: ignore[no-untyped-def]
     assert len(question.key_points) >= 3
     assert question.red_flags
-    assert question.references and question.follow_ups and question.glossary
+    assert question.references
+    assert question.follow_ups
+    assert question.glossary
     assert all(str(ref.url).startswith("https://") for ref in question.references)
 
 

@@ -2,6 +2,7 @@
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -31,8 +32,9 @@ def bank_dir(tmp_path: Path) -> Path:
     return tmp_path / "bank"
 
 
-def read(path: Path) -> dict:  # type: ignore[type-arg]
-    return yaml.safe_load(path.read_text())
+def read(path: Path) -> dict[str, Any]:
+    content: dict[str, Any] = yaml.safe_load(path.read_text())
+    return content
 
 
 def write(path: Path, content: dict) -> None:  # type: ignore[type-arg]
@@ -65,7 +67,8 @@ def test_validate_names_every_problem_with_its_file_and_field(bank_dir: Path) ->
     assert "questions/copy-a.yaml: id: id 'sync-interval' must match the file name" in out
     assert "id 'sync-interval' is used by 2 questions" in out
     assert "questions/no-model-answer.yaml: model_answer: Field required" in out
-    assert "questions/dead-cue.yaml: key_points.0.cues:" in out and "can never match" in out
+    assert "questions/dead-cue.yaml: key_points.0.cues:" in out
+    assert "can never match" in out
     assert "questions/broken.yaml: (file): not valid YAML" in out
 
 
@@ -83,7 +86,9 @@ def test_sync_adds_then_export_and_sync_again_changes_nothing(
     assert all(q.status == QuestionStatus.published for q in db.scalars(select(Question)))
     assert sync.export_bank(db, tmp_path / "exported") == 3
     again = sync.sync_bank(db, load_bank(tmp_path / "exported"))
-    assert again.changes == 0 and again.drift == [] and again.unchanged == 3
+    assert again.changes == 0
+    assert again.drift == []
+    assert again.unchanged == 3
     sync.export_bank(db, tmp_path / "twice")
     for path in (tmp_path / "exported").rglob("*.yaml"):
         assert path.read_text() == (tmp_path / "twice" / path.relative_to(tmp_path / "exported")).read_text()
@@ -113,7 +118,8 @@ def test_an_edit_made_in_the_editor_is_reported_as_drift_not_overwritten(db: Ses
 
     report = sync.sync_bank(db, load_bank(bank_dir))
     assert report.changed == []
-    assert len(report.drift) == 1 and report.drift[0].startswith("drift-manual-edit: edited in the editor")
+    assert len(report.drift) == 1
+    assert report.drift[0].startswith("drift-manual-edit: edited in the editor")
     assert service.get_question(db, "drift-manual-edit").title == "Edited in the UI"
 
     forced = sync.sync_bank(db, load_bank(bank_dir), force=True)
@@ -150,7 +156,8 @@ def test_a_removed_file_retires_the_question_and_its_return_restores_it(db: Sess
     path.unlink()
     assert sync.sync_bank(db, load_bank(bank_dir)).retired == ["gitops-vs-cicd"]
     question = service.get_question(db, "gitops-vs-cicd")
-    assert question.retired_at is not None and not question.visible_to_candidates
+    assert question.retired_at is not None
+    assert not question.visible_to_candidates
     assert len(service.versions(db, question)) == 1  # history is kept
     path.write_text(saved)
     assert sync.sync_bank(db, load_bank(bank_dir)).restored == ["gitops-vs-cicd"]
@@ -182,7 +189,9 @@ def test_saving_unchanged_content_makes_no_version_and_versions_are_immutable(
     content = read(bank_dir / "questions" / "sync-interval.yaml")
     assert service.save_question(db, "sync-interval", content, editor) is None
     version = service.save_question(db, "sync-interval", edited(content, prep_seconds=45), editor)
-    assert version is not None and version.origin == VersionOrigin.editor and version.author_id == editor.id
+    assert version is not None
+    assert version.origin == VersionOrigin.editor
+    assert version.author_id == editor.id
     first = db.scalars(
         select(QuestionVersion).where(
             QuestionVersion.number == 1, QuestionVersion.question_id == version.question_id

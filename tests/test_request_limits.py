@@ -9,6 +9,7 @@ import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -70,7 +71,7 @@ def test_json_routes_refuse_a_large_body_before_the_user_check(client: TestClien
 def test_only_the_chunk_route_accepts_more_than_the_default(app: FastAPI) -> None:
     from app.limits import BodyLimitMiddleware
 
-    stack = app.user_middleware
+    stack: list[Any] = app.user_middleware  # starlette types each entry by its own factory's parameters
     limit = next(m for m in stack if m.cls is BodyLimitMiddleware)
     middleware = BodyLimitMiddleware(app, *limit.args, **limit.kwargs)
     assert middleware.limit_for("PUT", "/api/takes/7/chunks/3") == 8 * 2**20
@@ -109,7 +110,8 @@ def test_huge_ids_are_invalid_input_not_a_crash(client: TestClient, db: Session,
     assert client.get(path, follow_redirects=False).status_code == 422
 
 
-def test_a_500_carries_the_security_headers(connection: object) -> None:
+@pytest.mark.usefixtures("connection")
+def test_a_500_carries_the_security_headers() -> None:
     app = create_app()  # a fresh app: the shared one must not gain a test route
     router = APIRouter()
 
@@ -136,7 +138,8 @@ def test_signed_in_pages_are_never_cached_and_public_ones_may_be(client: TestCli
 # --- transactions -------------------------------------------------------------------------------
 
 
-def test_a_read_only_session_reads_while_another_connection_holds_the_write_lock(migrated: None) -> None:
+@pytest.mark.usefixtures("migrated")
+def test_a_read_only_session_reads_while_another_connection_holds_the_write_lock() -> None:
     if get_engine().dialect.name != "sqlite":
         pytest.skip("SQLite's write lock")
     with get_engine().connect() as writer:
@@ -149,7 +152,8 @@ def test_a_read_only_session_reads_while_another_connection_holds_the_write_lock
         writer.rollback()
 
 
-def test_a_read_only_session_refuses_to_write(db: Session) -> None:
+@pytest.mark.usefixtures("db")
+def test_a_read_only_session_refuses_to_write() -> None:
     with get_sessionmaker()(info={READ_ONLY: True}) as reader:
         reader.add(User(email="w@example.com", display_name="W", password_hash="x"))
         with pytest.raises(RuntimeError, match="read-only"):
@@ -164,7 +168,8 @@ def _app_with(router: APIRouter) -> FastAPI:
     return app
 
 
-def test_a_writer_writes_in_its_route_and_a_dependency_may_not(connection: object) -> None:
+@pytest.mark.usefixtures("connection")
+def test_a_writer_writes_in_its_route_and_a_dependency_may_not() -> None:
     """A writer's dependencies run before it takes the write lock, so they may only read."""
     router = APIRouter()
 
@@ -185,7 +190,8 @@ def test_a_writer_writes_in_its_route_and_a_dependency_may_not(connection: objec
         assert client.post("/write-in-dependency-for-test", headers=headers).status_code == 500
     with get_sessionmaker()() as db:
         emails = set(db.scalars(select(User.email).where(User.email.like("%@example.com"))))
-    assert "route@example.com" in emails and "dep@example.com" not in emails
+    assert "route@example.com" in emails
+    assert "dep@example.com" not in emails
 
 
 # --- a real server --------------------------------------------------------------------------------
@@ -244,7 +250,7 @@ def test_no_async_route_touches_the_database(app: FastAPI) -> None:
         return any(d.call is get_db or needs_session(d) for d in dependant.dependencies)
 
     offenders = [
-        f"{sorted(route.methods)} {route.path}"
+        f"{sorted(route.methods or ())} {route.path}"
         for route in _routes(app)
         if inspect.iscoroutinefunction(route.endpoint) and needs_session(route.dependant)
     ]
@@ -280,13 +286,15 @@ def test_database_errors_are_logged_without_emails_or_hashes(
     with caplog.at_level(logging.ERROR):
         log_unexpected(request, caught.value)
     assert "IntegrityError" in caplog.text or "UniqueViolation" in caplog.text
-    assert "secret-hash" not in caplog.text and "twin@example.com" not in caplog.text
+    assert "secret-hash" not in caplog.text
+    assert "twin@example.com" not in caplog.text
 
 
 def test_forwarded_headers_are_trusted_only_from_named_proxies() -> None:
     assert uvicorn_options("127.0.0.1", 8000, 1, "")["proxy_headers"] is False
     trusted = uvicorn_options("127.0.0.1", 8000, 1, "10.0.0.5")
-    assert trusted["proxy_headers"] is True and trusted["forwarded_allow_ips"] == "10.0.0.5"
+    assert trusted["proxy_headers"] is True
+    assert trusted["forwarded_allow_ips"] == "10.0.0.5"
 
 
 def test_serve_keeps_its_files_private(tmp_path: Path) -> None:

@@ -1,5 +1,7 @@
 """Cross-cutting web behaviour: CSRF, security headers, error pages, health."""
 
+import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,7 +24,7 @@ def test_state_changing_request_without_a_valid_csrf_token_is_refused(
     assert client.post("/logout", headers={"X-CSRF-Token": token}, follow_redirects=False).status_code == 303
 
 
-def test_a_token_from_another_browser_is_refused(app, client: TestClient) -> None:  # type: ignore[no-untyped-def]
+def test_a_token_from_another_browser_is_refused(app: FastAPI, client: TestClient) -> None:
     with TestClient(app) as attacker:
         stolen = csrf_token(attacker)
     csrf_token(client)  # the victim has a nonce of their own
@@ -33,7 +35,8 @@ def test_every_response_carries_the_security_headers(client: TestClient) -> None
     for path in ["/", "/login", "/static/app.css", "/no-such-page", "/healthz"]:
         headers = client.get(path).headers
         csp = headers["content-security-policy"]
-        assert "script-src 'self'" in csp and "unsafe-inline" not in csp, path
+        assert "script-src 'self'" in csp, path
+        assert "unsafe-inline" not in csp, path
         assert "frame-ancestors 'none'" in csp
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["referrer-policy"] == "same-origin"
@@ -43,7 +46,8 @@ def test_pages_have_no_inline_script(client: TestClient, db: Session) -> None:
     sign_in(client, create_user(db))
     for path in ["/", "/account", "/login"]:
         html = client.get(path).text
-        assert "<script>" not in html and " onclick=" not in html, path
+        assert "<script>" not in html, path
+        assert " onclick=" not in html, path
 
 
 def test_unknown_page_gets_a_readable_404(client: TestClient) -> None:
@@ -71,7 +75,9 @@ def test_health_check_notices_an_unreachable_database() -> None:
     assert database_reachable(sessionmaker(bind=unreachable)) is False
 
 
-def test_error_pages_never_query_the_database(client: TestClient, db: Session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_error_pages_never_query_the_database(
+    client: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Error handlers run on the event loop: a blocking query there can deadlock on a lock held
     by a request that needs the loop (seen in the browser test as a 30 s stall)."""
     sign_in(client, create_user(db, name="Signed In"))
@@ -82,7 +88,8 @@ def test_error_pages_never_query_the_database(client: TestClient, db: Session, m
 
     monkeypatch.setattr("app.accounts.service.user_for_token", no_database)
     missing = client.get("/no-such-page")  # a signed-in browser, an unknown address
-    assert missing.status_code == 404 and "There is nothing at this address." in missing.text
+    assert missing.status_code == 404
+    assert "There is nothing at this address." in missing.text
 
 
 def test_the_home_page_promises_only_what_exists(client: TestClient) -> None:

@@ -72,6 +72,8 @@ def test_a_built_wheel_serves_pages_from_an_empty_folder(tmp_path: Path) -> None
         )
         assert "Welcome, Newcomer" in welcome.text
         page = browser.get("/questions/gitops-vs-cicd")  # the bank was loaded, the template found
-        assert page.status_code == 200 and "GitOps" in page.text
+        assert page.status_code == 200
+        assert "GitOps" in page.text
         script = browser.get("/static/js/answer.js")
-        assert script.status_code == 200 and "// @ts-check" in script.text
+        assert script.status_code == 200
+        assert "// @ts-check" in script.text

@@ -7,9 +7,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts import api_tokens, service
-from app.accounts.csrf import rotate_nonce
+from app.accounts.csrf import SESSION_COOKIE, rotate_nonce
 from app.accounts.deps import (
-    SESSION_COOKIE,
+    ADMINS_ONLY,
     AdminUser,
     CheckedPassword,
     CurrentUser,
@@ -226,8 +226,8 @@ def _users_page(request: Request, db: DbDep, extra: dict[str, object] | None = N
     return render(request, "accounts/users.html", context | (extra or {}))
 
 
-@router.get("/admin/users", response_class=HTMLResponse)
-def users(request: Request, db: DbDep, admin: AdminUser) -> Response:
+@router.get("/admin/users", response_class=HTMLResponse, dependencies=[ADMINS_ONLY])
+def users(request: Request, db: DbDep) -> Response:
     return _users_page(request, db)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -199,7 +199,7 @@ def start_session(db: Session, user: User, settings: Settings, user_agent: str =
     return NewSession(token, expires_at)
 
 
-def _live_session() -> Any:
+def _live_session() -> Select[User]:
     """The user of an unexpired session; the token's hash and the time are bound at execution."""
     return (
         select(User)

@@ -26,6 +26,6 @@ def purge_expired(now_minus_window: timedelta | None = None) -> tuple[int, int, 
         return sessions.rowcount, attempts.rowcount, links.rowcount  # type: ignore[attr-defined]
 
 
-@huey.periodic_task(crontab(minute="*/30"))
+@huey.periodic_task(crontab(minute="*/30"))  # type: ignore[untyped-decorator]  # huey ships no types
 def purge_expired_job() -> None:
     purge_expired()

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.accounts.deps import CurrentUser, EditorUser
+from app.accounts.deps import EDITORS_ONLY, CurrentUser
 from app.db import DbDep, writes_on_get
 from app.errors import NotFound
 from app.hiring import reviews, service
@@ -213,8 +213,8 @@ def export(db: DbDep, user: CurrentUser, assessment_id: RowId) -> Response:
     return Response(assessment_csv(results), media_type="text/csv; charset=utf-8", headers=headers)
 
 
-@router.get("/editor/disagreements", response_class=HTMLResponse)
-def bank_disagreement(request: Request, db: DbDep, editor: EditorUser) -> Response:
+@router.get("/editor/disagreements", response_class=HTMLResponse, dependencies=[EDITORS_ONLY])
+def bank_disagreement(request: Request, db: DbDep) -> Response:
     """Which questions the AI and people score most differently, over every assessment: numbers
     per question only, never a candidate."""
     return render(request, "hiring/review/disagreements.html", {"rows": bank_disagreements(db)})

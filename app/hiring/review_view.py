@@ -125,7 +125,7 @@ def review_page(
     reviewers = db.execute(
         select(User.id, User.display_name).where(User.id.in_([r.reviewer_id for r in visible]))
     )
-    names = {user_id: name for user_id, name in reviewers}
+    names = {user_id: name for user_id, name in reviewers}  # noqa: C416 dict() reads a Result as a mapping
     columns = [_column(db, review, names) for review in visible]
     own = next((c for c in columns if c.review.reviewer_id == viewer.id), None)
     revealed = Action.rate not in allowed or (own is not None and own.review.submitted_at is not None)

@@ -11,11 +11,12 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from app.accounts.deps import CurrentUser, OptionalUser, ReviewerUser
+from app.accounts.deps import REVIEWERS_ONLY, VIEWER_KNOWN, CurrentUser, OptionalUser, ReviewerUser
 from app.config import Settings, SettingsDep
 from app.db import DbDep, writes_on_get
 from app.errors import InvalidInput
 from app.hiring import audit_view, candidates, public_link, service, webhook_events, webhooks
+from app.hiring.access import Action
 from app.hiring.candidate_list import SortBy, arranged, listed_candidates
 from app.hiring.invitations import MAX_LIST_BYTES, CandidateListError, candidate
 from app.hiring.schemas import MAX_QUESTIONS, RETENTION_DAYS, AssessmentSpec
@@ -64,8 +65,8 @@ def _form_page(request: Request, db: Session, form: dict[str, object], error: st
     return render(request, "hiring/new_assessment.html", context, 422 if error else 200)
 
 
-@router.get("/hiring/assessments/new", response_class=HTMLResponse)
-def new_assessment_page(request: Request, db: DbDep, user: ReviewerUser) -> Response:
+@router.get("/hiring/assessments/new", response_class=HTMLResponse, dependencies=[REVIEWERS_ONLY])
+def new_assessment_page(request: Request, db: DbDep) -> Response:
     return _form_page(request, db, {"time_zone": "UTC", "retention_days": 365, "ai_scoring": "yes"}, None)
 
 
@@ -251,7 +252,7 @@ def accommodate(
 ) -> Response:
     """A later deadline (a wall-clock time in the assessment's zone) and/or extra time in percent."""
     now = utcnow()
-    invitation = service.open_invitation(db, user, invitation_id, service.Action.invite, now)
+    invitation = service.open_invitation(db, user, invitation_id, Action.invite, now)
     zone = db.get_one(Assessment, invitation.assessment_id).deadline_zone
     try:
         expires_at = (
@@ -365,8 +366,8 @@ def audit_export(db: DbDep, user: CurrentUser, assessment_id: RowId) -> Response
 # --- the invited candidate --------------------------------------------------------------------------
 
 
-@router.get("/join/{token}", response_class=HTMLResponse)
-def public_link_page(request: Request, db: DbDep, user: OptionalUser, token: str) -> Response:
+@router.get("/join/{token}", response_class=HTMLResponse, dependencies=[VIEWER_KNOWN])
+def public_link_page(request: Request, db: DbDep, token: str) -> Response:
     return render(
         request, "hiring/join.html", {"link": public_link.preview(db, token, utcnow()), "token": token}
     )

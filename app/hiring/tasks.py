@@ -77,7 +77,7 @@ def queue_reminders(settings: Settings, now: datetime) -> list[int]:
     return due
 
 
-@huey.periodic_task(crontab(minute="*/15"))
+@huey.periodic_task(crontab(minute="*/15"))  # type: ignore[untyped-decorator]  # huey ships no types
 def queue_reminders_job() -> None:
     queue_reminders(get_settings(), utcnow())
 

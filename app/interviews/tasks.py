@@ -14,7 +14,7 @@ from app.models.base import utcnow
 log = logging.getLogger(__name__)
 
 
-@huey.periodic_task(crontab(minute="7"))
+@huey.periodic_task(crontab(minute="7"))  # type: ignore[untyped-decorator]  # huey ships no types
 def abandon_stale_takes_job() -> None:
     with get_sessionmaker().begin() as db:
         abandoned = abandon_stale_takes(db, get_storage(), get_settings().abandoned_take_hours, utcnow())

@@ -26,6 +26,7 @@ from app.jobs.media_process import Limits, StepFailed, WorkInterrupted
 from app.jobs.queue import enqueue_after_commit, job
 from app.media.errors import MediaError
 from app.media.storage import get_storage
+from app.media.transcript_text import WordTiming
 from app.media.transcription import Transcript, transcribe_recording
 from app.media.video import VideoAnalysis, analyse_video
 from app.models import (
@@ -43,7 +44,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.questions import service as questions
 from app.questions.schemas import QuestionFile
-from app.scoring.schemas import ScoringInput, WordTiming
+from app.scoring.schemas import ScoringInput
 from app.scoring.service import Scorer, build_scorer
 
 log = logging.getLogger(__name__)
@@ -228,7 +229,7 @@ def _scorer() -> Scorer:
 
 
 @lru_cache(maxsize=1)
-def _scorer_for_bank(newest_version_id: int) -> Scorer:
+def _scorer_for_bank(newest_version_id: int) -> Scorer:  # noqa: ARG001 the cache key
     with get_sessionmaker()() as db:
         bank = questions.current_bank(db)
         competencies = questions.current_competencies(db)

@@ -16,12 +16,12 @@ from app.jobs.queue import huey
 SHUTDOWN_SECONDS = 15.0  # a last in-process step (an LLM call) may finish; then the process exits
 
 
-class PipelineConsumer(Consumer):
+class PipelineConsumer(Consumer):  # type: ignore[misc]  # huey ships no types: Consumer is Any
     """Huey's consumer, except that stopping (SIGINT or SIGTERM) first interrupts running media
     work, so shutdown never waits for a long transcription: the interrupted take is released and
     the reconciler sends it again. Job threads are then joined for at most SHUTDOWN_SECONDS."""
 
-    def stop(self, graceful: bool = False) -> Any:
+    def stop(self, graceful: bool = False) -> Any:  # noqa: ARG002 Huey's signature; always graceful
         media_process.interrupt_all()
         return super().stop(graceful=True)
 

@@ -9,7 +9,7 @@ from app.models.base import utcnow
 from app.privacy.retention import purge_due
 
 
-@huey.periodic_task(crontab(minute="7"))
+@huey.periodic_task(crontab(minute="7"))  # type: ignore[untyped-decorator]  # huey ships no types
 def purge_expired_job() -> None:
     with get_sessionmaker().begin() as db:
         purge_due(db, get_storage(), utcnow())

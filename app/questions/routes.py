@@ -7,7 +7,7 @@ from fastapi import APIRouter, Body, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
-from app.accounts.deps import CurrentUser, EditorUser
+from app.accounts.deps import EDITORS_ONLY, SIGNED_IN, EditorUser
 from app.db import DbDep
 from app.markdown import render_markdown
 from app.models import Question, QuestionStatus
@@ -34,11 +34,10 @@ def _choices() -> dict[str, Any]:
 # --- editor -----------------------------------------------------------------------------------
 
 
-@router.get("/editor/questions", response_class=HTMLResponse)
+@router.get("/editor/questions", response_class=HTMLResponse, dependencies=[EDITORS_ONLY])
 def editor_list(
     request: Request,
     db: DbDep,
-    editor: EditorUser,
     q: str = "",
     category: str = "",
     difficulty: str = "",
@@ -68,8 +67,8 @@ def _editor_form(
     return render(request, "questions/editor_form.html", context | _choices(), status_code)
 
 
-@router.get("/editor/questions/new", response_class=HTMLResponse)
-def editor_new(request: Request, editor: EditorUser) -> Response:
+@router.get("/editor/questions/new", response_class=HTMLResponse, dependencies=[EDITORS_ONLY])
+def editor_new(request: Request) -> Response:
     return _editor_form(request, dict(NEW_QUESTION), None, [])
 
 
@@ -92,8 +91,8 @@ def editor_create(request: Request, form: FormFields, db: DbDep, editor: EditorU
     return redirect(f"/editor/questions/{question.slug}", "question-created")
 
 
-@router.get("/editor/questions/{slug}", response_class=HTMLResponse)
-def editor_edit(request: Request, db: DbDep, editor: EditorUser, slug: str) -> Response:
+@router.get("/editor/questions/{slug}", response_class=HTMLResponse, dependencies=[EDITORS_ONLY])
+def editor_edit(request: Request, db: DbDep, slug: str) -> Response:
     question = service.get_question(db, slug)
     assert question.current_version is not None
     return _editor_form(request, form_from_content(question.current_version.content), question, [])
@@ -111,11 +110,10 @@ def editor_save(request: Request, form: FormFields, db: DbDep, editor: EditorUse
     return redirect(f"/editor/questions/{slug}", "question-saved" if version else "question-unchanged")
 
 
-@router.post("/editor/questions/{slug}/status")
+@router.post("/editor/questions/{slug}/status", dependencies=[EDITORS_ONLY])
 def editor_set_status(
     request: Request,
     db: DbDep,
-    editor: EditorUser,
     slug: str,
     status: Annotated[QuestionStatus, Form()],
 ) -> Response:
@@ -129,20 +127,20 @@ def editor_set_status(
     return redirect(f"/editor/questions/{slug}", f"question-{status.value}")
 
 
-@router.post("/editor/questions/{slug}/retire")
-def editor_retire(db: DbDep, editor: EditorUser, slug: str) -> Response:
+@router.post("/editor/questions/{slug}/retire", dependencies=[EDITORS_ONLY])
+def editor_retire(db: DbDep, slug: str) -> Response:
     service.retire(db, slug)
     return redirect(f"/editor/questions/{slug}", "question-retired")
 
 
-@router.post("/editor/questions/{slug}/restore")
-def editor_restore(db: DbDep, editor: EditorUser, slug: str) -> Response:
+@router.post("/editor/questions/{slug}/restore", dependencies=[EDITORS_ONLY])
+def editor_restore(db: DbDep, slug: str) -> Response:
     service.restore(db, slug)
     return redirect(f"/editor/questions/{slug}", "question-restored")
 
 
-@router.get("/editor/questions/{slug}/versions", response_class=HTMLResponse)
-def editor_versions(request: Request, db: DbDep, editor: EditorUser, slug: str) -> Response:
+@router.get("/editor/questions/{slug}/versions", response_class=HTMLResponse, dependencies=[EDITORS_ONLY])
+def editor_versions(request: Request, db: DbDep, slug: str) -> Response:
     question = service.get_question(db, slug)
     return render(
         request,
@@ -151,11 +149,10 @@ def editor_versions(request: Request, db: DbDep, editor: EditorUser, slug: str) 
     )
 
 
-@router.get("/editor/questions/{slug}/diff", response_class=HTMLResponse)
+@router.get("/editor/questions/{slug}/diff", response_class=HTMLResponse, dependencies=[EDITORS_ONLY])
 def editor_diff(
     request: Request,
     db: DbDep,
-    editor: EditorUser,
     slug: str,
     older: Annotated[int, Query(alias="from", ge=1, le=2**31)],
     newer: Annotated[int, Query(alias="to", ge=1, le=2**31)],
@@ -169,10 +166,8 @@ def editor_diff(
     )
 
 
-@router.post("/editor/preview", response_class=HTMLResponse)
-def editor_preview(
-    editor: EditorUser, text: Annotated[str, Body(embed=True, max_length=PREVIEW_LIMIT)]
-) -> Response:
+@router.post("/editor/preview", response_class=HTMLResponse, dependencies=[EDITORS_ONLY])
+def editor_preview(text: Annotated[str, Body(embed=True, max_length=PREVIEW_LIMIT)]) -> Response:
     """Live preview of markdown exactly as candidates will see it: rendered, then sanitised."""
     return HTMLResponse(render_markdown(text))
 
@@ -190,10 +185,8 @@ def _question_list(questions: tuple[Any, ...]) -> Markup:
     return Markup(html)  # noqa: S704 - the output of an autoescaped template
 
 
-@router.get("/questions", response_class=HTMLResponse)
-def browse(
-    request: Request, db: DbDep, user: CurrentUser, category: str = "", difficulty: str = ""
-) -> Response:
+@router.get("/questions", response_class=HTMLResponse, dependencies=[SIGNED_IN])
+def browse(request: Request, db: DbDep, category: str = "", difficulty: str = "") -> Response:
     questions = service.published_titles(db, category, difficulty)
     context = {
         "question_list": _question_list(tuple(questions)),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Conflict, InvalidInput, NotFound
@@ -39,7 +39,7 @@ def content_hash(content: dict[str, Any]) -> str:
 # --- reading ----------------------------------------------------------------------------------
 
 
-def with_current_version() -> Any:
+def with_current_version() -> Select[Question]:
     return select(Question).options(selectinload(Question.current_version))
 
 

@@ -8,7 +8,7 @@ red flag would excuse most spoken misconceptions."""
 
 import re
 
-from app.scoring.schemas import WordTiming
+from app.media.transcript_text import WordTiming
 from app.scoring.text import AnalysedText
 
 LOW_CONFIDENCE = 0.4  # also the words the answer report marks as unsure

@@ -3,7 +3,8 @@
 import itertools
 import re
 
-from app.scoring.schemas import DeliveryMetrics, WordTiming
+from app.media.transcript_text import WordTiming
+from app.scoring.schemas import DeliveryMetrics
 
 _FILLERS = re.compile(
     r"\b(?:um+|uh+|erm+|er|ah+|hmm+|you know|i mean|basically|kind of|sort of)\b", re.IGNORECASE

@@ -122,7 +122,8 @@ class Embedder:
             ]
         )
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
-        return np.divide(sums, norms, out=np.zeros_like(sums), where=norms > 0)
+        unit: npt.NDArray[np.float32] = np.divide(sums, norms, out=np.zeros_like(sums), where=norms > 0)
+        return unit
 
     def question(self, question: QuestionFile, flags: Sequence[RedFlag]) -> QuestionMeaning:
         points = [f"{p.point} {' '.join(p.cues)}" for p in question.key_points]

@@ -30,7 +30,8 @@ def _criterion_value(strengths: list[float]) -> float:
     points (failure modes, experience) separate a 4 from a 5."""
     coverage = sum(strengths) / len(strengths)
     reached = min(1.0, max(0.0, (coverage - NO_COVERAGE) / (FULL_COVERAGE - NO_COVERAGE)))
-    return 1 + 4 * reached**COVERAGE_CURVE
+    curved: float = reached**COVERAGE_CURVE
+    return 1 + 4 * curved
 
 
 def criterion_values(question: QuestionFile, features: Features) -> dict[str, float | None]:

@@ -179,7 +179,7 @@ def session_summaries(db: Session, user: User, now: datetime) -> list[SessionSum
     chosen = {interview.id: interviews.chosen_takes(interview) for interview in history}
     take_ids = [take.id for takes in chosen.values() for take in takes if take is not None]
     rows = db.execute(select(TakeScore.take_id, TakeScore.overall).where(TakeScore.take_id.in_(take_ids)))
-    scores = {take_id: overall for take_id, overall in rows}
+    scores = {take_id: overall for take_id, overall in rows}  # noqa: C416 dict() reads a Result as a mapping
     speeds = measured_speeds(db)
     return [
         SessionSummary(

@@ -3,15 +3,15 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from app.accounts.deps import OptionalUser
+from app.accounts.deps import VIEWER_KNOWN
 from app.db import database_reachable, get_sessionmaker
 from app.web import render
 
 router = APIRouter()
 
 
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request, user: OptionalUser) -> Response:
+@router.get("/", response_class=HTMLResponse, dependencies=[VIEWER_KNOWN])
+def home(request: Request) -> Response:
     return render(request, "home.html")
 
 

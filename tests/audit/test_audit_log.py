@@ -54,10 +54,10 @@ def test_staff_actions_make_one_chain_filed_under_their_assessment_and_person(db
     actions = [e.action for e in history]
     assert actions[:2] == ["assessment.create", "invitation.create"]
     assert actions[-2:] == ["user.set-role", "user.disable"]
-    assert (
-        history[0].assessment_id == history[0].target_id and history[1].assessment_id == history[0].target_id
-    )
-    assert history[-2].subject_id == history[-2].target_id and history[-2].detail == "candidate -> reviewer"
+    assert history[0].assessment_id == history[0].target_id
+    assert history[1].assessment_id == history[0].target_id
+    assert history[-2].subject_id == history[-2].target_id
+    assert history[-2].detail == "candidate -> reviewer"
     assert [e.previous for e in history[1:]] == [e.digest for e in history[:-1]]
     head = db.get_one(AuditHead, 1)
     assert head.digest == history[-1].digest
@@ -69,7 +69,9 @@ def test_a_changed_event_breaks_the_chain_exactly_there(db: Session) -> None:
     history = some_history(db)
     tamper(db, "UPDATE audit_events SET action = 'nothing' WHERE id = :id", id=history[1].id)
     result = audit.verify(db)
-    assert not result.intact and result.broken_at == history[1].id and "fields were changed" in result.reason
+    assert not result.intact
+    assert result.broken_at == history[1].id
+    assert "fields were changed" in result.reason
 
 
 @pytest.mark.usefixtures("bank")
@@ -77,7 +79,8 @@ def test_a_deleted_event_breaks_the_chain_at_the_one_after_it(db: Session) -> No
     history = some_history(db)
     tamper(db, "DELETE FROM audit_events WHERE id = :id", id=history[1].id)
     result = audit.verify(db)
-    assert result.broken_at == history[2].id and "before it was changed or deleted" in result.reason
+    assert result.broken_at == history[2].id
+    assert "before it was changed or deleted" in result.reason
 
 
 @pytest.mark.usefixtures("bank")
@@ -85,7 +88,8 @@ def test_cutting_off_the_last_events_shows_too(db: Session) -> None:
     history = some_history(db)
     tamper(db, "DELETE FROM audit_events WHERE id = :id", id=history[-1].id)
     result = audit.verify(db)
-    assert result.broken_at is None and "1 event(s) missing at the end" in result.reason
+    assert result.broken_at is None
+    assert "1 event(s) missing at the end" in result.reason
 
 
 @pytest.mark.usefixtures("bank")
@@ -119,10 +123,8 @@ def test_audit_verify_from_the_shell(db: Session) -> None:
     db.commit()
     result = runner.invoke(cli, ["audit", "verify"])
     assert result.exit_code == 1
-    assert (
-        f"broken at event {history[2].id}" in result.output
-        and "2 event(s) before it check out" in result.output
-    )
+    assert f"broken at event {history[2].id}" in result.output
+    assert "2 event(s) before it check out" in result.output
 
 
 def test_changes_from_the_shell_are_recorded_as_the_shell(db: Session) -> None:
@@ -134,7 +136,8 @@ def test_changes_from_the_shell_are_recorded_as_the_shell(db: Session) -> None:
     assert (event.actor_id, event.actor_role, event.action) == (None, audit.SHELL, "user.set-role")
 
 
-def test_parallel_appends_queue_on_the_head_and_never_fork_the_chain(migrated: None) -> None:
+@pytest.mark.usefixtures("migrated")
+def test_parallel_appends_queue_on_the_head_and_never_fork_the_chain() -> None:
     engine = get_engine()
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite takes the write lock at BEGIN IMMEDIATE: appends queue anyway")

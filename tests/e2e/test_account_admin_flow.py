@@ -39,7 +39,9 @@ def coach(folder: Path, *args: str) -> str:
     return done.stdout
 
 
-def test_an_admin_resets_a_password_and_disables_an_account(browser: Browser, server) -> None:  # type: ignore[no-untyped-def]
+def test_an_admin_resets_a_password_and_disables_an_account(
+    browser: Browser, server: tuple[str, Path]
+) -> None:
     url, var = server
     admin = browser.new_context(viewport={"width": 1000, "height": 800})
     admin.grant_permissions(["clipboard-read", "clipboard-write"], origin=url)

@@ -21,7 +21,9 @@ from tests.e2e.test_interview_flow import record_for
 pytestmark = pytest.mark.browser
 
 
-def test_a_reviewer_invites_a_candidate_who_answers_typed_and_submits(browser: Browser, server) -> None:  # type: ignore[no-untyped-def]
+def test_a_reviewer_invites_a_candidate_who_answers_typed_and_submits(
+    browser: Browser, server: tuple[str, Path]
+) -> None:
     url, var = server
     reviewer = browser.new_context().new_page()
     sign_up(reviewer, url, "Rita Reviewer", "rita@example.com")
@@ -198,11 +200,11 @@ def agreement_cells(page: Page, table: str, label: str) -> list[str]:
 def expected_agreement(ai: dict[str, int | None], competencies: tuple[str, ...]) -> list[str]:
     """One row of an agreement table, worked out from the levels the test gave and the AI's."""
     pairs = [
-        (ai[competency], levels[COMPETENCIES.index(competency)])
+        (level, levels[COMPETENCIES.index(competency)])
         for (_reviewer, candidate), (levels, _) in LEVELS.items()
         if candidate == "Cam Camera"
         for competency in competencies
-        if ai[competency] is not None
+        if (level := ai[competency]) is not None
     ]
     units = [
         [LEVELS[reviewer, candidate][0][COMPETENCIES.index(competency)] for reviewer in REVIEWERS]
@@ -263,8 +265,8 @@ def mean(levels: list[int]) -> float:
     return round(sum(levels) / len(levels), 2)
 
 
-def test_two_reviewers_rate_two_candidates_blind_then_agreement_compare_and_export_add_up(  # type: ignore[no-untyped-def]
-    browser: Browser, server
+def test_two_reviewers_rate_two_candidates_blind_then_agreement_compare_and_export_add_up(
+    browser: Browser, server: tuple[str, Path]
 ) -> None:
     url, var = server
     console: list[str] = []
@@ -414,8 +416,8 @@ def test_two_reviewers_rate_two_candidates_blind_then_agreement_compare_and_expo
     question_label = rita.locator("#by-question tbody th").first.inner_text()
     assert agreement_cells(rita, "by-question", question_label) == expected_agreement(ai, COMPETENCIES)
     for competency in COMPETENCIES:
-        cells = agreement_cells(rita, "by-competency", names[competency])
-        assert cells == expected_agreement(ai, (competency,)), (competency, cells)
+        agreement = agreement_cells(rita, "by-competency", names[competency])
+        assert agreement == expected_agreement(ai, (competency,)), (competency, agreement)
 
     shown_gaps = [
         [cell.strip() for cell in row.locator("td").all_inner_texts()]

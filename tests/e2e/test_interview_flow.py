@@ -47,7 +47,9 @@ def record_for(page: Page, seconds: float, server_log: Path, console: list[str])
     return clock_shown
 
 
-def test_a_candidate_answers_two_questions_on_camera_with_a_reload_mid_answer(page: Page, server) -> None:  # type: ignore[no-untyped-def]
+def test_a_candidate_answers_two_questions_on_camera_with_a_reload_mid_answer(
+    page: Page, server: tuple[str, Path]
+) -> None:
     url, var = server
     console: list[str] = []
     page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))

@@ -65,7 +65,9 @@ def begin_session(page: Page, url: str, mode: str, questions: int = 1, choose: b
     expect(page.get_by_text("plan your answer")).to_be_visible(timeout=15_000)
 
 
-def test_returning_after_preparation_ran_out_offers_the_running_answer_clock(page: Page, site) -> None:  # type: ignore[no-untyped-def]
+def test_returning_after_preparation_ran_out_offers_the_running_answer_clock(
+    page: Page, site: tuple[str, Path]
+) -> None:
     url, database = site
     set_times(database, prep=2, answer=40)
     begin_session(page, url, "video", choose=True)
@@ -95,8 +97,8 @@ def test_returning_after_preparation_ran_out_offers_the_running_answer_clock(pag
 
 
 def test_returning_after_the_deadline_says_nothing_was_saved_and_offers_a_retake_or_a_skip(
-    page: Page, site
-) -> None:  # type: ignore[no-untyped-def]
+    page: Page, site: tuple[str, Path]
+) -> None:
     url, database = site
     set_times(database, prep=1, answer=3)
     begin_session(page, url, "audio", questions=2)
@@ -118,8 +120,8 @@ def test_returning_after_the_deadline_says_nothing_was_saved_and_offers_a_retake
 
 
 def test_back_onto_an_answered_question_starts_nothing_and_a_retake_and_keep_are_explicit(
-    page: Page, site
-) -> None:  # type: ignore[no-untyped-def]
+    page: Page, site: tuple[str, Path]
+) -> None:
     url, database = site
     set_times(database, prep=20, answer=60)
     begin_session(page, url, "typed", questions=2)
@@ -154,7 +156,7 @@ def test_back_onto_an_answered_question_starts_nothing_and_a_retake_and_keep_are
     expect(page.get_by_role("button", name="Take 1 is kept")).to_be_disabled()
 
 
-def test_time_running_out_is_announced_and_saves_the_answer(page: Page, site) -> None:  # type: ignore[no-untyped-def]
+def test_time_running_out_is_announced_and_saves_the_answer(page: Page, site: tuple[str, Path]) -> None:
     url, database = site
     set_times(database, prep=1, answer=12)
     begin_session(page, url, "video")
@@ -165,7 +167,7 @@ def test_time_running_out_is_announced_and_saves_the_answer(page: Page, site) ->
     expect(page.get_by_role("link", name="Finish: see your session")).to_be_focused()
 
 
-def test_typed_time_running_out_with_nothing_typed_says_so(page: Page, site) -> None:  # type: ignore[no-untyped-def]
+def test_typed_time_running_out_with_nothing_typed_says_so(page: Page, site: tuple[str, Path]) -> None:
     url, database = site
     set_times(database, prep=1, answer=3)
     begin_session(page, url, "typed")
@@ -176,7 +178,7 @@ def test_typed_time_running_out_with_nothing_typed_says_so(page: Page, site) -> 
     expect(page.get_by_role("button", name="Record again (1 take left)")).to_be_visible()
 
 
-def test_reloads_during_preparation_and_mid_answer_lose_nothing(page: Page, site) -> None:  # type: ignore[no-untyped-def]
+def test_reloads_during_preparation_and_mid_answer_lose_nothing(page: Page, site: tuple[str, Path]) -> None:
     url, database = site
     set_times(database, prep=30, answer=40)
     begin_session(page, url, "audio")
@@ -198,7 +200,7 @@ def test_reloads_during_preparation_and_mid_answer_lose_nothing(page: Page, site
     expect(page.get_by_role("button", name="Record again (1 take left)")).to_be_visible()
 
 
-def test_the_audio_device_check_asks_only_for_sound(page: Page, site) -> None:  # type: ignore[no-untyped-def]
+def test_the_audio_device_check_asks_only_for_sound(page: Page, site: tuple[str, Path]) -> None:
     url, database = site
     set_times(database, prep=30, answer=40)
     sign_up_and_agree(page, url)
@@ -208,7 +210,7 @@ def test_the_audio_device_check_asks_only_for_sound(page: Page, site) -> None:  
     expect(page.get_by_text("see yourself")).to_have_count(0)
 
 
-def test_a_failed_submit_says_why_and_can_be_sent_again(page: Page, site) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_submit_says_why_and_can_be_sent_again(page: Page, site: tuple[str, Path]) -> None:
     url, database = site
     set_times(database, prep=20, answer=60)
     begin_session(page, url, "typed")
@@ -226,7 +228,7 @@ def test_a_failed_submit_says_why_and_can_be_sent_again(page: Page, site) -> Non
     expect(page.get_by_text("Your answer was saved.")).to_be_visible()
 
 
-def test_a_whole_session_with_the_keyboard_only(page: Page, site) -> None:  # type: ignore[no-untyped-def]
+def test_a_whole_session_with_the_keyboard_only(page: Page, site: tuple[str, Path]) -> None:
     url, database = site
     set_times(database, prep=20, answer=60)
     begin_session(page, url, "typed", questions=2)
@@ -256,7 +258,7 @@ def test_a_whole_session_with_the_keyboard_only(page: Page, site) -> None:  # ty
     expect(page.locator(".session-questions").get_by_text("skipped")).to_be_visible()
 
 
-def test_candidate_pages_fit_a_390_px_screen(page: Page, site) -> None:  # type: ignore[no-untyped-def]
+def test_candidate_pages_fit_a_390_px_screen(page: Page, site: tuple[str, Path]) -> None:
     url, database = site
     set_times(database, prep=30, answer=40)
     page.set_viewport_size({"width": 390, "height": 844})

@@ -41,7 +41,8 @@ def test_an_admin_may_view_manage_members_read_the_audit_record_erase_and_is_rec
         Action.erase,
     }
     assert is_recorded(Standing.admin)
-    assert not is_recorded(Standing.owner) and not is_recorded(Standing.reviewer)
+    assert not is_recorded(Standing.owner)
+    assert not is_recorded(Standing.reviewer)
 
 
 def test_an_admin_who_owns_or_was_added_acts_as_such_and_is_not_recorded_as_admin() -> None:

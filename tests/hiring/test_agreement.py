@@ -18,8 +18,8 @@ from app.hiring.agreement import (
 # Krippendorff, K. (2011). Computing Krippendorff's Alpha-Reliability, section E: four observers,
 # twelve units, values 1-5, with missing values. Published: ordinal .815, interval .849
 # (nominal .743, ratio .797). Unit 12 has a single value and so is unpairable.
-_ = None
-KRIPPENDORFF_2011 = list(
+_: None = None
+KRIPPENDORFF_2011: list[tuple[int | None, ...]] = list(
     zip(
         [1, 2, 3, 3, 2, 1, 4, 1, 2, _, _, _],  # observer A
         [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, _, 3],  # observer B
@@ -51,7 +51,7 @@ def test_alpha_matches_the_wikipedia_example_with_many_missing_ratings() -> None
 
 
 def test_alpha_ignores_units_only_one_rater_rated() -> None:
-    lone = [(5, None, None), (None, 1, None)]
+    lone: list[tuple[int | None, ...]] = [(5, None, None), (None, 1, None)]
     assert krippendorff_alpha(KRIPPENDORFF_2011 + lone, "ordinal") == krippendorff_alpha(
         KRIPPENDORFF_2011, "ordinal"
     )
@@ -67,7 +67,8 @@ def test_alpha_is_one_for_perfect_agreement_and_undefined_without_variation_or_p
 def test_alpha_is_negative_when_raters_systematically_disagree() -> None:
     """Two raters who swap 1 and 5 on every unit disagree more than chance would."""
     alpha = krippendorff_alpha([(1, 5), (5, 1), (1, 5), (5, 1)], "interval")
-    assert alpha is not None and alpha < 0
+    assert alpha is not None
+    assert alpha < 0
 
 
 def test_quadratic_weighted_kappa_by_hand() -> None:
@@ -129,11 +130,13 @@ def test_compare_pairs_reports_every_figure_with_its_warning() -> None:
     assert report.pairs == 4
     assert report.weighted_kappa == pytest.approx(11 / 12)
     assert (report.exact, report.adjacent, report.mean_difference) == (0.75, 1.0, -0.25)
-    assert report.warning is not None and "Only 4" in report.warning
+    assert report.warning is not None
+    assert "Only 4" in report.warning
 
 
 def test_compare_raters_counts_only_units_rated_twice() -> None:
     report = compare_raters(KRIPPENDORFF_2011, "ordinal")
     assert report.units == 11
     assert report.alpha == pytest.approx(0.815, abs=5e-4)
-    assert report.warning is not None and "Only 11" in report.warning
+    assert report.warning is not None
+    assert "Only 11" in report.warning

@@ -1,5 +1,6 @@
 """The JSON API with personal access tokens: what an applicant tracking system reads."""
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,15 +25,18 @@ def test_a_reviewer_makes_a_token_that_is_shown_once_and_kept_only_as_a_hash(
     sign_in(client, reviewer)
     page = client.post("/account/tokens", data={"csrf_token": csrf_token(client), "name": "ATS sync"})
     token = page.text.split('id="api-token"')[1].split('value="')[1].split('"')[0]
-    assert token.startswith("gic_") and token not in client.get("/account").text
+    assert token.startswith("gic_")
+    assert token not in client.get("/account").text
     [row] = db.scalars(select(ApiToken)).all()
-    assert token not in (row.token_hash, row.name) and row.scope == api_tokens.READ_ASSESSMENTS
+    assert token not in (row.token_hash, row.name)
+    assert row.scope == api_tokens.READ_ASSESSMENTS
     client.cookies.clear()
     assert client.get("/api/v1/assessments", headers=bearer(token)).json() == {"assessments": []}
 
 
+@pytest.mark.usefixtures("bank")
 def test_the_api_shows_candidates_as_the_pages_do_and_records_each_read(
-    client: TestClient, db: Session, bank: list[str]
+    client: TestClient, db: Session
 ) -> None:
     crew = team(db)  # Ana allowed AI scoring, Ben declined it
     live_assessment(db, title="Someone else's")
@@ -43,7 +47,8 @@ def test_the_api_shows_candidates_as_the_pages_do_and_records_each_read(
 
     url = f"/api/v1/assessments/{crew.assessment.id}/candidates"
     before = {c["name"]: c for c in client.get(url, headers=bearer(token)).json()["candidates"]}
-    assert before["Ana"]["status"] == "submitted" and before["Ana"]["people_level"] is None  # blind
+    assert before["Ana"]["status"] == "submitted"
+    assert before["Ana"]["people_level"] is None
     rate_all(db, crew.owner, crew.strong, 4)
     rate_all(db, crew.owner, crew.declined, 2)
     db.commit()
@@ -55,11 +60,13 @@ def test_the_api_shows_candidates_as_the_pages_do_and_records_each_read(
         False,
     )
     reads = db.scalars(select(AuditEvent).where(AuditEvent.action == "api.candidates")).all()
-    assert len(reads) == 2 and {r.actor_id for r in reads} == {crew.owner.id}
+    assert len(reads) == 2
+    assert {r.actor_id for r in reads} == {crew.owner.id}
 
 
+@pytest.mark.usefixtures("bank")
 def test_tokens_are_refused_when_missing_revoked_or_not_the_assessments(
-    client: TestClient, db: Session, bank: list[str]
+    client: TestClient, db: Session
 ) -> None:
     assessment = live_assessment(db)
     stranger = create_user(db, Role.reviewer)
@@ -74,4 +81,5 @@ def test_tokens_are_refused_when_missing_revoked_or_not_the_assessments(
     api_tokens.revoke(db, db.get_one(type(stranger), assessment.owner_id), row.id, utcnow())
     db.commit()
     refused = client.get(url, headers=bearer(mine))
-    assert refused.status_code == 401 and "revoked" in refused.json()["detail"]
+    assert refused.status_code == 401
+    assert "revoked" in refused.json()["detail"]

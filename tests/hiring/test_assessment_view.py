@@ -17,7 +17,8 @@ from tests.factories import create_user
 from tests.hiring.conftest import NOW, SLUGS, invited, new_assessment, owner_of, submitted
 
 
-def test_a_reviewer_lists_what_they_own_and_what_they_were_added_to(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_a_reviewer_lists_what_they_own_and_what_they_were_added_to(db: Session) -> None:
     reviewer = create_user(db, Role.reviewer)
     own = new_assessment(db, reviewer, title="Own assessment")
     theirs = new_assessment(db, title="Added to")
@@ -27,13 +28,15 @@ def test_a_reviewer_lists_what_they_own_and_what_they_were_added_to(db: Session,
     assert service.other_assessments(db, reviewer) == []
 
 
-def test_an_admin_also_finds_every_other_assessment_to_manage(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_an_admin_also_finds_every_other_assessment_to_manage(db: Session) -> None:
     assessment = new_assessment(db)
     admin = create_user(db, Role.admin)
     assert [a.id for a in service.other_assessments(db, admin)] == [assessment.id]
 
 
-def test_the_candidate_list_shows_status_submission_and_stage(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_the_candidate_list_shows_status_submission_and_stage(db: Session) -> None:
     assessment = new_assessment(db)
     owner = owner_of(db, assessment)
     waiting = invited(db, assessment, "bo@example.com").invitation
@@ -45,7 +48,8 @@ def test_the_candidate_list_shows_status_submission_and_stage(db: Session, bank:
         "ana@example.com": (InvitationStatus.submitted, Stage.advance),
         "bo@example.com": (InvitationStatus.invited, Stage.new),
     }
-    assert view.standing == Standing.owner and [q.position for q in view.questions] == [1, 2]
+    assert view.standing == Standing.owner
+    assert [q.position for q in view.questions] == [1, 2]
     after = waiting.expires_at + timedelta(seconds=1)
     late = {
         r.invitation.email: r.status
@@ -54,8 +58,9 @@ def test_the_candidate_list_shows_status_submission_and_stage(db: Session, bank:
     assert late == {"ana@example.com": InvitationStatus.submitted, "bo@example.com": InvitationStatus.expired}
 
 
+@pytest.mark.usefixtures("bank")
 def test_nobody_outside_the_assessment_sees_its_candidates_and_an_admins_look_is_recorded(
-    db: Session, bank: list[str]
+    db: Session,
 ) -> None:
     assessment = new_assessment(db)
     for outsider in (create_user(db, Role.reviewer), create_user(db, Role.editor), create_user(db)):
@@ -67,9 +72,8 @@ def test_nobody_outside_the_assessment_sees_its_candidates_and_an_admins_look_is
     assert (event.action, event.target_id) == ("assessment.view", assessment.id)
 
 
-def test_questions_are_drawn_by_competency_and_difficulty_without_repeating_a_pick(
-    db: Session, bank: list[str]
-) -> None:
+@pytest.mark.usefixtures("bank")
+def test_questions_are_drawn_by_competency_and_difficulty_without_repeating_a_pick(db: Session) -> None:
     second = questions.get_question(db, SLUGS[1])
     wanted = questions.competency_ids(second)[0]
     assert service.draw_questions(db, wanted, second.difficulty, 1, [SLUGS[0]], random.Random(1)) == [
@@ -83,7 +87,8 @@ def test_questions_are_drawn_by_competency_and_difficulty_without_repeating_a_pi
         service.draw_questions(db, "", "", 0, [], random.Random(1))
 
 
-def test_a_new_link_replaces_the_old_one(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_a_new_link_replaces_the_old_one(db: Session) -> None:
     assessment = new_assessment(db)
     issued = invited(db, assessment)
     fresh = service.new_link(db, owner_of(db, assessment), issued.invitation.id, NOW)
@@ -93,9 +98,8 @@ def test_a_new_link_replaces_the_old_one(db: Session, bank: list[str]) -> None:
     assert service.claim_invitation(db, fresh.token, candidate, NOW).id == issued.invitation.id
 
 
-def test_only_the_owner_issues_new_links_and_never_for_a_submitted_candidate(
-    db: Session, bank: list[str]
-) -> None:
+@pytest.mark.usefixtures("bank")
+def test_only_the_owner_issues_new_links_and_never_for_a_submitted_candidate(db: Session) -> None:
     assessment = new_assessment(db)
     member = create_user(db, Role.reviewer)
     service.add_member(db, owner_of(db, assessment), assessment.id, member.id, NOW)
@@ -109,8 +113,9 @@ def test_only_the_owner_issues_new_links_and_never_for_a_submitted_candidate(
     assert issued.invitation.token_hash == before
 
 
+@pytest.mark.usefixtures("bank")
 def test_staff_to_add_leaves_out_the_owner_members_candidates_editors_and_disabled_accounts(
-    db: Session, bank: list[str]
+    db: Session,
 ) -> None:
     assessment = new_assessment(db)
     owner = owner_of(db, assessment)
@@ -121,5 +126,6 @@ def test_staff_to_add_leaves_out_the_owner_members_candidates_editors_and_disabl
     create_user(db)
     service.add_member(db, owner, assessment.id, member.id, NOW)
     ids = {u.id for u in service.staff_to_add(db, assessment)}
-    assert free.id in ids and not ids & {owner.id, member.id, disabled.id}
+    assert free.id in ids
+    assert not ids & {owner.id, member.id, disabled.id}
     assert all(u.role in (Role.reviewer, Role.admin) for u in service.staff_to_add(db, assessment))

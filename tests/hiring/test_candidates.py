@@ -3,6 +3,7 @@ settings, submitting, extensions and extra time, and declining automatic scoring
 through the pipeline."""
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -37,7 +38,7 @@ def claimed(db: Session, assessment: Assessment, email: str = "ana@example.com")
 
 
 def started(
-    db: Session, mode: AnswerMode = AnswerMode.typed, *, declined: bool = False, **changes: object
+    db: Session, mode: AnswerMode = AnswerMode.typed, *, declined: bool = False, **changes: Any
 ) -> tuple[User, Invitation]:
     assessment = new_assessment(db, **changes)
     user, invitation = claimed(db, assessment)
@@ -57,25 +58,26 @@ def answer_typed(db: Session, user: User, invitation: Invitation, position: int 
     return take.id
 
 
-def test_the_session_carries_the_assessments_questions_times_retakes_and_deadline(
-    db: Session, bank: list[str]
-) -> None:
+@pytest.mark.usefixtures("bank")
+def test_the_session_carries_the_assessments_questions_times_retakes_and_deadline(db: Session) -> None:
     user, invitation = started(db, retakes_allowed=2, prep_seconds=20, answer_seconds=100)
     interview = interviews.session_for_invitation(db, invitation.id)
-    assert interview is not None and interview.user_id == user.id
+    assert interview is not None
+    assert interview.user_id == user.id
     pinned = service.assessment_view(
         db, owner_of(db, db.get_one(Assessment, invitation.assessment_id)), invitation.assessment_id, NOW
     ).questions
     assert [q.question_version_id for q in interview.questions] == [q.question_version_id for q in pinned]
     assert [takes.limits(q) for q in interview.questions] == [(20, 100), (20, 100)]
-    assert interview.retakes_allowed == 2 and interview.mode == AnswerMode.typed
-    assert interview.closes_at == invitation.expires_at and interview.ai_scoring
+    assert interview.retakes_allowed == 2
+    assert interview.mode == AnswerMode.typed
+    assert interview.closes_at == invitation.expires_at
+    assert interview.ai_scoring
     assert invitation.status == InvitationStatus.started
 
 
-def test_extra_time_lengthens_every_answer_and_a_later_grant_reaches_questions_not_begun(
-    db: Session, bank: list[str]
-) -> None:
+@pytest.mark.usefixtures("bank")
+def test_extra_time_lengthens_every_answer_and_a_later_grant_reaches_questions_not_begun(db: Session) -> None:
     assessment = new_assessment(db, answer_seconds=100)
     owner = owner_of(db, assessment)
     user, invitation = claimed(db, assessment)
@@ -91,8 +93,9 @@ def test_extra_time_lengthens_every_answer_and_a_later_grant_reaches_questions_n
     assert interview.closes_at == later
 
 
+@pytest.mark.usefixtures("bank")
 def test_nothing_starts_before_the_terms_are_accepted_nor_in_a_mode_the_assessment_refuses(
-    db: Session, bank: list[str]
+    db: Session,
 ) -> None:
     assessment = new_assessment(db, answer_modes={AnswerMode.typed})
     user, invitation = claimed(db, assessment)
@@ -104,7 +107,8 @@ def test_nothing_starts_before_the_terms_are_accepted_nor_in_a_mode_the_assessme
     assert interviews.session_for_invitation(db, invitation.id) is None
 
 
-def test_only_the_account_that_opened_the_link_sees_the_interview(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_only_the_account_that_opened_the_link_sees_the_interview(db: Session) -> None:
     assessment = new_assessment(db)
     _, invitation = claimed(db, assessment)
     for stranger in (create_user(db), owner_of(db, assessment), create_user(db, Role.admin)):
@@ -112,16 +116,16 @@ def test_only_the_account_that_opened_the_link_sees_the_interview(db: Session, b
             candidates.candidate_view(db, stranger, invitation.id, NOW)
 
 
-def test_submitting_closes_the_session_and_marks_the_invitation_submitted(
-    db: Session, bank: list[str]
-) -> None:
+@pytest.mark.usefixtures("bank")
+def test_submitting_closes_the_session_and_marks_the_invitation_submitted(db: Session) -> None:
     user, invitation = started(db)
     with pytest.raises(Conflict, match="at least one"):
         candidates.submit(db, user, invitation.id, NOW)
     answer_typed(db, user, invitation)
     later = NOW + timedelta(minutes=5)
     candidates.submit(db, user, invitation.id, later)
-    assert invitation.status == InvitationStatus.submitted and invitation.submitted_at == later
+    assert invitation.status == InvitationStatus.submitted
+    assert invitation.submitted_at == later
     interview = interviews.session_for_invitation(db, invitation.id)
     assert interview is not None
     with pytest.raises(Gone):
@@ -130,7 +134,8 @@ def test_submitting_closes_the_session_and_marks_the_invitation_submitted(
         candidates.submit(db, user, invitation.id, later)
 
 
-def test_after_the_deadline_the_candidate_can_neither_start_nor_answer(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_after_the_deadline_the_candidate_can_neither_start_nor_answer(db: Session) -> None:
     user, invitation = started(db)
     interview = interviews.session_for_invitation(db, invitation.id)
     assert interview is not None
@@ -142,7 +147,8 @@ def test_after_the_deadline_the_candidate_can_neither_start_nor_answer(db: Sessi
     assert candidates.candidate_view(db, user, invitation.id, after).status == InvitationStatus.expired
 
 
-def test_the_ai_choice_is_fixed_once_answering_began(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_the_ai_choice_is_fixed_once_answering_began(db: Session) -> None:
     user, invitation = started(db)
     with pytest.raises(Conflict, match="choice about automatic scoring"):
         candidates.consent(db, user, invitation.id, declined_ai_scoring=True, now=NOW)
@@ -163,8 +169,9 @@ def test_an_assessments_session_is_never_reported_to_its_candidate(db: Session, 
     assert not history.model_answer_unlocked(db, user, question)
 
 
+@pytest.mark.usefixtures("bank")
 def test_declining_ai_scoring_skips_the_scorer_and_leaves_no_score(
-    db: Session, bank: list[str], monkeypatch: pytest.MonkeyPatch
+    db: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     user, invitation = started(db, declined=True)
     take_id = answer_typed(db, user, invitation)
@@ -178,18 +185,17 @@ def test_declining_ai_scoring_skips_the_scorer_and_leaves_no_score(
     assert db.scalar(select(TakeScore).where(TakeScore.take_id == take_id)) is None
 
 
-def test_an_assessment_without_ai_scoring_never_scores_even_if_the_candidate_accepted(
-    db: Session, bank: list[str]
-) -> None:
+@pytest.mark.usefixtures("bank")
+def test_an_assessment_without_ai_scoring_never_scores_even_if_the_candidate_accepted(db: Session) -> None:
     _, invitation = started(db, declined=True, ai_scoring=False)
     interview = interviews.session_for_invitation(db, invitation.id)
-    assert interview is not None and not interview.ai_scoring
+    assert interview is not None
+    assert not interview.ai_scoring
     assert not invitation.declined_ai_scoring  # nothing to decline
 
 
-def test_feedback_only_after_the_close_and_only_when_the_assessment_allows_it(
-    db: Session, bank: list[str]
-) -> None:
+@pytest.mark.usefixtures("bank")
+def test_feedback_only_after_the_close_and_only_when_the_assessment_allows_it(db: Session) -> None:
     user, invitation = started(db, feedback_after_close=True)
     take_id = answer_typed(db, user, invitation)
     db.add(TakeScore(take_id=take_id, report={}, overall=3.5, scorer="rubric"))
@@ -199,7 +205,8 @@ def test_feedback_only_after_the_close_and_only_when_the_assessment_allows_it(
     assert candidates.feedback(db, open_view, NOW) is None
     closed = assessment.deadline_at + timedelta(minutes=1)
     feedback = candidates.feedback(db, candidates.candidate_view(db, user, invitation.id, closed), closed)
-    assert feedback is not None and [f.overall for f in feedback] == [3.5, None]
+    assert feedback is not None
+    assert [f.overall for f in feedback] == [3.5, None]
 
     assessment.feedback_after_close = False
     assert candidates.feedback(db, candidates.candidate_view(db, user, invitation.id, closed), closed) is None

@@ -31,7 +31,8 @@ def link_token(server: MailServer, index: int = -1) -> str:
     return found.group(1)
 
 
-def test_the_invitation_job_emails_a_working_link_and_notes_it(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_the_invitation_job_emails_a_working_link_and_notes_it(db: Session) -> None:
     assessment = new_assessment(db)
     issued = invited(db, assessment)
     with smtp_server() as server:
@@ -46,7 +47,8 @@ def test_the_invitation_job_emails_a_working_link_and_notes_it(db: Session, bank
     assert service.claim_invitation(db, link_token(server), candidate, NOW).id == issued.invitation.id
 
 
-def test_a_reminder_goes_once_a_day_before_the_deadline_with_a_new_link(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_a_reminder_goes_once_a_day_before_the_deadline_with_a_new_link(db: Session) -> None:
     assessment = new_assessment(db)
     waiting = invited(db, assessment, "bo@example.com").invitation
     done = submitted(db, assessment, "ana@example.com")
@@ -69,7 +71,8 @@ def test_a_reminder_goes_once_a_day_before_the_deadline_with_a_new_link(db: Sess
     assert service.claim_invitation(db, link_token(server), candidate, day_before).id == waiting.id
 
 
-def test_without_a_mail_server_nothing_is_queued_or_sent(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_without_a_mail_server_nothing_is_queued_or_sent(db: Session) -> None:
     assessment = new_assessment(db)
     issued = invited(db, assessment)
     issued.invitation.emailed_at = NOW

@@ -10,18 +10,18 @@ from sqlalchemy.orm import Session
 from app.errors import Conflict, Forbidden, Gone, NotFound
 from app.hiring import public_link, service
 from app.hiring.invitations import Candidate
-from app.models import AuditEvent, Invitation, InvitationStatus, Role
+from app.models import Assessment, AuditEvent, Invitation, InvitationStatus, Role
 from app.models.base import utcnow
 from tests.factories import create_user, csrf_token, sign_in
 from tests.hiring.conftest import NOW, live_assessment, new_assessment, owner_of, row_counts
 
 
 @pytest.fixture
-def assessment(db: Session, bank: list[str]):  # type: ignore[no-untyped-def]
+def assessment(db: Session, bank: list[str]):  # type: ignore[no-untyped-def]  # noqa: ARG001 the questions must exist
     return new_assessment(db)
 
 
-def test_accounts_join_until_the_places_are_taken(db: Session, assessment) -> None:  # type: ignore[no-untyped-def]
+def test_accounts_join_until_the_places_are_taken(db: Session, assessment: Assessment) -> None:
     token = public_link.open_link(db, owner_of(db, assessment), assessment.id, 2, NOW)
     first, second, third = (create_user(db) for _ in range(3))
     mine = public_link.join(db, token, first, NOW)
@@ -41,7 +41,9 @@ def test_accounts_join_until_the_places_are_taken(db: Session, assessment) -> No
     assert public_link.joined(db, assessment.id) == 2
 
 
-def test_a_new_link_replaces_the_old_and_a_closed_one_lets_nobody_in(db: Session, assessment) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_link_replaces_the_old_and_a_closed_one_lets_nobody_in(
+    db: Session, assessment: Assessment
+) -> None:
     owner = owner_of(db, assessment)
     old = public_link.open_link(db, owner, assessment.id, 5, NOW)
     new = public_link.open_link(db, owner, assessment.id, 5, NOW)
@@ -51,10 +53,13 @@ def test_a_new_link_replaces_the_old_and_a_closed_one_lets_nobody_in(db: Session
     with pytest.raises(NotFound):
         public_link.preview(db, new, NOW)
     actions = list(db.scalars(select(AuditEvent.action).where(AuditEvent.assessment_id == assessment.id)))
-    assert actions.count("assessment.public-link") == 2 and "assessment.public-link-closed" in actions
+    assert actions.count("assessment.public-link") == 2
+    assert "assessment.public-link-closed" in actions
 
 
-def test_only_the_owner_opens_a_link_and_never_after_the_deadline(db: Session, assessment) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_owner_opens_a_link_and_never_after_the_deadline(
+    db: Session, assessment: Assessment
+) -> None:
     member = create_user(db, Role.reviewer)
     service.add_member(db, owner_of(db, assessment), assessment.id, member.id, NOW)
     before = row_counts(db)
@@ -68,7 +73,7 @@ def test_only_the_owner_opens_a_link_and_never_after_the_deadline(db: Session, a
         public_link.open_link(db, owner_of(db, assessment), assessment.id, 5, assessment.deadline_at)
 
 
-def test_someone_with_a_personal_invitation_is_sent_to_it(db: Session, assessment) -> None:  # type: ignore[no-untyped-def]
+def test_someone_with_a_personal_invitation_is_sent_to_it(db: Session, assessment: Assessment) -> None:
     owner = owner_of(db, assessment)
     person = create_user(db)
     service.invite(db, owner, assessment.id, [Candidate("Pat", person.email)], NOW)
@@ -79,7 +84,8 @@ def test_someone_with_a_personal_invitation_is_sent_to_it(db: Session, assessmen
         public_link.join(db, token, create_user(db), assessment.deadline_at + timedelta(seconds=1))
 
 
-def test_a_candidate_joins_through_the_pages(client: TestClient, db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_a_candidate_joins_through_the_pages(client: TestClient, db: Session) -> None:
     owner = create_user(db, Role.reviewer)
     assessment = live_assessment(db, owner)
     db.commit()
@@ -105,4 +111,5 @@ def test_a_candidate_joins_through_the_pages(client: TestClient, db: Session, ba
     [invitation] = db.scalars(select(Invitation).where(Invitation.used_by_id == candidate.id))
     assert joined.headers["location"] == f"/interview/{invitation.id}"
     assert "Before you begin" in client.get(joined.headers["location"]).text
-    assert invitation.public and utcnow() < invitation.expires_at
+    assert invitation.public
+    assert utcnow() < invitation.expires_at

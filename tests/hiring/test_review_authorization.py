@@ -93,7 +93,7 @@ class World:
 
 
 @pytest.fixture
-def world(db: Session, bank: list[str]) -> World:
+def world(db: Session, bank: list[str]) -> World:  # noqa: ARG001 the questions must exist
     owner = create_user(db, Role.reviewer)
     assessment = new_assessment(db, owner)
     users = {

@@ -41,8 +41,9 @@ def page(client: TestClient) -> Iterator[Page]:
         browser.close()
 
 
+@pytest.mark.usefixtures("bank")
 def test_keys_play_pause_change_speed_move_between_questions_and_sentences_seek(
-    client: TestClient, db: Session, bank: list[str], page: Page, tmp_path: Path
+    client: TestClient, db: Session, page: Page, tmp_path: Path
 ) -> None:
     assessment = new_assessment(db)
     video = write_video(tmp_path / "answer.webm", [face_frame()] * 40).read_bytes()

@@ -6,6 +6,7 @@ import csv
 import io
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 from markupsafe import escape
 from sqlalchemy import select
@@ -34,8 +35,9 @@ def _signed_in(client: TestClient, db: Session, user: User) -> TestClient:
     return client
 
 
+@pytest.mark.usefixtures("bank")
 def test_ratings_stay_blind_until_the_reviewer_submits_then_differences_are_marked(
-    client: TestClient, db: Session, bank: list[str]
+    client: TestClient, db: Session
 ) -> None:
     t = team(db)
     rate_all(db, t.colleague, t.strong, 2)
@@ -44,20 +46,26 @@ def test_ratings_stay_blind_until_the_reviewer_submits_then_differences_are_mark
     assert "Blind review." in blind
     assert 'name="level-' in blind
     assert "Argo CD compares the live state" in blind  # the transcript
-    assert AI_RATIONALE not in blind and "Carl Colleague" not in blind and "notes by" not in blind
+    assert AI_RATIONALE not in blind
+    assert "Carl Colleague" not in blind
+    assert "notes by" not in blind
 
     submitted = post_form(
         client, _page(t, t.strong.id) + "/review", {**_rating_form(db, t, 4), "action": "submit"}
     )
     assert submitted.status_code == 303
     shown = client.get(_page(t, t.strong.id)).text
-    assert "Blind review." not in shown and 'name="level-' not in shown
-    assert AI_RATIONALE in shown and "Carl Colleague" in shown and "notes by Carl Colleague" in shown
+    assert "Blind review." not in shown
+    assert 'name="level-' not in shown
+    assert AI_RATIONALE in shown
+    assert "Carl Colleague" in shown
+    assert "notes by Carl Colleague" in shown
     assert re.search(r'<td class="level far">2', shown)  # the colleague's 2 beside my 4
     assert re.search(r'<td class="level ai differs">\s*5', shown)  # the AI's 5 beside my 4
 
 
-def test_the_anchors_of_each_level_are_beside_it(client: TestClient, db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_the_anchors_of_each_level_are_beside_it(client: TestClient, db: Session) -> None:
     t = team(db)
     html = _signed_in(client, db, t.owner).get(_page(t, t.strong.id)).text
     question = assessment_questions(db, t.assessment.id)[0].id
@@ -69,8 +77,9 @@ def test_the_anchors_of_each_level_are_beside_it(client: TestClient, db: Session
     assert escape(db.get_one(Competency, "pull-vs-push").anchors["3"]) not in html  # not asked here
 
 
+@pytest.mark.usefixtures("bank")
 def test_submitting_an_incomplete_review_says_what_is_missing_and_keeps_the_draft(
-    client: TestClient, db: Session, bank: list[str]
+    client: TestClient, db: Session
 ) -> None:
     t = team(db)
     _signed_in(client, db, t.owner)
@@ -79,19 +88,23 @@ def test_submitting_an_incomplete_review_says_what_is_missing_and_keeps_the_draf
     form.pop(missing)
     response = post_form(client, _page(t, t.strong.id) + "/review", {**form, "action": "submit"})
     assert response.status_code == 422
-    assert "Not submitted." in response.text and "1 still without a level" in response.text
+    assert "Not submitted." in response.text
+    assert "1 still without a level" in response.text
     assert f'name="{missing}" value="3">' in response.text  # still unrated on the form shown again
-    assert 'name="level-' in response.text and AI_RATIONALE not in response.text  # still blind
+    assert 'name="level-' in response.text
+    assert AI_RATIONALE not in response.text
     db.expire_all()
     [review] = db.scalars(select(CandidateReview)).all()
-    assert review.submitted_at is None and review.notes == "solid"
+    assert review.submitted_at is None
+    assert review.notes == "solid"
     assert (
         len(db.scalars(select(Rating)).all()) == len(form) - 2
     )  # all but the missing one (not notes, recommendation)
 
 
+@pytest.mark.usefixtures("bank")
 def test_a_rating_changed_after_the_reveal_needs_a_reason_and_keeps_the_blind_one(
-    client: TestClient, db: Session, bank: list[str]
+    client: TestClient, db: Session
 ) -> None:
     t = team(db)
     rate_all(db, t.owner, t.strong, 3)
@@ -100,12 +113,14 @@ def test_a_rating_changed_after_the_reveal_needs_a_reason_and_keeps_the_blind_on
     change = {"question_id": str(question), "competency": "drift-reconciliation", "level": "5"}
     before = row_counts(db)
     refused = post_form(client, _page(t, t.strong.id) + "/ratings/revise", change | {"reason": "  "})
-    assert refused.status_code == 422 and "Say why" in refused.text
+    assert refused.status_code == 422
+    assert "Say why" in refused.text
     assert row_counts(db) == before
     changed = post_form(client, _page(t, t.strong.id) + "/ratings/revise", change | {"reason": "re-listened"})
     assert changed.status_code == 303
     html = client.get(_page(t, t.strong.id)).text
-    assert "(blind: 3)" in html and "Reason: re-listened" in html
+    assert "(blind: 3)" in html
+    assert "Reason: re-listened" in html
     db.expire_all()
     levels = db.scalars(
         select(Rating.level)
@@ -115,8 +130,9 @@ def test_a_rating_changed_after_the_reveal_needs_a_reason_and_keeps_the_blind_on
     assert levels == [3, 5]
 
 
+@pytest.mark.usefixtures("bank")
 def test_a_person_sets_the_stage_with_a_reason_and_the_history_shows_it(
-    client: TestClient, db: Session, bank: list[str]
+    client: TestClient, db: Session
 ) -> None:
     t = team(db)
     _signed_in(client, db, t.colleague)
@@ -125,15 +141,17 @@ def test_a_person_sets_the_stage_with_a_reason_and_the_history_shows_it(
     )
     assert response.status_code == 303
     html = client.get(_page(t, t.strong.id)).text
-    assert 'id="current-stage">Hold<' in html and "Hold: waiting for the panel" in html
+    assert 'id="current-stage">Hold<' in html
+    assert "Hold: waiting for the panel" in html
     bad = post_form(client, _page(t, t.strong.id) + "/stage", {"stage": "hired"})
     assert bad.status_code == 422
     db.expire_all()
     assert [s.stage.value for s in db.scalars(select(CandidateStage))] == ["hold"]
 
 
+@pytest.mark.usefixtures("bank")
 def test_a_candidate_who_declined_ai_scoring_has_no_ai_score_on_any_page(
-    client: TestClient, db: Session, bank: list[str]
+    client: TestClient, db: Session
 ) -> None:
     t = team(db)
     for invitation in (t.strong, t.declined):
@@ -141,7 +159,8 @@ def test_a_candidate_who_declined_ai_scoring_has_no_ai_score_on_any_page(
     _signed_in(client, db, t.owner)
     review = client.get(_page(t, t.declined.id)).text
     assert "declined automatic scoring" in review
-    assert AI_RATIONALE not in review and ">AI<" not in review
+    assert AI_RATIONALE not in review
+    assert ">AI<" not in review
     compare = client.get(
         f"/hiring/assessments/{t.assessment.id}/compare", params={"candidate": [t.strong.id, t.declined.id]}
     ).text
@@ -153,9 +172,8 @@ def test_a_candidate_who_declined_ai_scoring_has_no_ai_score_on_any_page(
     assert {r["ai_level"] for r in rows if r["email"] == "ben@example.com"} == {""}
 
 
-def test_the_csv_says_what_the_compare_and_agreement_pages_say(
-    client: TestClient, db: Session, bank: list[str]
-) -> None:
+@pytest.mark.usefixtures("bank")
+def test_the_csv_says_what_the_compare_and_agreement_pages_say(client: TestClient, db: Session) -> None:
     t = team(db)
     for invitation in (t.strong, t.declined):
         rate_all(
@@ -175,7 +193,8 @@ def test_the_csv_says_what_the_compare_and_agreement_pages_say(
             rf'data-candidate="{invitation.id}" data-competency="{row["competency_id"]}" class="human">([^<]*)<',
             compare,
         )
-        assert cell is not None and float(cell.group(1)) == float(row["human_level"])
+        assert cell is not None
+        assert float(cell.group(1)) == float(row["human_level"])
     agreement = client.get(f"/hiring/assessments/{t.assessment.id}/agreement").text
     # Ana's pairs: (AI 5, 4) (5, 3) (2, 2): one exact of three, adjacent two of three
     assert re.search(
@@ -187,12 +206,15 @@ def test_the_csv_says_what_the_compare_and_agreement_pages_say(
     assert f'/candidates/{t.strong.id}#q1">Ana' in agreement  # the largest disagreement links to the answer
 
 
+@pytest.mark.usefixtures("bank")
 def test_the_editors_view_lists_questions_by_disagreement_and_no_candidate(
-    client: TestClient, db: Session, bank: list[str]
+    client: TestClient, db: Session
 ) -> None:
     t = team(db)
     rate_all(db, t.owner, t.strong, 1)
     editor = create_user(db, Role.editor)
     assert 'href="/editor/disagreements"' in _signed_in(client, db, editor).get("/editor/questions").text
     html = client.get("/editor/disagreements").text
-    assert "A manual kubectl edit" in html and ">Ana<" not in html and "ana@example.com" not in html
+    assert "A manual kubectl edit" in html
+    assert ">Ana<" not in html
+    assert "ana@example.com" not in html

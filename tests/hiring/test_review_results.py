@@ -27,7 +27,7 @@ OWNER_LEVELS = {"drift-reconciliation": 4, "argocd-flux": 3, "production-mindset
 
 
 @pytest.fixture
-def rated(db: Session, bank: list[str]) -> Team:
+def rated(db: Session, bank: list[str]) -> Team:  # noqa: ARG001 the questions must exist
     """Both reviewers rated both candidates blind: the owner with OWNER_LEVELS and 2, the colleague 3 and 2."""
     found = team(db)
     rate_all(db, found.owner, found.strong, OWNER_LEVELS)
@@ -56,7 +56,8 @@ def test_the_ai_is_paired_with_each_blind_rating_and_a_declined_candidate_is_lef
         0.5,
         1.0,
     )
-    assert overall.warning is not None and "too few" in overall.warning
+    assert overall.warning is not None
+    assert "too few" in overall.warning
     by_competency = {row.label: row.ai_vs_people for row in report.by_competency}
     production = by_competency["Production mindset"]
     assert production is not None
@@ -88,7 +89,8 @@ def test_a_rating_changed_after_the_reveal_moves_the_levels_shown_not_the_agreem
     assert (drift.human, drift.human_ratings, drift.ai) == (4.0, 2, 5.0)  # (5 + 3) / 2 now, not (4 + 3) / 2
 
 
-def test_someone_who_rates_sees_only_the_candidates_they_have_submitted(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_someone_who_rates_sees_only_the_candidates_they_have_submitted(db: Session) -> None:
     t = team(db)
     rate_all(db, t.colleague, t.strong, 3)
     rate_all(db, t.owner, t.strong, 4, submit=False)  # a draft reveals nothing
@@ -133,9 +135,8 @@ def test_the_csv_has_a_row_per_candidate_and_competency_with_the_compare_numbers
     compared = {c.candidate.email: c for c in results.compare(found, [rated.strong.id, rated.declined.id])}
     for row in rows:
         line = next(x for x in compared[row["email"]].competencies if x.competency == row["competency_id"])
-        assert row["human_level"] == str(line.human) and row["ai_level"] == (
-            "" if line.ai is None else str(line.ai)
-        )
+        assert row["human_level"] == str(line.human)
+        assert row["ai_level"] == ("" if line.ai is None else str(line.ai))
     argocd = rows[1]
     # people 3, 3 (owner) and 3, 3 (colleague); the AI 5 on question 1 and "not assessed" on question 2
     assert (argocd["human_level"], argocd["human_ratings"], argocd["ai_level"], argocd["ai_levels"]) == (
@@ -170,12 +171,12 @@ def test_the_largest_disagreements_come_first_and_name_the_answer(db: Session, r
     ]
 
 
-def test_editors_see_each_question_over_every_assessment_without_declined_candidates(
-    db: Session, rated: Team
-) -> None:
+@pytest.mark.usefixtures("rated")
+def test_editors_see_each_question_over_every_assessment_without_declined_candidates(db: Session) -> None:
     rows = {row.slug: row.agreement for row in results.bank_disagreements(db)}
     assert set(rows) == {"drift-manual-edit", "sync-interval"}
-    assert rows["drift-manual-edit"].pairs == 4 and rows["sync-interval"].pairs == 2
+    assert rows["drift-manual-edit"].pairs == 4
+    assert rows["sync-interval"].pairs == 2
     first = next(iter(results.bank_disagreements(db)))
     assert first.slug == "drift-manual-edit"  # adjacent 1/4 before 2/2
 
@@ -208,18 +209,19 @@ def test_every_staff_view_of_a_candidate_is_recorded(db: Session, rated: Team) -
     ]
 
 
-def test_the_review_page_shows_no_ai_and_no_other_reviewer_until_this_one_submits(
-    db: Session, bank: list[str]
-) -> None:
+@pytest.mark.usefixtures("bank")
+def test_the_review_page_shows_no_ai_and_no_other_reviewer_until_this_one_submits(db: Session) -> None:
     t = team(db)
     rate_all(db, t.colleague, t.strong, 3)
     rate_all(db, t.owner, t.strong, OWNER_LEVELS, submit=False)
     page = review_page(db, t.owner, t.assessment.id, t.strong.id, NOW)
     assert (page.revealed, page.others, [a.ai for a in page.answers]) == (False, [], [None, None])
-    assert page.own is not None and page.own.levels[(_question(db, t, 1), "drift-reconciliation")] == 4
+    assert page.own is not None
+    assert page.own.levels[(_question(db, t, 1), "drift-reconciliation")] == 4
     reviews.submit_review(db, t.owner, t.strong.id, LATER)
     page = review_page(db, t.owner, t.assessment.id, t.strong.id, LATER)
-    assert page.revealed and [o.reviewer for o in page.others] == ["Carl Colleague"]
+    assert page.revealed
+    assert [o.reviewer for o in page.others] == ["Carl Colleague"]
     assert all(a.ai is not None for a in page.answers)
     pair = (_question(db, t, 1), "drift-reconciliation")
     assert (page.difference(pair, 3), page.difference(pair, 5), page.difference(pair, 2)) == (
@@ -231,6 +233,7 @@ def test_the_review_page_shows_no_ai_and_no_other_reviewer_until_this_one_submit
 
 def test_a_candidate_who_declined_ai_scoring_has_none_on_the_review_page(db: Session, rated: Team) -> None:
     page = review_page(db, rated.owner, rated.assessment.id, rated.declined.id, NOW)
-    assert page.revealed and page.ai_declined
+    assert page.revealed
+    assert page.ai_declined
     assert [a.ai for a in page.answers] == [None, None]
     assert all(page.ai_level(a, "argocd-flux") is None for a in page.answers)

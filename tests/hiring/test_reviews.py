@@ -37,15 +37,20 @@ def _rated(db: Session, reviewer: User, invitation: Invitation, level: int) -> N
     reviews.submit_review(db, reviewer, invitation.id, NOW)
 
 
+Team = tuple[
+    Assessment, User, User, Invitation
+]  # the assessment, its owner, a colleague, a submitted invitation
+
+
 @pytest.fixture
-def team(db: Session, bank: list[str]) -> tuple[Assessment, User, User, Invitation]:
+def team(db: Session, bank: list[str]) -> Team:  # noqa: ARG001 the questions must exist
     assessment = new_assessment(db)
     owner, colleague = owner_of(db, assessment), create_user(db, Role.reviewer)
     service.add_member(db, owner, assessment.id, colleague.id, NOW)
     return assessment, owner, colleague, submitted(db, assessment)
 
 
-def test_each_question_is_rated_on_the_competencies_its_version_names(db: Session, team: tuple) -> None:
+def test_each_question_is_rated_on_the_competencies_its_version_names(db: Session, team: Team) -> None:
     assessment = team[0]
     pairs = reviews.pairs_to_rate(db, assessment.id)
     assert [c for _q, c in pairs] == [
@@ -56,12 +61,13 @@ def test_each_question_is_rated_on_the_competencies_its_version_names(db: Sessio
     ]
 
 
-def test_a_reviewer_sees_only_their_own_review_until_they_submit_it(db: Session, team: tuple) -> None:
+def test_a_reviewer_sees_only_their_own_review_until_they_submit_it(db: Session, team: Team) -> None:
     assessment, owner, colleague, invitation = team
     _rated(db, owner, invitation, 4)
     reviews.save_draft(db, colleague, invitation.id, _every_level(db, assessment, 2)[:1], None, "", NOW)
     [own] = reviews.visible_reviews(db, colleague, invitation.id, NOW)
-    assert own.reviewer_id == colleague.id and own.submitted_at is None
+    assert own.reviewer_id == colleague.id
+    assert own.submitted_at is None
     reviews.save_draft(
         db, colleague, invitation.id, _every_level(db, assessment, 2), Recommendation.no, "", NOW
     )
@@ -72,13 +78,13 @@ def test_a_reviewer_sees_only_their_own_review_until_they_submit_it(db: Session,
     }
 
 
-def test_an_owner_who_has_not_rated_sees_no_one_elses_ratings(db: Session, team: tuple) -> None:
+def test_an_owner_who_has_not_rated_sees_no_one_elses_ratings(db: Session, team: Team) -> None:
     _assessment, owner, colleague, invitation = team
     _rated(db, colleague, invitation, 3)
     assert reviews.visible_reviews(db, owner, invitation.id, NOW) == []
 
 
-def test_an_admin_who_does_not_rate_sees_the_submitted_reviews(db: Session, team: tuple) -> None:
+def test_an_admin_who_does_not_rate_sees_the_submitted_reviews(db: Session, team: Team) -> None:
     _assessment, _owner, colleague, invitation = team
     _rated(db, colleague, invitation, 3)
     admin = create_user(db, Role.admin)
@@ -95,7 +101,7 @@ def test_an_admin_who_does_not_rate_sees_the_submitted_reviews(db: Session, team
     )
 
 
-def test_submitting_needs_every_competency_and_a_recommendation(db: Session, team: tuple) -> None:
+def test_submitting_needs_every_competency_and_a_recommendation(db: Session, team: Team) -> None:
     assessment, owner, _colleague, invitation = team
     levels = _every_level(db, assessment, 3)
     reviews.save_draft(db, owner, invitation.id, levels[:-1], None, "", NOW)
@@ -109,7 +115,7 @@ def test_submitting_needs_every_competency_and_a_recommendation(db: Session, tea
 
 
 def test_a_draft_is_overwritten_but_a_submitted_rating_changes_only_by_revision(
-    db: Session, team: tuple
+    db: Session, team: Team
 ) -> None:
     assessment, owner, _colleague, invitation = team
     first = _every_level(db, assessment, 2)
@@ -122,7 +128,7 @@ def test_a_draft_is_overwritten_but_a_submitted_rating_changes_only_by_revision(
         reviews.save_draft(db, owner, invitation.id, first, None, "", NOW)
 
 
-def test_a_revision_after_the_reveal_keeps_the_blind_rating_and_its_reason(db: Session, team: tuple) -> None:
+def test_a_revision_after_the_reveal_keeps_the_blind_rating_and_its_reason(db: Session, team: Team) -> None:
     assessment, owner, _colleague, invitation = team
     _rated(db, owner, invitation, 3)
     target = _every_level(db, assessment, 5)[0]
@@ -144,7 +150,7 @@ def test_a_revision_after_the_reveal_keeps_the_blind_rating_and_its_reason(db: S
     assert reviews.current_ratings(db, review_id)[target.pair].level == 4
 
 
-def test_a_revision_needs_a_reason_and_a_change(db: Session, team: tuple) -> None:
+def test_a_revision_needs_a_reason_and_a_change(db: Session, team: Team) -> None:
     assessment, owner, _colleague, invitation = team
     _rated(db, owner, invitation, 3)
     before = row_counts(db)
@@ -158,7 +164,7 @@ def test_a_revision_needs_a_reason_and_a_change(db: Session, team: tuple) -> Non
     assert row_counts(db) == before
 
 
-def test_the_recommendation_is_revised_the_same_way(db: Session, team: tuple) -> None:
+def test_the_recommendation_is_revised_the_same_way(db: Session, team: Team) -> None:
     _assessment, owner, _colleague, invitation = team
     _rated(db, owner, invitation, 3)
     reviews.revise_recommendation(
@@ -171,7 +177,7 @@ def test_the_recommendation_is_revised_the_same_way(db: Session, team: tuple) ->
     ]
 
 
-def test_before_submitting_there_is_nothing_to_revise(db: Session, team: tuple) -> None:
+def test_before_submitting_there_is_nothing_to_revise(db: Session, team: Team) -> None:
     assessment, owner, _colleague, invitation = team
     reviews.save_draft(db, owner, invitation.id, _every_level(db, assessment, 3), None, "", NOW)
     with pytest.raises(Conflict, match="Until you submit"):
@@ -179,7 +185,7 @@ def test_before_submitting_there_is_nothing_to_revise(db: Session, team: tuple) 
 
 
 def test_levels_outside_1_to_5_or_competencies_the_question_lacks_are_refused(
-    db: Session, team: tuple
+    db: Session, team: Team
 ) -> None:
     assessment, owner, _colleague, invitation = team
     question_id = reviews.pairs_to_rate(db, assessment.id)[0][0]
@@ -193,14 +199,14 @@ def test_levels_outside_1_to_5_or_competencies_the_question_lacks_are_refused(
     assert row_counts(db) == before
 
 
-def test_nobody_rates_a_candidate_who_has_not_submitted(db: Session, team: tuple) -> None:
+def test_nobody_rates_a_candidate_who_has_not_submitted(db: Session, team: Team) -> None:
     assessment, owner, _colleague, _invitation = team
     waiting = invited(db, assessment, "bo@example.com").invitation
     with pytest.raises(Conflict, match="not submitted"):
         reviews.save_draft(db, owner, waiting.id, [], Recommendation.yes, "", NOW)
 
 
-def test_strangers_and_admins_cannot_rate_and_nothing_changes(db: Session, team: tuple) -> None:
+def test_strangers_and_admins_cannot_rate_and_nothing_changes(db: Session, team: Team) -> None:
     assessment, _owner, _colleague, invitation = team
     stranger, admin, editor = (
         create_user(db, Role.reviewer),
@@ -221,7 +227,7 @@ def test_strangers_and_admins_cannot_rate_and_nothing_changes(db: Session, team:
     assert row_counts(db) == before
 
 
-def test_the_database_keeps_a_revision_from_losing_its_reason(db: Session, team: tuple) -> None:
+def test_the_database_keeps_a_revision_from_losing_its_reason(db: Session, team: Team) -> None:
     _assessment, owner, _colleague, invitation = team
     _rated(db, owner, invitation, 3)
     rating = db.scalars(select(Rating)).first()

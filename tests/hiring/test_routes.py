@@ -5,6 +5,7 @@ candidate follows the link, signs up, accepts the terms, answers and submits."""
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.config import get_settings
 from app.hiring import service
+from app.hiring.invitations import Candidate
 from app.jobs.queue import huey
 from app.models import AnswerMode, Assessment, InterviewSession, Invitation, InvitationStatus, Role, User
 from app.models.base import utcnow
@@ -55,8 +57,9 @@ def form_for(deadline_days: int = 20, **changes: str | list[str]) -> dict[str, s
     }
 
 
+@pytest.mark.usefixtures("bank")
 def test_a_reviewer_creates_an_assessment_with_picked_and_drawn_questions(
-    client: TestClient, db: Session, bank: list[str]
+    client: TestClient, db: Session
 ) -> None:
     reviewer = create_user(db, Role.reviewer)
     db.commit()
@@ -67,39 +70,44 @@ def test_a_reviewer_creates_an_assessment_with_picked_and_drawn_questions(
     )
     assert created.status_code == 303
     page = client.get(created.headers["location"])
-    assert "Assessment created" in page.text and "Platform engineer, GitOps" in page.text
+    assert "Assessment created" in page.text
+    assert "Platform engineer, GitOps" in page.text
     assert "<strong>in a real interview</strong>" in page.text
     db.expire_all()
     assessment = db.scalars(select(Assessment)).one()
     assert (assessment.retakes_allowed, assessment.retention_days, assessment.ai_scoring) == (1, 180, True)
-    assert assessment.allow_typed and assessment.allow_video and not assessment.allow_audio
+    assert assessment.allow_typed
+    assert assessment.allow_video
+    assert not assessment.allow_audio
     assert page.text.count("90 s to answer") == 2  # one picked, one drawn
     assert "Your assessments" in client.get("/hiring").text
 
 
+@pytest.mark.usefixtures("bank")
 def test_a_bad_form_is_shown_again_with_the_problem_and_creates_nothing(
-    client: TestClient, db: Session, bank: list[str]
+    client: TestClient, db: Session
 ) -> None:
     reviewer = create_user(db, Role.reviewer)
     db.commit()
     sign_in(client, reviewer)
-    for changes, problem in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"mode": []}, "answer_modes"),
         ({"time_zone": "Mars/Olympus"}, "is not a time zone"),
         ({"draw_count": "5"}, "Only 1 more published questions"),
         ({"deadline_local": f"{utcnow() + timedelta(days=400):%Y-%m-%dT%H:%M}"}, "at most a year"),
-    ]:
+    ]
+    for changes, problem in cases:
         response = client.post(
             "/hiring/assessments", data={"csrf_token": csrf_token(client), **form_for(**changes)}
         )
-        assert response.status_code == 422 and problem in response.text
+        assert response.status_code == 422
+        assert problem in response.text
         assert 'value="Platform engineer, GitOps"' in response.text  # what was typed is kept
     assert db.scalar(select(func.count()).select_from(Assessment)) == 0
 
 
-def test_inviting_one_candidate_shows_the_link_to_copy(
-    client: TestClient, db: Session, bank: list[str]
-) -> None:
+@pytest.mark.usefixtures("bank")
+def test_inviting_one_candidate_shows_the_link_to_copy(client: TestClient, db: Session) -> None:
     assessment = live_assessment(db)
     owner = db.get_one(User, assessment.owner_id)
     db.commit()
@@ -109,19 +117,24 @@ def test_inviting_one_candidate_shows_the_link_to_copy(
         f"/hiring/assessments/{assessment.id}/invitations",
         {"name": "Ana Lima", "email": "Ana@Example.com"},
     )
-    assert page.status_code == 200 and "Copy each link" in page.text
+    assert page.status_code == 200
+    assert "Copy each link" in page.text
     token = link_on(page.text)
     assert f"http://testserver/invite/{token}" in page.text  # where the reviewer reached the app
     [invitation] = invitations(db)
-    assert invitation.email == "ana@example.com" and invitation.token_hash != token  # only the hash is kept
+    assert invitation.email == "ana@example.com"
+    assert invitation.token_hash != token
     listing = client.get(f"/hiring/assessments/{assessment.id}").text
-    assert "Ana Lima" in listing and "invited" in listing
+    assert "Ana Lima" in listing
+    assert "invited" in listing
     assert f'href="/hiring/assessments/{assessment.id}/candidates/{invitation.id}"' in listing  # Review link
-    assert f'href="/hiring/assessments/{assessment.id}/agreement"' in listing and "export.csv" in listing
+    assert f'href="/hiring/assessments/{assessment.id}/agreement"' in listing
+    assert "export.csv" in listing
 
 
+@pytest.mark.usefixtures("bank")
 def test_a_list_with_bad_lines_imports_nothing_and_names_every_bad_line(
-    client: TestClient, db: Session, bank: list[str]
+    client: TestClient, db: Session
 ) -> None:
     assessment = live_assessment(db)
     db.commit()
@@ -130,12 +143,14 @@ def test_a_list_with_bad_lines_imports_nothing_and_names_every_bad_line(
     response = post_form(client, f"/hiring/assessments/{assessment.id}/invitations/list", {"text": text})
     assert response.status_code == 422
     assert "Nothing was imported" in response.text
-    assert "Line 3:" in response.text and "Line 4: the name is empty" in response.text
+    assert "Line 3:" in response.text
+    assert "Line 4: the name is empty" in response.text
     assert "Bo Berg,not-an-email" in response.text  # the list is kept to fix
     assert invitations(db) == []
 
 
-def test_an_uploaded_csv_invites_everyone_on_it(client: TestClient, db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_an_uploaded_csv_invites_everyone_on_it(client: TestClient, db: Session) -> None:
     assessment = live_assessment(db)
     db.commit()
     sign_in(client, db.get_one(User, assessment.owner_id))
@@ -146,7 +161,8 @@ def test_an_uploaded_csv_invites_everyone_on_it(client: TestClient, db: Session,
         files={"file": ("candidates.csv", csv.encode(), "text/csv")},
     )
     assert response.status_code == 200
-    assert len(LINK.findall(response.text)) == 2 and "left out: 4" in response.text
+    assert len(LINK.findall(response.text)) == 2
+    assert "left out: 4" in response.text
     assert [(i.name, i.email) for i in invitations(db)] == [
         ("Ana Lima", "ana@example.com"),
         ("Bo Berg", "bo@example.com"),
@@ -169,8 +185,9 @@ def mail_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[MailServer]:
             get_settings.cache_clear()
 
 
+@pytest.mark.usefixtures("bank")
 def test_with_a_mail_server_each_invitation_is_emailed_once_committed(
-    client: TestClient, db: Session, bank: list[str], mail_server: MailServer
+    client: TestClient, db: Session, mail_server: MailServer
 ) -> None:
     assessment = live_assessment(db)
     db.commit()
@@ -180,7 +197,8 @@ def test_with_a_mail_server_each_invitation_is_emailed_once_committed(
         f"/hiring/assessments/{assessment.id}/invitations",
         {"name": "Ana Lima", "email": "ana@example.com"},
     )
-    assert "will be emailed" in page.text and not LINK.search(page.text)  # the emailed link is the only one
+    assert "will be emailed" in page.text
+    assert not LINK.search(page.text)
     [task] = huey.pending()
     huey.execute(task)
     assert mail_server.recipients == [["ana@example.com"]]
@@ -193,20 +211,20 @@ def test_with_a_mail_server_each_invitation_is_emailed_once_committed(
     assert invitations(db)[0].emailed_at is not None
 
 
+@pytest.mark.usefixtures("bank")
 def test_an_invited_candidate_signs_up_through_the_link_answers_and_submits(
-    client: TestClient, db: Session, bank: list[str]
+    client: TestClient, db: Session
 ) -> None:
     assessment = live_assessment(db, answer_seconds=120, retakes_allowed=0)
     owner = db.get_one(User, assessment.owner_id)
-    issued = service.invite(
-        db, owner, assessment.id, [service.Candidate("Ana Lima", "ana@example.com")], utcnow()
-    )
+    issued = service.invite(db, owner, assessment.id, [Candidate("Ana Lima", "ana@example.com")], utcnow())
     token = issued.issued[0].token
     invitation_id = issued.issued[0].invitation.id
     db.commit()
 
     landing = client.get(f"/invite/{token}")
-    assert landing.status_code == 200 and "Create an account" in landing.text
+    assert landing.status_code == 200
+    assert "Create an account" in landing.text
     signed_up = post_form(
         client,
         "/signup",
@@ -222,12 +240,15 @@ def test_an_invited_candidate_signs_up_through_the_link_answers_and_submits(
     claimed = post_form(client, f"/invite/{token}")
     assert claimed.headers["location"] == f"/interview/{invitation_id}"
     terms = client.get(f"/interview/{invitation_id}").text
-    assert "Who sees your recordings" in terms and "decline automatic scoring" in terms
-    assert "kept for 365 days" in terms and "A person makes every decision" in terms
+    assert "Who sees your recordings" in terms
+    assert "decline automatic scoring" in terms
+    assert "kept for 365 days" in terms
+    assert "A person makes every decision" in terms
 
     post_form(client, f"/interview/{invitation_id}/consent", {"agree": "yes", "ai_scoring": "decline"})
     rules = client.get(f"/interview/{invitation_id}").text
-    assert "declined: only people score you" in rules and "120 s to answer" in rules
+    assert "declined: only people score you" in rules
+    assert "120 s to answer" in rules
     started = post_form(client, f"/interview/{invitation_id}/start", {"mode": "typed"})
     question_url = started.headers["location"]
     session_id = int(question_url.split("/")[2])
@@ -249,19 +270,20 @@ def test_an_invited_candidate_signs_up_through_the_link_answers_and_submits(
     assert submitted.status_code == 303
     assert "Your answers were handed in" in client.get(f"/interview/{invitation_id}").text
     [invitation] = invitations(db)
-    assert invitation.status == InvitationStatus.submitted and invitation.declined_ai_scoring
+    assert invitation.status == InvitationStatus.submitted
+    assert invitation.declined_ai_scoring
 
     sign_in(client, owner)
     listing = client.get(f"/hiring/assessments/{assessment.id}").text
-    assert "submitted" in listing and "declined automatic scoring" in listing
+    assert "submitted" in listing
+    assert "declined automatic scoring" in listing
 
 
-def test_a_wrong_link_is_not_found_and_an_expired_one_is_gone(
-    client: TestClient, db: Session, bank: list[str]
-) -> None:
+@pytest.mark.usefixtures("bank")
+def test_a_wrong_link_is_not_found_and_an_expired_one_is_gone(client: TestClient, db: Session) -> None:
     assessment = live_assessment(db)
     owner = db.get_one(User, assessment.owner_id)
-    issued = service.invite(db, owner, assessment.id, [service.Candidate("Ana", "ana@example.com")], utcnow())
+    issued = service.invite(db, owner, assessment.id, [Candidate("Ana", "ana@example.com")], utcnow())
     issued.issued[0].invitation.expires_at = utcnow() - timedelta(minutes=1)
     candidate = create_user(db)
     db.commit()
@@ -272,13 +294,12 @@ def test_a_wrong_link_is_not_found_and_an_expired_one_is_gone(
     assert invitations(db)[0].used_by_id is None
 
 
-def test_a_link_used_by_one_account_is_refused_to_another(
-    client: TestClient, db: Session, bank: list[str]
-) -> None:
+@pytest.mark.usefixtures("bank")
+def test_a_link_used_by_one_account_is_refused_to_another(client: TestClient, db: Session) -> None:
     assessment = live_assessment(db)
     owner = db.get_one(User, assessment.owner_id)
     [issued] = service.invite(
-        db, owner, assessment.id, [service.Candidate("Ana", "ana@example.com")], utcnow()
+        db, owner, assessment.id, [Candidate("Ana", "ana@example.com")], utcnow()
     ).issued
     first, second = create_user(db), create_user(db)
     db.commit()
@@ -291,13 +312,12 @@ def test_a_link_used_by_one_account_is_refused_to_another(
     assert invitations(db)[0].used_by_id == first.id
 
 
-def test_the_owner_extends_a_deadline_and_gives_extra_time(
-    client: TestClient, db: Session, bank: list[str]
-) -> None:
+@pytest.mark.usefixtures("bank")
+def test_the_owner_extends_a_deadline_and_gives_extra_time(client: TestClient, db: Session) -> None:
     assessment = live_assessment(db)
     owner = db.get_one(User, assessment.owner_id)
     [issued] = service.invite(
-        db, owner, assessment.id, [service.Candidate("Ana", "ana@example.com")], utcnow()
+        db, owner, assessment.id, [Candidate("Ana", "ana@example.com")], utcnow()
     ).issued
     db.commit()
     sign_in(client, owner)
@@ -314,16 +334,18 @@ def test_the_owner_extends_a_deadline_and_gives_extra_time(
     refused = post_form(
         client, f"/hiring/invitations/{issued.invitation.id}/accommodation", {"extra_time_percent": "500"}
     )
-    assert refused.status_code == 422 and invitations(db)[0].extra_time_percent == 25
+    assert refused.status_code == 422
+    assert invitations(db)[0].extra_time_percent == 25
 
 
+@pytest.mark.usefixtures("bank")
 def test_the_candidate_changes_mode_only_on_the_interview_page_and_only_to_an_allowed_one(
-    client: TestClient, db: Session, bank: list[str]
+    client: TestClient, db: Session
 ) -> None:
     assessment = live_assessment(db)  # camera or typing
     owner = db.get_one(User, assessment.owner_id)
     [issued] = service.invite(
-        db, owner, assessment.id, [service.Candidate("Ana", "ana@example.com")], utcnow()
+        db, owner, assessment.id, [Candidate("Ana", "ana@example.com")], utcnow()
     ).issued
     candidate = create_user(db)
     db.commit()

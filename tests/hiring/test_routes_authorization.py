@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -55,7 +56,7 @@ def rule(default: int | str, form: dict[str, str] | None = None, **overrides: in
 
 def reviewer_page() -> Rule:
     """Any reviewer or admin: their own list, the form for a new assessment."""
-    return rule(403, anonymous=LOGIN, **{a: 200 for a in STAFF})
+    return rule(403, None, anonymous=LOGIN, **dict.fromkeys(STAFF, 200))
 
 
 def assessment_action(status: int, form: dict[str, str] | None = None, **overrides: int | str) -> Rule:
@@ -70,7 +71,7 @@ def candidate_action(status: int, form: dict[str, str] | None = None) -> Rule:
 MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/hiring"): reviewer_page(),
     ("GET", "/hiring/assessments/new"): reviewer_page(),
-    ("POST", "/hiring/assessments"): rule(403, NEW_ASSESSMENT, anonymous=401, **{a: 303 for a in STAFF}),
+    ("POST", "/hiring/assessments"): rule(403, NEW_ASSESSMENT, anonymous=401, **dict.fromkeys(STAFF, 303)),
     ("GET", "/hiring/assessments/{assessment_id}"): rule(
         404, anonymous=LOGIN, owner=200, member=200, admin=200
     ),
@@ -148,7 +149,7 @@ class World:
 
 
 @pytest.fixture
-def world(db: Session, bank: list[str]) -> World:
+def world(db: Session, bank: list[str]) -> World:  # noqa: ARG001 the questions must exist
     roles = {
         "owner": Role.reviewer,
         "member": Role.reviewer,
@@ -176,7 +177,7 @@ def world(db: Session, bank: list[str]) -> World:
     return World(users, *ids)
 
 
-def test_every_hiring_route_has_a_row(app) -> None:  # type: ignore[no-untyped-def]
+def test_every_hiring_route_has_a_row(app: FastAPI) -> None:
     """Here, or in the review pages' matrix (test_review_authorization.py)."""
     from tests.hiring.test_review_authorization import REVIEW_MATRIX
 

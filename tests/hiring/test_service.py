@@ -50,7 +50,8 @@ def test_an_assessment_pins_the_current_versions_with_the_banks_times(db: Sessio
     assert _events(db) == [(owner.id, "reviewer", "assessment.create", "assessment", assessment.id)]
 
 
-def test_later_edits_to_a_question_leave_the_assessment_on_its_version(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_later_edits_to_a_question_leave_the_assessment_on_its_version(db: Session) -> None:
     new_assessment(db)
     before = db.scalars(select(AssessmentQuestion.question_version_id)).all()
     question = questions.get_question(db, "sync-interval")
@@ -59,12 +60,14 @@ def test_later_edits_to_a_question_leave_the_assessment_on_its_version(db: Sessi
     assert db.scalars(select(AssessmentQuestion.question_version_id)).all() == before
 
 
-def test_one_time_for_all_questions_overrides_the_banks(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_one_time_for_all_questions_overrides_the_banks(db: Session) -> None:
     new_assessment(db, prep_seconds=0, answer_seconds=300)
     assert {(q.prep_seconds, q.answer_seconds) for q in db.scalars(select(AssessmentQuestion))} == {(0, 300)}
 
 
-def test_the_deadline_is_stored_in_utc_with_its_zone(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_the_deadline_is_stored_in_utc_with_its_zone(db: Session) -> None:
     berlin = new_assessment(db)  # 18:00 in Berlin in December is 17:00 UTC
     assert berlin.deadline_at == datetime(2026, 12, 15, 17, 0, tzinfo=UTC)
     assert berlin.deadline_zone == "Europe/Berlin"
@@ -92,8 +95,9 @@ def test_a_wall_time_the_clocks_skip_is_refused_and_a_repeated_one_means_the_fir
         ({"time_zone": "Nowhere/Special"}, "not a time zone"),
     ],
 )
+@pytest.mark.usefixtures("bank")
 def test_bad_settings_are_refused_and_nothing_is_created(
-    db: Session, bank: list[str], changes: dict[str, object], complaint: str
+    db: Session, changes: dict[str, object], complaint: str
 ) -> None:
     owner = create_user(db, Role.reviewer)
     before = row_counts(db)
@@ -102,14 +106,16 @@ def test_bad_settings_are_refused_and_nothing_is_created(
     assert row_counts(db) == before
 
 
-def test_a_draft_or_retired_question_cannot_be_put_in_an_assessment(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_a_draft_or_retired_question_cannot_be_put_in_an_assessment(db: Session) -> None:
     questions.set_status(db, "sync-interval", QuestionStatus.draft)
     with pytest.raises(InvalidInput, match="'sync-interval'"):
         new_assessment(db)
 
 
 @pytest.mark.parametrize("role", [Role.candidate, Role.editor])
-def test_only_reviewers_and_admins_create_assessments(db: Session, bank: list[str], role: Role) -> None:
+@pytest.mark.usefixtures("bank")
+def test_only_reviewers_and_admins_create_assessments(db: Session, role: Role) -> None:
     user = create_user(db, role)
     before = row_counts(db)
     with pytest.raises(Forbidden):
@@ -141,7 +147,8 @@ def test_the_form_refuses_bad_values_before_the_service_sees_them(
 # --- who may open it, and reviewers --------------------------------------------------------------
 
 
-def test_strangers_are_told_it_does_not_exist_and_admins_are_recorded(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_strangers_are_told_it_does_not_exist_and_admins_are_recorded(db: Session) -> None:
     assessment = new_assessment(db)
     for role in (Role.reviewer, Role.editor, Role.candidate):
         with pytest.raises(NotFound):
@@ -157,9 +164,8 @@ def test_strangers_are_told_it_does_not_exist_and_admins_are_recorded(db: Sessio
     assert _events(db)[-1] == (admin.id, "admin", "assessment.view", "assessment", assessment.id)
 
 
-def test_the_owner_adds_a_reviewer_who_then_sees_it_but_cannot_add_others(
-    db: Session, bank: list[str]
-) -> None:
+@pytest.mark.usefixtures("bank")
+def test_the_owner_adds_a_reviewer_who_then_sees_it_but_cannot_add_others(db: Session) -> None:
     assessment = new_assessment(db)
     owner = owner_of(db, assessment)
     colleague, third = create_user(db, Role.reviewer), create_user(db, Role.reviewer)
@@ -176,7 +182,8 @@ def test_the_owner_adds_a_reviewer_who_then_sees_it_but_cannot_add_others(
 
 
 @pytest.mark.parametrize("role", [Role.editor, Role.candidate])
-def test_only_staff_can_be_added(db: Session, bank: list[str], role: Role) -> None:
+@pytest.mark.usefixtures("bank")
+def test_only_staff_can_be_added(db: Session, role: Role) -> None:
     assessment = new_assessment(db)
     owner = owner_of(db, assessment)
     outsider = create_user(db, role)
@@ -186,7 +193,8 @@ def test_only_staff_can_be_added(db: Session, bank: list[str], role: Role) -> No
     assert row_counts(db) == before
 
 
-def test_an_admin_manages_membership_and_it_is_recorded(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_an_admin_manages_membership_and_it_is_recorded(db: Session) -> None:
     assessment = new_assessment(db)
     admin, colleague = create_user(db, Role.admin), create_user(db, Role.reviewer)
     service.add_member(db, admin, assessment.id, colleague.id, NOW)
@@ -201,9 +209,8 @@ def test_an_admin_manages_membership_and_it_is_recorded(db: Session, bank: list[
 # --- invitations ---------------------------------------------------------------------------------
 
 
-def test_invitations_store_only_the_tokens_hash_and_expire_with_the_deadline(
-    db: Session, bank: list[str]
-) -> None:
+@pytest.mark.usefixtures("bank")
+def test_invitations_store_only_the_tokens_hash_and_expire_with_the_deadline(db: Session) -> None:
     assessment = new_assessment(db)
     owner = owner_of(db, assessment)
     batch = service.invite(
@@ -213,7 +220,8 @@ def test_invitations_store_only_the_tokens_hash_and_expire_with_the_deadline(
         [Candidate("Ana", "ana@example.com"), Candidate("Bo", "bo@example.com")],
         NOW,
     )
-    assert len(batch.issued) == 2 and batch.already_invited == []
+    assert len(batch.issued) == 2
+    assert batch.already_invited == []
     for issued in batch.issued:
         row = db.get_one(Invitation, issued.invitation.id)
         assert row.token_hash == hash_token(issued.token)
@@ -227,9 +235,8 @@ def test_invitations_store_only_the_tokens_hash_and_expire_with_the_deadline(
     assert [e[2] for e in _events(db)[-2:]] == ["invitation.create", "invitation.create"]
 
 
-def test_an_email_given_twice_in_one_call_is_invited_once_under_its_first_name(
-    db: Session, bank: list[str]
-) -> None:
+@pytest.mark.usefixtures("bank")
+def test_an_email_given_twice_in_one_call_is_invited_once_under_its_first_name(db: Session) -> None:
     assessment = new_assessment(db)
     twice = [
         Candidate("Ana", "ana@example.com"),
@@ -243,16 +250,19 @@ def test_an_email_given_twice_in_one_call_is_invited_once_under_its_first_name(
     ]
 
 
-def test_inviting_someone_again_leaves_their_invitation_as_it_was(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_inviting_someone_again_leaves_their_invitation_as_it_was(db: Session) -> None:
     assessment = new_assessment(db)
     first = invited(db, assessment)
     owner = owner_of(db, assessment)
     batch = service.invite(db, owner, assessment.id, [Candidate("Ana L", "ana@example.com")], NOW)
-    assert batch.issued == [] and batch.already_invited == ["ana@example.com"]
+    assert batch.issued == []
+    assert batch.already_invited == ["ana@example.com"]
     assert db.get_one(Invitation, first.invitation.id).token_hash == hash_token(first.token)
 
 
-def test_a_pasted_list_imports_everyone_or_nobody(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_a_pasted_list_imports_everyone_or_nobody(db: Session) -> None:
     assessment = new_assessment(db)
     owner = owner_of(db, assessment)
     before = row_counts(db)
@@ -267,9 +277,8 @@ def test_a_pasted_list_imports_everyone_or_nobody(db: Session, bank: list[str]) 
     assert batch.repeated_lines == (3,)
 
 
-def test_a_reviewer_added_to_the_assessment_cannot_invite_and_nothing_changes(
-    db: Session, bank: list[str]
-) -> None:
+@pytest.mark.usefixtures("bank")
+def test_a_reviewer_added_to_the_assessment_cannot_invite_and_nothing_changes(db: Session) -> None:
     assessment = new_assessment(db)
     owner = owner_of(db, assessment)
     colleague = create_user(db, Role.reviewer)
@@ -280,7 +289,8 @@ def test_a_reviewer_added_to_the_assessment_cannot_invite_and_nothing_changes(
     assert row_counts(db) == before
 
 
-def test_nobody_is_invited_after_the_deadline(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_nobody_is_invited_after_the_deadline(db: Session) -> None:
     assessment = new_assessment(db)
     owner = owner_of(db, assessment)
     with pytest.raises(Gone):
@@ -290,9 +300,8 @@ def test_nobody_is_invited_after_the_deadline(db: Session, bank: list[str]) -> N
 # --- opening a link ------------------------------------------------------------------------------
 
 
-def test_the_first_account_to_open_a_link_owns_it_and_a_second_is_refused(
-    db: Session, bank: list[str]
-) -> None:
+@pytest.mark.usefixtures("bank")
+def test_the_first_account_to_open_a_link_owns_it_and_a_second_is_refused(db: Session) -> None:
     issued = invited(db, new_assessment(db))
     ana, mallory = create_user(db), create_user(db)
     opened = service.claim_invitation(db, issued.token, ana, NOW)
@@ -303,7 +312,8 @@ def test_the_first_account_to_open_a_link_owns_it_and_a_second_is_refused(
     assert db.get_one(Invitation, issued.invitation.id).used_by_id == ana.id
 
 
-def test_a_wrong_or_expired_link_opens_nothing(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_a_wrong_or_expired_link_opens_nothing(db: Session) -> None:
     assessment = new_assessment(db)
     issued = invited(db, assessment)
     ana = create_user(db)
@@ -317,9 +327,8 @@ def test_a_wrong_or_expired_link_opens_nothing(db: Session, bank: list[str]) -> 
 # --- accommodations and stages -------------------------------------------------------------------
 
 
-def test_an_extension_reopens_an_expired_invitation_and_extra_time_is_kept(
-    db: Session, bank: list[str]
-) -> None:
+@pytest.mark.usefixtures("bank")
+def test_an_extension_reopens_an_expired_invitation_and_extra_time_is_kept(db: Session) -> None:
     assessment = new_assessment(db)
     owner = owner_of(db, assessment)
     issued = invited(db, assessment)
@@ -339,7 +348,8 @@ def test_an_extension_reopens_an_expired_invitation_and_extra_time_is_kept(
         service.accommodate(db, owner, issued.invitation.id, NOW, expires_at=NOW - timedelta(hours=1))
 
 
-def test_stages_are_set_by_people_and_every_change_is_kept(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_stages_are_set_by_people_and_every_change_is_kept(db: Session) -> None:
     assessment = new_assessment(db)
     owner = owner_of(db, assessment)
     colleague = create_user(db, Role.reviewer)
@@ -369,13 +379,15 @@ def test_stages_are_set_by_people_and_every_change_is_kept(db: Session, bank: li
 # --- what the database itself refuses ------------------------------------------------------------
 
 
-def test_the_database_refuses_an_assessment_without_answer_modes(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_the_database_refuses_an_assessment_without_answer_modes(db: Session) -> None:
     assessment = new_assessment(db)
     assessment.allow_video = assessment.allow_typed = False
     with pytest.raises(IntegrityError), db.begin_nested():
         db.flush()
 
 
-def test_the_spec_answer_modes_map_to_the_columns(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_the_spec_answer_modes_map_to_the_columns(db: Session) -> None:
     assessment = new_assessment(db, answer_modes={AnswerMode.audio})
     assert (assessment.allow_video, assessment.allow_audio, assessment.allow_typed) == (False, True, False)

@@ -79,7 +79,8 @@ def test_a_take_moves_from_preparation_to_the_end_of_the_pipeline(db: Session) -
     assert take.enqueued_at == NOW
     for step in (TakeState.transcribed, TakeState.analysed, TakeState.scored):
         lifecycle.advance(take, step)
-    assert take.state == TakeState.scored and take.answer_started_at == NOW
+    assert take.state == TakeState.scored
+    assert take.answer_started_at == NOW
 
 
 @pytest.mark.parametrize(
@@ -100,7 +101,9 @@ def test_a_change_the_rules_do_not_allow_is_refused_and_changes_nothing(state: T
     take = take_in(state)
     with pytest.raises(TransitionRefused) as refused:
         change(take)
-    assert take.state == state and take.attempts == 2 and take.enqueued_at is None
+    assert take.state == state
+    assert take.attempts == 2
+    assert take.enqueued_at is None
     assert isinstance(refused.value, Conflict)  # shown as a conflict, never a server error
 
 

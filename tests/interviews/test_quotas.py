@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.tasks import purge_expired
@@ -67,7 +67,8 @@ def test_recordings_past_the_account_quota_are_refused_and_nothing_is_stored(
         PayloadTooLarge, match=r"use 1 MB of the 1 MB each account may keep\. Delete a session"
     ):
         send(db, settings, second, 0, 600 * 1024)
-    assert chunk_files(second) == [] and second.chunks == []
+    assert chunk_files(second) == []
+    assert second.chunks == []
     assert (
         db.scalar(select(func.count()).select_from(UploadChunk).where(UploadChunk.take_id == second.id)) == 0
     )
@@ -111,7 +112,7 @@ def test_sign_ups_from_one_address_are_limited_per_hour(
     assert [sign_up(n) for n in range(3)] == [303, 303, 429]
     assert db.scalar(select(func.count()).select_from(User).where(User.email == "new2@example.com")) == 0
     assert db.scalar(select(func.count()).select_from(SignupRecord)) == 2
-    db.execute(SignupRecord.__table__.update().values(created_at=utcnow() - timedelta(hours=2)))
+    db.execute(update(SignupRecord).values(created_at=utcnow() - timedelta(hours=2)))
     db.commit()
     purge_expired()
     assert db.scalar(select(func.count()).select_from(SignupRecord)) == 0
@@ -133,7 +134,8 @@ def test_answers_never_finished_are_cleaned_up_and_the_candidate_sees_why(
         TakeState.expired,
         TakeState.recording,
     )
-    assert chunk_files(stale) == [] and chunk_files(fresh) == ["000000.part"]
+    assert chunk_files(stale) == []
+    assert chunk_files(fresh) == ["000000.part"]
     assert uploads.storage_used(db, candidate.id) == 1000  # the space is free again
     sign_in(client, candidate)
     page = client.get(f"/sessions/{session_id}")
@@ -143,4 +145,6 @@ def test_answers_never_finished_are_cleaned_up_and_the_candidate_sees_why(
     )
     interview = service.get_session(db, candidate, session_id)
     again = takes.begin_take(db, candidate, interview, 1, utcnow(), retake=True)
-    assert again.id != stale.id and again.number == 2 and again.state == TakeState.preparing
+    assert again.id != stale.id
+    assert again.number == 2
+    assert again.state == TakeState.preparing

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app.config import Settings, get_settings
-from app.errors import Conflict, Forbidden, InvalidInput, TooManyRequests
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from app.interviews import history, service, takes, uploads
 from app.interviews.service import SessionRequest
 from app.media.storage import MediaStorage, get_storage
@@ -41,7 +41,8 @@ def single(db: Session, mode: AnswerMode = AnswerMode.video, slug: str = "drift-
     return user, service.get_session(db, user, interview.id)
 
 
-def test_nothing_is_recorded_without_consent(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_nothing_is_recorded_without_consent(db: Session) -> None:
     user = create_user(db)
     with pytest.raises(Forbidden):
         service.start_session(
@@ -51,7 +52,8 @@ def test_nothing_is_recorded_without_consent(db: Session, bank: list[str]) -> No
     assert service.has_consent(db, user)
 
 
-def test_a_session_pins_the_question_versions_it_asked(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_a_session_pins_the_question_versions_it_asked(db: Session) -> None:
     user, interview = single(db)
     asked = interview.questions[0].question_version
     editor = create_user(db)
@@ -62,7 +64,8 @@ def test_a_session_pins_the_question_versions_it_asked(db: Session, bank: list[s
     assert again.questions[0].question_version.number == 1
 
 
-def test_practice_mock_and_single_sessions_choose_their_questions(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_practice_mock_and_single_sessions_choose_their_questions(db: Session) -> None:
     user = consenting_candidate(db)
     rng = random.Random(7)
     practice = service.start_session(
@@ -80,7 +83,8 @@ def test_practice_mock_and_single_sessions_choose_their_questions(db: Session, b
     mock_categories = {
         q.question_version.content["category"] for q in service.get_session(db, user, mock.id).questions
     }
-    assert len(service.get_session(db, user, mock.id).questions) == 5 and len(mock_categories) >= 3
+    assert len(service.get_session(db, user, mock.id).questions) == 5
+    assert len(mock_categories) >= 3
     with pytest.raises(InvalidInput, match="between 1 and 10"):
         service.start_session(
             db,
@@ -99,15 +103,15 @@ def test_practice_mock_and_single_sessions_choose_their_questions(db: Session, b
         )
 
 
-def test_another_candidate_cannot_see_a_session(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_another_candidate_cannot_see_a_session(db: Session) -> None:
     _, interview = single(db)
-    with pytest.raises(service.NotFound):
+    with pytest.raises(NotFound):
         service.get_session(db, create_user(db), interview.id)
 
 
-def test_the_answer_clock_starts_at_the_end_of_preparation_at_the_latest(
-    db: Session, bank: list[str]
-) -> None:
+@pytest.mark.usefixtures("bank")
+def test_the_answer_clock_starts_at_the_end_of_preparation_at_the_latest(db: Session) -> None:
     user, interview = single(db)
     take = takes.begin_take(db, user, interview, 1, T0)
     prep, answer = takes.limits(interview.questions[0])
@@ -117,31 +121,32 @@ def test_the_answer_clock_starts_at_the_end_of_preparation_at_the_latest(
     assert takes.start_answer(take, seconds(prep + 50)) == deadline  # a repeated start changes nothing
 
 
-def test_a_reload_during_preparation_keeps_the_same_take_and_clock(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_a_reload_during_preparation_keeps_the_same_take_and_clock(db: Session) -> None:
     user, interview = single(db)
     first = takes.begin_take(db, user, interview, 1, T0)
     again = takes.begin_take(db, user, interview, 1, seconds(12))
-    assert again.id == first.id and again.prep_started_at == T0
+    assert again.id == first.id
+    assert again.prep_started_at == T0
 
 
-def test_an_answer_ending_within_the_grace_period_is_on_time_and_later_ran_over(
-    db: Session, bank: list[str]
-) -> None:
+@pytest.mark.usefixtures("bank")
+def test_an_answer_ending_within_the_grace_period_is_on_time_and_later_ran_over(db: Session) -> None:
     user, interview = single(db, AnswerMode.typed)
     _, answer = takes.limits(interview.questions[0])
     on_time = takes.begin_take(db, user, interview, 1, T0)
     takes.start_answer(on_time, seconds(5))
     takes.submit_typed(on_time, "Argo CD marks it OutOfSync.", seconds(5 + answer + takes.GRACE_SECONDS))
-    assert on_time.overran is False and on_time.state == TakeState.uploaded
+    assert on_time.overran is False
+    assert on_time.state == TakeState.uploaded
     late = takes.begin_take(db, user, interview, 1, seconds(1000), retake=True)
     takes.start_answer(late, seconds(1000))
     takes.submit_typed(late, "Argo CD marks it OutOfSync.", seconds(1000 + answer + takes.GRACE_SECONDS + 1))
     assert late.overran is True
 
 
-def test_retakes_are_limited_and_the_candidate_keeps_the_take_they_choose(
-    db: Session, bank: list[str]
-) -> None:
+@pytest.mark.usefixtures("bank")
+def test_retakes_are_limited_and_the_candidate_keeps_the_take_they_choose(db: Session) -> None:
     user, interview = single(db, AnswerMode.typed)
     first = takes.begin_take(db, user, interview, 1, T0)
     takes.submit_typed(first, "First try.", seconds(30))
@@ -155,14 +160,16 @@ def test_retakes_are_limited_and_the_candidate_keeps_the_take_they_choose(
     assert service.chosen_takes(interview)[0] is first
 
 
-def test_an_empty_typed_answer_is_refused(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_an_empty_typed_answer_is_refused(db: Session) -> None:
     user, interview = single(db, AnswerMode.typed)
     take = takes.begin_take(db, user, interview, 1, T0)
     with pytest.raises(InvalidInput):
         takes.submit_typed(take, "   ", seconds(10))
 
 
-def test_the_mode_can_change_only_before_any_take(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_the_mode_can_change_only_before_any_take(db: Session) -> None:
     user, interview = single(db)
     service.change_mode(interview, AnswerMode.audio)
     assert interview.mode == AnswerMode.audio
@@ -171,7 +178,8 @@ def test_the_mode_can_change_only_before_any_take(db: Session, bank: list[str]) 
         service.change_mode(interview, AnswerMode.typed)
 
 
-def test_the_model_answer_unlocks_once_the_candidate_has_answered(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_the_model_answer_unlocks_once_the_candidate_has_answered(db: Session) -> None:
     user, interview = single(db, AnswerMode.typed)
     question = questions.get_question(db, "drift-manual-edit")
     assert not history.model_answer_unlocked(db, user, question)
@@ -185,7 +193,8 @@ def test_the_model_answer_unlocks_once_the_candidate_has_answered(db: Session, b
 # --- the server's clock cannot be gamed ---------------------------------------------------------
 
 
-def test_a_typed_answer_is_timed_from_the_end_of_preparation(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_a_typed_answer_is_timed_from_the_end_of_preparation(db: Session) -> None:
     user, interview = single(db, AnswerMode.typed)
     prep, answer = takes.limits(interview.questions[0])
     take = takes.begin_take(db, user, interview, 1, T0)
@@ -205,16 +214,18 @@ CHUNK = b"\x1a\x45\xdf\xa3" + bytes(100)
 CHUNK_SHA = hashlib.sha256(CHUNK).hexdigest()
 
 
-def test_chunks_are_refused_into_typed_takes(db: Session, bank: list[str], settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.usefixtures("bank")
+def test_chunks_are_refused_into_typed_takes(db: Session, settings: Settings, tmp_path: Path) -> None:
     take = _recording_take(db, AnswerMode.typed)
     with pytest.raises(Conflict, match="typed"):
         uploads.receive_chunk(db, MediaStorage(tmp_path), settings, take, 0, CHUNK, CHUNK_SHA, seconds(2))
     assert not list(tmp_path.rglob("*.part"))
 
 
+@pytest.mark.usefixtures("bank")
 def test_chunks_after_the_stop_are_taken_only_while_the_upload_catches_up(
-    db: Session, bank: list[str], settings, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    db: Session, settings: Settings, tmp_path: Path
+) -> None:
     take = _recording_take(db)
     takes.stop_answer(take, seconds(20))
     storage = MediaStorage(tmp_path)
@@ -225,9 +236,10 @@ def test_chunks_after_the_stop_are_taken_only_while_the_upload_catches_up(
     assert [p.name for p in tmp_path.rglob("*.part")] == ["000000.part"]
 
 
+@pytest.mark.usefixtures("bank")
 def test_a_chunk_number_stored_by_a_parallel_upload_keeps_its_bytes(
-    db: Session, bank: list[str], settings, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    db: Session, settings: Settings, tmp_path: Path
+) -> None:
     """The race: another request stored this number after ours loaded the take. Our insert
     loses on the unique constraint, and our bytes never replace the winner's file."""
     take = _recording_take(db)
@@ -243,7 +255,8 @@ def test_a_chunk_number_stored_by_a_parallel_upload_keeps_its_bytes(
     assert storage.read_chunk(take.media_key, 0) == CHUNK
 
 
-def test_corrections_of_one_take_are_rate_limited(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_corrections_of_one_take_are_rate_limited(db: Session) -> None:
     user, interview = single(db, AnswerMode.typed)
     take = takes.begin_take(db, user, interview, 1, T0)
     takes.submit_typed(take, "Argo CD marks it OutOfSync.", seconds(30))
@@ -267,39 +280,40 @@ def upload(db: Session, take: Take, settings: Settings, at: datetime) -> None:
     take.chunks[0].received_at = at
 
 
-def test_arriving_after_preparation_ran_out_finds_the_answer_clock_running(
-    db: Session, bank: list[str]
-) -> None:
+@pytest.mark.usefixtures("bank")
+def test_arriving_after_preparation_ran_out_finds_the_answer_clock_running(db: Session) -> None:
     user, interview = single(db)
     take = takes.begin_take(db, user, interview, 1, T0)
     prep, answer = takes.limits(interview.questions[0])
     assert takes.question_state(interview, 1, seconds(prep - 1)).phase == takes.Phase.preparing
     state = takes.question_state(interview, 1, seconds(prep + 5))
-    assert state.phase == takes.Phase.answering and state.take is take
+    assert state.phase == takes.Phase.answering
+    assert state.take is take
     assert takes.deadline(take) == seconds(prep + answer)  # waiting bought no extra time
     assert takes.start_answer(take, seconds(prep + 6)) == seconds(prep + answer)
 
 
-def test_arriving_after_the_deadline_with_nothing_saved_expires_the_take_and_uses_it(
-    db: Session, bank: list[str]
-) -> None:
+@pytest.mark.usefixtures("bank")
+def test_arriving_after_the_deadline_with_nothing_saved_expires_the_take_and_uses_it(db: Session) -> None:
     user, interview = single(db, AnswerMode.typed)
     take = takes.begin_take(db, user, interview, 1, T0)
     prep, answer = takes.limits(interview.questions[0])
     state = takes.question_state(interview, 1, seconds(prep + answer))
-    assert state.phase == takes.Phase.expired and take.state == TakeState.expired
-    assert take.ended_at == seconds(prep + answer) and state.takes_left == 1
+    assert state.phase == takes.Phase.expired
+    assert take.state == TakeState.expired
+    assert take.ended_at == seconds(prep + answer)
+    assert state.takes_left == 1
     with pytest.raises(Conflict, match="Record again"):  # a return visit never starts a take
         takes.begin_take(db, user, interview, 1, seconds(prep + answer + 5))
     retake = takes.begin_take(db, user, interview, 1, seconds(prep + answer + 5), retake=True)
-    assert (
-        retake.number == 2 and takes.question_state(interview, 1, seconds(prep + answer + 6)).takes_left == 0
-    )
+    assert retake.number == 2
+    assert takes.question_state(interview, 1, seconds(prep + answer + 6)).takes_left == 0
     takes.submit_typed(retake, "Argo CD marks it OutOfSync.", seconds(prep + answer + 20))
     assert takes.question_state(interview, 1, seconds(prep + answer + 21)).phase == takes.Phase.answered
 
 
-def test_back_onto_an_answered_question_creates_no_take(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_back_onto_an_answered_question_creates_no_take(db: Session) -> None:
     user, interview = single(db, AnswerMode.typed)
     first = takes.begin_take(db, user, interview, 1, T0)
     assert takes.question_state(interview, 1, seconds(1)).takes_left == 1  # during the first take
@@ -307,12 +321,14 @@ def test_back_onto_an_answered_question_creates_no_take(db: Session, bank: list[
     with pytest.raises(Conflict):
         takes.begin_take(db, user, interview, 1, seconds(40))
     state = takes.question_state(interview, 1, seconds(40))
-    assert state.phase == takes.Phase.answered and len(interview.questions[0].takes) == 1
+    assert state.phase == takes.Phase.answered
+    assert len(interview.questions[0].takes) == 1
     assert state.takes_left == 1
 
 
+@pytest.mark.usefixtures("bank")
 def test_a_reload_mid_recording_is_interrupted_and_keeping_it_ends_at_the_last_chunk(
-    db: Session, bank: list[str], settings: Settings
+    db: Session, settings: Settings
 ) -> None:
     user, interview = single(db)
     take = takes.begin_take(db, user, interview, 1, T0)
@@ -323,13 +339,14 @@ def test_a_reload_mid_recording_is_interrupted_and_keeping_it_ends_at_the_last_c
     late = seconds(5 + answer + 600)  # the candidate came back long after the deadline
     assert takes.question_state(interview, 1, late).phase == takes.Phase.interrupted
     uploads.finish_upload(get_storage(), take, 1, "video/webm", late, interrupted=True)
-    assert take.state == TakeState.uploaded and take.interrupted and not take.overran
+    assert take.state == TakeState.uploaded
+    assert take.interrupted
+    assert not take.overran
     assert take.ended_at == seconds(7)
 
 
-def test_skipping_lets_a_session_finish_and_answering_later_clears_the_skip(
-    db: Session, bank: list[str]
-) -> None:
+@pytest.mark.usefixtures("bank")
+def test_skipping_lets_a_session_finish_and_answering_later_clears_the_skip(db: Session) -> None:
     user = consenting_candidate(db)
     started = service.start_session(
         db,
@@ -342,20 +359,25 @@ def test_skipping_lets_a_session_finish_and_answering_later_clears_the_skip(
     interview = service.get_session(db, user, started.id)
     in_progress = takes.begin_take(db, user, interview, 2, T0)
     takes.skip_question(interview, 2, seconds(5))
-    assert in_progress.state == TakeState.expired and interview.finished_at is None
-    assert service.next_position(interview, after=1) == 3 and service.next_position(interview, after=3) == 1
+    assert in_progress.state == TakeState.expired
+    assert interview.finished_at is None
+    assert service.next_position(interview, after=1) == 3
+    assert service.next_position(interview, after=3) == 1
     assert takes.question_state(interview, 2, seconds(6)).phase == takes.Phase.skipped
     for position in (1, 3):
         takes.skip_question(interview, position, seconds(10))
-    assert interview.finished_at == seconds(10) and service.next_position(interview) is None
+    assert interview.finished_at == seconds(10)
+    assert service.next_position(interview) is None
     again = takes.begin_take(db, user, interview, 2, seconds(20), retake=True)
-    assert interview.questions[1].skipped_at is None and again.number == 2
+    assert interview.questions[1].skipped_at is None
+    assert again.number == 2
     takes.submit_typed(again, "Answered after all.", seconds(40))
     with pytest.raises(Conflict, match="answered already"):
         takes.skip_question(interview, 2, seconds(50))
 
 
-def test_choosing_a_question_practises_that_question(db: Session, bank: list[str]) -> None:
+@pytest.mark.usefixtures("bank")
+def test_choosing_a_question_practises_that_question(db: Session) -> None:
     user = consenting_candidate(db)
     wanted = SessionRequest(SessionKind.practice, AnswerMode.typed, count=3, question="sync-interval")
     interview = service.get_session(

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import av
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from httpx import Response
+from httpx2 import Response  # what TestClient returns: starlette builds it on httpx2
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.db import get_engine
 from app.errors import Conflict, PayloadTooLarge, TooManyRequests
 from app.interviews import routes, service, takes, uploads
@@ -54,7 +55,8 @@ class Recorder:
         return self.client.put(f"/api/takes/{self.take}/chunks/{seq}", content=data, headers=headers)
 
     def received(self) -> list[int]:
-        return self.client.get(f"/api/takes/{self.take}").json()["received"]
+        received: list[int] = self.client.get(f"/api/takes/{self.take}").json()["received"]
+        return received
 
     def finish(self, chunks: int, media_type: str = "video/webm") -> Response:
         body = {"chunks": chunks, "media_type": media_type}
@@ -69,10 +71,8 @@ def candidate(client: TestClient, db: Session):  # type: ignore[no-untyped-def]
     return user
 
 
-def new_session(db: Session, user) -> int:  # type: ignore[no-untyped-def]
-    request = service.SessionRequest(
-        service.SessionKind.single, service.AnswerMode.video, question="drift-manual-edit"
-    )
+def new_session(db: Session, user: User) -> int:
+    request = service.SessionRequest(SessionKind.single, AnswerMode.video, question="drift-manual-edit")
     interview = service.start_session(db, user, request, get_settings(), utcnow())
     db.flush()
     return interview.id
@@ -91,7 +91,7 @@ def packets(path: Path) -> list[tuple[str, bytes]]:
 
 @pytest.mark.parametrize("seed", range(6))
 def test_an_upload_cut_at_random_points_and_resumed_arrives_intact_with_its_duration(
-    client: TestClient, db: Session, candidate, recording: bytes, seed: int, tmp_path: Path
+    client: TestClient, db: Session, candidate: User, recording: bytes, seed: int, tmp_path: Path
 ) -> None:
     rng = random.Random(seed)
     recorder = Recorder(client, new_session(db, candidate))
@@ -123,8 +123,8 @@ def test_an_upload_cut_at_random_points_and_resumed_arrives_intact_with_its_dura
 
 
 def test_a_player_can_seek_in_the_stored_recording_by_byte_ranges(
-    client: TestClient, db: Session, candidate, recording: bytes
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient, db: Session, candidate: User, recording: bytes
+) -> None:
     recorder = Recorder(client, new_session(db, candidate))
     recorder.start()
     recorder.send(0, recording)
@@ -132,16 +132,20 @@ def test_a_player_can_seek_in_the_stored_recording_by_byte_ranges(
     url = f"/media/takes/{recorder.take}"
     whole = client.get(url)
     size = len(whole.content)
-    assert whole.headers["accept-ranges"] == "bytes" and whole.headers["content-length"] == str(size)
+    assert whole.headers["accept-ranges"] == "bytes"
+    assert whole.headers["content-length"] == str(size)
     part = client.get(url, headers={"Range": "bytes=100-299"})
-    assert part.status_code == 206 and part.content == whole.content[100:300]
+    assert part.status_code == 206
+    assert part.content == whole.content[100:300]
     assert part.headers["content-range"] == f"bytes 100-299/{size}"
     tail = client.get(url, headers={"Range": "bytes=-50"})
-    assert tail.status_code == 206 and tail.content == whole.content[-50:]
+    assert tail.status_code == 206
+    assert tail.content == whole.content[-50:]
     rest = client.get(url, headers={"Range": f"bytes={size - 10}-"})
     assert rest.content == whole.content[-10:]
     beyond = client.get(url, headers={"Range": f"bytes={size}-"})
-    assert beyond.status_code == 416 and beyond.headers["content-range"] == f"bytes */{size}"
+    assert beyond.status_code == 416
+    assert beyond.headers["content-range"] == f"bytes */{size}"
 
 
 @pytest.mark.parametrize(
@@ -162,27 +166,29 @@ def test_a_range_outside_the_file_cannot_be_served(header: str) -> None:
 
 
 def test_a_repeated_chunk_with_other_content_is_a_conflict(
-    client: TestClient, db: Session, candidate, recording: bytes
+    client: TestClient, db: Session, candidate: User, recording: bytes
 ) -> None:
     recorder = Recorder(client, new_session(db, candidate))
     recorder.start()
     assert recorder.send(0, recording[:1000]).json() == {"received": [0]}
     clash = recorder.send(0, recording[:999])
-    assert clash.status_code == 409 and "different content" in clash.json()["detail"]
+    assert clash.status_code == 409
+    assert "different content" in clash.json()["detail"]
 
 
 def test_a_damaged_chunk_is_refused_and_not_stored(
-    client: TestClient, db: Session, candidate, recording: bytes
+    client: TestClient, db: Session, candidate: User, recording: bytes
 ) -> None:
     recorder = Recorder(client, new_session(db, candidate))
     recorder.start()
     damaged = recorder.send(0, recording[:1000], checksum=hashlib.sha256(b"something else").hexdigest())
-    assert damaged.status_code == 422 and "checksum does not match" in damaged.json()["detail"]
+    assert damaged.status_code == 422
+    assert "checksum does not match" in damaged.json()["detail"]
     assert recorder.received() == []
 
 
 def test_uploads_past_the_limit_at_once_are_refused_whole_and_accepted_when_sent_again(
-    client: TestClient, db: Session, candidate, recording: bytes
+    client: TestClient, db: Session, candidate: User, recording: bytes
 ) -> None:
     recorder = Recorder(client, new_session(db, candidate))
     recorder.start()
@@ -191,7 +197,8 @@ def test_uploads_past_the_limit_at_once_are_refused_whole_and_accepted_when_sent
             busy.enter_context(routes.uploads_in_flight.hold(candidate.id, TooManyRequests("")))
         refused = recorder.send(0, recording[:1000])
         assert refused.status_code == 429
-        assert "was not stored" in refused.json()["detail"] and "nothing is lost" in refused.json()["detail"]
+        assert "was not stored" in refused.json()["detail"]
+        assert "nothing is lost" in refused.json()["detail"]
         assert recorder.received() == []
         with pytest.raises(FileNotFoundError):
             get_storage().read_chunk(db.get(Take, recorder.take).media_key, 0)  # type: ignore[union-attr]
@@ -201,16 +208,22 @@ def test_uploads_past_the_limit_at_once_are_refused_whole_and_accepted_when_sent
     assert recorder.send(1, recording[1000:2000]).json() == {"received": [0, 1]}
 
 
-def test_a_file_that_is_not_media_is_refused(client: TestClient, db: Session, candidate) -> None:
+def test_a_file_that_is_not_media_is_refused(client: TestClient, db: Session, candidate: User) -> None:
     recorder = Recorder(client, new_session(db, candidate))
     recorder.start()
     response = recorder.send(0, b"#!/bin/sh\necho not a video\n" * 10)
-    assert response.status_code == 415 and "not a WebM or MP4" in response.json()["detail"]
+    assert response.status_code == 415
+    assert "not a WebM or MP4" in response.json()["detail"]
 
 
 def test_oversize_chunks_and_recordings_are_refused(
-    client: TestClient, db: Session, candidate, recording: bytes, monkeypatch: pytest.MonkeyPatch, settings
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient,
+    db: Session,
+    candidate: User,
+    recording: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Settings,
+) -> None:
     recorder = Recorder(client, new_session(db, candidate))
     recorder.start()
     monkeypatch.setattr(uploads, "CHUNK_LIMIT_BYTES", 2000)
@@ -222,7 +235,7 @@ def test_oversize_chunks_and_recordings_are_refused(
 
 
 def test_chunks_are_refused_before_the_answer_starts_and_after_it_is_submitted(
-    client: TestClient, db: Session, candidate, recording: bytes
+    client: TestClient, db: Session, candidate: User, recording: bytes
 ) -> None:
     recorder = Recorder(client, new_session(db, candidate))
     assert recorder.send(0, recording).status_code == 409
@@ -234,8 +247,8 @@ def test_chunks_are_refused_before_the_answer_starts_and_after_it_is_submitted(
 
 
 def test_another_candidate_can_neither_read_nor_write_an_answer(
-    app, client: TestClient, db: Session, candidate, recording: bytes
-) -> None:  # type: ignore[no-untyped-def]
+    app: FastAPI, client: TestClient, db: Session, candidate: User, recording: bytes
+) -> None:
     session_id = new_session(db, candidate)
     recorder = Recorder(client, session_id)
     recorder.start()
@@ -260,10 +273,8 @@ def test_another_candidate_can_neither_read_nor_write_an_answer(
         assert reviewer.get(f"/media/takes/{recorder.take}").status_code == 404
 
 
-def test_a_typed_answer_moves_on_to_the_session(client: TestClient, db: Session, candidate) -> None:
-    request = service.SessionRequest(
-        service.SessionKind.single, service.AnswerMode.typed, question="drift-manual-edit"
-    )
+def test_a_typed_answer_moves_on_to_the_session(client: TestClient, db: Session, candidate: User) -> None:
+    request = service.SessionRequest(SessionKind.single, AnswerMode.typed, question="drift-manual-edit")
     session_id = service.start_session(db, candidate, request, get_settings(), utcnow()).id
     db.flush()
     recorder = Recorder(client, session_id)
@@ -275,12 +286,13 @@ def test_a_typed_answer_moves_on_to_the_session(client: TestClient, db: Session,
     )
     assert submitted.json() == {"state": "uploaded", "next_url": f"/sessions/{session_id}"}
     page = client.get(f"/sessions/{session_id}").text
-    assert 'data-take-state="uploaded"' in page and "processing" in page
+    assert 'data-take-state="uploaded"' in page
+    assert "processing" in page
 
 
 def test_deleting_a_session_removes_its_answers_and_recording_files(
-    client: TestClient, db: Session, candidate, recording: bytes
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient, db: Session, candidate: User, recording: bytes
+) -> None:
     session_id = new_session(db, candidate)
     recorder = Recorder(client, session_id)
     recorder.start()
@@ -297,15 +309,17 @@ def test_deleting_a_session_removes_its_answers_and_recording_files(
     assert "recordings, transcripts and scores are deleted" in deleted.text
     assert client.get(f"/sessions/{session_id}").status_code == 404
     assert client.get(f"/media/takes/{recorder.take}").status_code == 404
-    assert get_storage().recording_size(key, "video/webm") is None and not folder.exists()
+    assert get_storage().recording_size(key, "video/webm") is None
+    assert not folder.exists()
     db.expire_all()
     assert db.scalars(select(Take).where(Take.id == recorder.take)).first() is None
 
 
 @pytest.fixture
 def committed_take(
-    migrated: None, settings, tmp_path: Path
-) -> Iterator[tuple[sessionmaker[Session], User, Take]]:  # type: ignore[no-untyped-def]
+    migrated: None,  # noqa: ARG001 the schema must exist
+    settings: Settings,
+) -> Iterator[tuple[sessionmaker[Session], User, Take]]:
     """A recording take committed on PostgreSQL, where requests run in parallel; removed after."""
     engine = get_engine()
     if engine.dialect.name != "postgresql":
@@ -329,8 +343,11 @@ def committed_take(
             db.execute(delete(Question).where(Question.id == question.id))
 
 
-def _in_parallel(  # type: ignore[no-untyped-def]
-    committed_take, chunks: list[tuple[int, bytes]], settings, storage: MediaStorage
+def _in_parallel(
+    committed_take: tuple[sessionmaker[Session], User, Take],
+    chunks: list[tuple[int, bytes]],
+    settings: Settings,
+    storage: MediaStorage,
 ) -> list[str]:
     """Each (seq, bytes) uploaded by its own request at the same moment; what each was told."""
     factory, user, take = committed_take
@@ -353,8 +370,11 @@ def _in_parallel(  # type: ignore[no-untyped-def]
 
 
 def test_parallel_chunks_cannot_pass_a_takes_size_cap_on_postgresql(
-    committed_take, settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+    committed_take: tuple[sessionmaker[Session], User, Take],
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Eight 512 KiB chunks of one take sent at once against a 1 MB cap: the take's row is locked
     while each chunk is checked, so two are stored and six refused (before the lock the audit
     saw 3 MB stored)."""
@@ -370,8 +390,8 @@ def test_parallel_chunks_cannot_pass_a_takes_size_cap_on_postgresql(
 
 
 def test_parallel_uploads_of_one_chunk_number_keep_disk_and_database_agreeing_on_postgresql(
-    committed_take, settings, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    committed_take: tuple[sessionmaker[Session], User, Take], settings: Settings, tmp_path: Path
+) -> None:
     """Eight different bodies for chunk 0 at once: one is stored, seven are told it conflicts (no
     500), and the file on disk is the body whose checksum the database kept."""
     factory, _user, take = committed_take

@@ -20,7 +20,7 @@ TAKE_ID = 987_654  # any id: the queue carries only "work on take N"
 
 
 @pytest.fixture
-def queue(connection: Connection) -> Iterator[None]:
+def queue(connection: Connection) -> Iterator[None]:  # noqa: ARG001 the test's transaction must exist
     huey.flush()
     yield
     huey.flush()
@@ -30,7 +30,8 @@ def queued(take_id: int = TAKE_ID) -> int:
     return sum(1 for task in huey.pending() if task.name == "process_take" and task.args == (take_id,))
 
 
-def test_a_committed_transaction_enqueues_its_job_exactly_once(queue: None) -> None:
+@pytest.mark.usefixtures("queue")
+def test_a_committed_transaction_enqueues_its_job_exactly_once() -> None:
     with get_sessionmaker()() as db:
         db.begin()
         enqueue_after_commit(db, "process_take", TAKE_ID)
@@ -41,7 +42,8 @@ def test_a_committed_transaction_enqueues_its_job_exactly_once(queue: None) -> N
     assert queued() == 1
 
 
-def test_a_rolled_back_transaction_enqueues_nothing(queue: None) -> None:
+@pytest.mark.usefixtures("queue")
+def test_a_rolled_back_transaction_enqueues_nothing() -> None:
     with get_sessionmaker()() as db:
         db.begin()
         enqueue_after_commit(db, "process_take", TAKE_ID)
@@ -54,11 +56,12 @@ def test_a_rolled_back_transaction_enqueues_nothing(queue: None) -> None:
     assert queued() == 0
 
 
-def test_a_job_registered_in_a_rolled_back_savepoint_is_dropped(queue: None) -> None:
+@pytest.mark.usefixtures("queue")
+def test_a_job_registered_in_a_rolled_back_savepoint_is_dropped() -> None:
     with get_sessionmaker()() as db:
         db.begin()
         enqueue_after_commit(db, "process_take", TAKE_ID)
-        with pytest.raises(RuntimeError), db.begin_nested():
+        with pytest.raises(RuntimeError), db.begin_nested():  # noqa: PT012 the job is registered, then undone
             enqueue_after_commit(db, "process_take", TAKE_ID + 1)
             raise RuntimeError("the savepoint's work is undone")
         with db.begin_nested():
@@ -68,8 +71,9 @@ def test_a_job_registered_in_a_rolled_back_savepoint_is_dropped(queue: None) -> 
     assert (queued(), queued(TAKE_ID + 1), queued(TAKE_ID + 2)) == (1, 0, 1)
 
 
+@pytest.mark.usefixtures("queue")
 def test_submitting_an_answer_queues_it_once_and_a_refused_submission_queues_nothing(
-    client: TestClient, db: Session, queue: None
+    client: TestClient, db: Session
 ) -> None:
     publish_question(db, "sync-interval")
     user = consenting_candidate(db)
@@ -83,12 +87,14 @@ def test_submitting_an_answer_queues_it_once_and_a_refused_submission_queues_not
     ]
 
     refused = client.post(f"/api/takes/{take_id}/typed", json={"text": "   "}, headers=headers)
-    assert refused.status_code == 422 and queued(take_id) == 0  # refused by the service: rolled back
+    assert refused.status_code == 422
+    assert queued(take_id) == 0
 
     answer = {"text": "Argo CD polls Git every three minutes."}
     accepted = client.post(f"/api/takes/{take_id}/typed", json=answer, headers=headers)
     assert accepted.status_code == 200, accepted.text
     assert queued(take_id) == 1
     again = client.post(f"/api/takes/{take_id}/typed", json=answer, headers=headers)
-    assert again.status_code == 200 and queued(take_id) == 1  # handing in twice sends it once
+    assert again.status_code == 200
+    assert queued(take_id) == 1
     assert db.scalar(select(Take.state).where(Take.id == take_id)) == TakeState.uploaded

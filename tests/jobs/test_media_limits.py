@@ -55,8 +55,10 @@ def test_a_tiny_file_holding_forty_minutes_is_cut_at_the_limit_and_marked_ran_ov
     assert take.overran is False  # the server's clock saw a take stopped in time
     assert pipeline.process_take(take.id) == TakeState.scored
     db.refresh(take)
-    assert take.overran is True and take.duration_seconds == 30 + GRACE_SECONDS
-    assert take.attempts == 0 and take.last_error is None
+    assert take.overran is True
+    assert take.duration_seconds == 30 + GRACE_SECONDS
+    assert take.attempts == 0
+    assert take.last_error is None
 
 
 def test_a_step_over_its_time_limit_fails_the_attempt_with_a_readable_reason(
@@ -68,8 +70,10 @@ def test_a_step_over_its_time_limit_fails_the_attempt_with_a_readable_reason(
     reason = "Transcription took longer than the 1 s limit and was stopped."
     assert pipeline.process_take(short_take.id) == TakeState.uploaded  # retried later
     db.refresh(short_take)
-    assert short_take.attempts == 1 and short_take.last_error == reason
-    assert short_take.claimed_until is None and short_take.enqueued_at is None  # the reconciler resends it
+    assert short_take.attempts == 1
+    assert short_take.last_error == reason
+    assert short_take.claimed_until is None
+    assert short_take.enqueued_at is None
     assert pipeline.process_take(short_take.id) == TakeState.failed
     db.refresh(short_take)
     assert short_take.failure_reason == f"Processing failed 2 times ({reason}). Try again, or contact us."
@@ -98,29 +102,33 @@ def test_the_lease_is_renewed_while_a_long_step_runs_so_the_reconciler_leaves_it
     assert all(sent == [] for _, _, sent in seen)
 
 
+@pytest.mark.usefixtures("settings", "fresh_stop_flag")
 def test_shutdown_interrupts_a_running_step_and_releases_the_take_for_later(
-    db: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch, short_take: Take, fresh_stop_flag: None
+    db: Session, monkeypatch: pytest.MonkeyPatch, short_take: Take
 ) -> None:
     monkeypatch.setattr(pipeline, "transcribe_recording", stuck_transcription)
     threading.Timer(1.0, media_process.interrupt_all).start()
     assert pipeline.process_take(short_take.id) is None
     db.refresh(short_take)
-    assert short_take.state == TakeState.uploaded and short_take.attempts == 0
-    assert short_take.claimed_until is None and short_take.enqueued_at is None  # sent again at next start
+    assert short_take.state == TakeState.uploaded
+    assert short_take.attempts == 0
+    assert short_take.claimed_until is None
+    assert short_take.enqueued_at is None
     assert pipeline.process_take(short_take.id) is None  # and nothing new starts while stopping
 
 
 def test_a_step_that_raises_key_error_counts_an_attempt_and_is_logged(
     db: Session, monkeypatch: pytest.MonkeyPatch, short_take: Take, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def broken(take_id: int) -> None:
+    def broken(take_id: int) -> None:  # noqa: ARG001 the signature of the step it replaces
         raise KeyError("glossary")
 
     monkeypatch.setitem(pipeline.STEPS, TakeState.uploaded, broken)
     with caplog.at_level(logging.ERROR, logger="app.jobs.pipeline"):
         assert pipeline.process_take(short_take.id) == TakeState.uploaded
     db.refresh(short_take)
-    assert short_take.attempts == 1 and short_take.last_error == "KeyError: 'glossary'"
+    assert short_take.attempts == 1
+    assert short_take.last_error == "KeyError: 'glossary'"
     assert f"pipeline step failed for take {short_take.id}" in caplog.text
 
 

@@ -1,5 +1,6 @@
 """The answer pipeline, step by step, on real recordings."""
 
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.config import get_settings
 from app.interviews import service as interviews
 from app.interviews.takes import (
+    GRACE_SECONDS,
     begin_take,
     correct_transcript,
     get_take,
@@ -44,7 +46,7 @@ def recording(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     return write_video(folder / "answer.webm", [face_frame()] * 40, fps=10, wav=speech).read_bytes()
 
 
-def answered_session(db: Session, user: User, payloads: list[bytes | str], mode: AnswerMode) -> list[int]:
+def answered_session(db: Session, user: User, payloads: Sequence[bytes | str], mode: AnswerMode) -> list[int]:
     """A session whose takes were uploaded (bytes) or typed (str); returns the take ids."""
     slugs = ["drift-manual-edit", "sync-interval", "secrets-in-git", "rollback-bad-deploy"][: len(payloads)]
     for slug in slugs:
@@ -80,13 +82,16 @@ def test_a_recorded_answer_is_transcribed_analysed_and_scored(db: Session, recor
     assert pipeline.process_take(take_id) == TakeState.scored
     db.expire_all()
     transcript = db.scalars(select(TakeTranscript).where(TakeTranscript.take_id == take_id)).one()
-    assert "out of sync" in transcript.text.lower() and transcript.words
+    assert "out of sync" in transcript.text.lower()
+    assert transcript.words
     assert transcript.words[-1]["end"] <= (db.get(Take, take_id).duration_seconds or 0) + 0.01  # type: ignore[union-attr]
     video = db.scalars(select(TakeVideoReport).where(TakeVideoReport.take_id == take_id)).one()
-    assert video.analysis["face_visible_share"] > 0.8 and video.has_poster
+    assert video.analysis["face_visible_share"] > 0.8
+    assert video.has_poster
     assert (get_storage().read_poster(db.get(Take, take_id).media_key) or b"")[:2] == b"\xff\xd8"  # type: ignore[union-attr]
     score = db.scalars(select(TakeScore).where(TakeScore.take_id == take_id)).one()
-    assert score.scorer == "rubric" and not score.fallback
+    assert score.scorer == "rubric"
+    assert not score.fallback
     assert score.report["question_version"] == 1
     assert all(q in transcript.text for c in score.report["criteria"] for q in c["evidence"])
 
@@ -112,7 +117,9 @@ def test_a_corrupt_recording_needs_attention_and_the_others_still_finish(
     assert pipeline.process_take(good_id) == TakeState.scored
     db.expire_all()  # the pipeline wrote through its own session
     bad = db.get(Take, bad_id)
-    assert bad is not None and bad.failure_reason and "audio" in bad.failure_reason.lower()
+    assert bad is not None
+    assert bad.failure_reason
+    assert "audio" in bad.failure_reason.lower()
 
 
 def test_processing_twice_scores_once(db: Session) -> None:
@@ -137,7 +144,7 @@ def test_errors_are_retried_a_bounded_number_of_times_then_need_attention(
     user = consenting_candidate(db)
     [take_id] = answered_session(db, user, ["Argo CD polls Git."], AnswerMode.typed)
 
-    def broken(take_id: int) -> None:
+    def broken(take_id: int) -> None:  # noqa: ARG001 the signature of the step it replaces
         raise ConnectionError("the scorer's server went away")
 
     monkeypatch.setitem(pipeline.STEPS, TakeState.uploaded, broken)
@@ -146,7 +153,8 @@ def test_errors_are_retried_a_bounded_number_of_times_then_need_attention(
     assert pipeline.process_take(take_id) == TakeState.failed
     take = db.get(Take, take_id)
     db.refresh(take)
-    assert take is not None and "the scorer's server went away" in (take.failure_reason or "")
+    assert take is not None
+    assert "the scorer's server went away" in (take.failure_reason or "")
     monkeypatch.undo()
     retry_take(db, take, utcnow())
     db.commit()
@@ -192,9 +200,8 @@ def test_a_corrected_transcript_is_kept_beside_the_original_and_rescored(db: Ses
     assert pipeline.process_take(take_id) == TakeState.scored
     transcript = db.scalars(select(TakeTranscript).where(TakeTranscript.take_id == take_id)).one()
     db.refresh(transcript)
-    assert (
-        transcript.original_text == "Argo see dee marks it out of sink." and transcript.edited_at is not None
-    )
+    assert transcript.original_text == "Argo see dee marks it out of sink."
+    assert transcript.edited_at is not None
     after = db.scalars(select(TakeScore.overall).where(TakeScore.take_id == take_id)).one()
     assert after > before
 
@@ -203,7 +210,7 @@ def test_a_corrected_transcript_is_kept_beside_the_original_and_rescored(db: Ses
 def test_a_take_whose_recording_runs_past_the_limit_is_marked(db: Session, tmp_path: Path) -> None:
     user = consenting_candidate(db)
     speech = speak("Argo CD compares the live state with the desired state in Git. " * 12, tmp_path / "s.wav")
-    assert wav_seconds(speech) > 30 + pipeline.GRACE_SECONDS
+    assert wav_seconds(speech) > 30 + GRACE_SECONDS
     video = write_video(tmp_path / "long.webm", [face_frame()] * 10, fps=1, wav=speech).read_bytes()
     publish_question(db, "drift-manual-edit", answer_seconds=30)
     request = interviews.SessionRequest(SessionKind.single, AnswerMode.video, question="drift-manual-edit")
@@ -216,6 +223,6 @@ def test_a_take_whose_recording_runs_past_the_limit_is_marked(db: Session, tmp_p
     pipeline.process_take(take.id)
     db.refresh(take)
     assert take.overran is True  # but the recording itself is longer than the limit allows
-    assert take.duration_seconds == 30 + pipeline.GRACE_SECONDS  # only the allowed part was processed
+    assert take.duration_seconds == 30 + GRACE_SECONDS  # only the allowed part was processed
     transcript = db.scalars(select(TakeTranscript).where(TakeTranscript.take_id == take.id)).one()
-    assert all(word["end"] <= 30 + pipeline.GRACE_SECONDS for word in transcript.words)
+    assert all(word["end"] <= 30 + GRACE_SECONDS for word in transcript.words)

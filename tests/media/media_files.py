@@ -24,7 +24,7 @@ def speak(text: str, path: Path) -> Path:
 
 
 def wav_seconds(path: Path) -> float:
-    with wave.open(str(path)) as speech:
+    with wave.open(str(path), "rb") as speech:
         return speech.getnframes() / speech.getframerate()
 
 
@@ -112,7 +112,7 @@ def _silence(samples: int) -> av.AudioFrame:
 @cache
 def astronaut(size: int) -> np.ndarray:
     """skimage's astronaut photo (Eileen Collins, a real face) as a size x size BGR image."""
-    photo = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+    photo = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)  # type: ignore[no-untyped-call]  # skimage ships no types
     return cv2.resize(photo, (size, size), interpolation=cv2.INTER_AREA)
 
 

@@ -19,7 +19,8 @@ def test_chrome_style_webm_has_no_header_duration_but_the_measured_one_matches_t
         assert container.duration is None  # like MediaRecorder's files: nothing to trust in the header
     clip = decode_audio(speech_webm)
     assert clip.duration_seconds == pytest.approx(wav_seconds(speech_wav), abs=0.1)
-    assert clip.samples.dtype.name == "float32" and clip.samples.ndim == 1
+    assert clip.samples.dtype.name == "float32"
+    assert clip.samples.ndim == 1
     assert len(clip.samples) == round(clip.duration_seconds * SAMPLE_RATE)
     assert 0.1 < abs(clip.samples).max() <= 1.0
 
@@ -74,11 +75,13 @@ def test_a_video_without_a_sound_track_says_there_is_no_audio(tmp_path: Path) ->
 def test_decoding_stops_at_the_limit_of_a_file_far_longer_than_its_size_suggests(tmp_path: Path) -> None:
     long = looped_opus(tmp_path / "forty-minutes.webm", 40 * 60)
     clip = decode_audio(long, max_seconds=40)
-    assert clip.duration_seconds == 40 and clip.ran_over is True
+    assert clip.duration_seconds == 40
+    assert clip.ran_over is True
 
 
 def test_a_recording_within_the_limit_is_decoded_whole_and_not_marked(
     speech_wav: Path, speech_webm: Path
 ) -> None:
     clip = decode_audio(speech_webm, max_seconds=wav_seconds(speech_wav) + 1)
-    assert clip.duration_seconds == pytest.approx(wav_seconds(speech_wav), abs=0.1) and clip.ran_over is False
+    assert clip.duration_seconds == pytest.approx(wav_seconds(speech_wav), abs=0.1)
+    assert clip.ran_over is False

@@ -17,7 +17,8 @@ def test_a_browser_webm_gets_its_duration_and_keeps_its_sound(speech_wav: Path, 
     assert write_duration(webm)
     assert abs((duration_seconds(webm) or 0) - wav_seconds(speech_wav)) < 0.1
     after = decode_audio(webm).samples
-    assert len(after) == len(before) and (after == before).all()
+    assert len(after) == len(before)
+    assert (after == before).all()
 
 
 def test_the_remuxed_recording_has_a_seek_index(speech_wav: Path, tmp_path: Path) -> None:
@@ -29,9 +30,11 @@ def test_the_remuxed_recording_has_a_seek_index(speech_wav: Path, tmp_path: Path
     assert cues in webm.read_bytes()
     with av.open(str(webm)) as container:
         stream = container.streams.audio[0]
+        assert stream.time_base is not None
         container.seek(int(5 / stream.time_base), stream=stream)
         frame = next(container.decode(stream))
-    assert frame.time is not None and 4.0 <= frame.time <= 5.1
+    assert frame.time is not None
+    assert 4.0 <= frame.time <= 5.1
 
 
 def test_a_file_that_cannot_be_remuxed_is_left_exactly_as_it_was(tmp_path: Path) -> None:

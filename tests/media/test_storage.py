@@ -30,7 +30,8 @@ def test_removing_a_key_removes_its_recording_and_poster(tmp_path: Path) -> None
     storage.write_poster(key, b"\xff\xd8 a poster")
     assert storage.read_poster(key) == b"\xff\xd8 a poster"
     storage.remove(key)
-    assert storage.recording_size(key, "audio/mp4") is None and storage.read_poster(key) is None
+    assert storage.recording_size(key, "audio/mp4") is None
+    assert storage.read_poster(key) is None
     assert list(tmp_path.rglob("*.*")) == []
 
 

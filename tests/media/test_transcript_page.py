@@ -37,13 +37,15 @@ def test_the_report_shows_seekable_sentences_and_marks_what_to_check(client: Tes
     sign_in(client, candidate)
     page = client.get(f"/sessions/{session_id}/answers/{take.id}").text
     starts = re.findall(r'class="seek" data-start="([\d.]+)"', page)
-    assert len(starts) == 3 and starts == sorted(starts, key=float)  # three sentences, each a seek target
+    assert len(starts) == 3
+    assert starts == sorted(starts, key=float)
     assert "Argo CD marks the app out of sync." in re.sub(r"<[^>]+>", "", page), _debug(page)
     assert '<mark class="unsure">reverts<span class="visually-hidden"> (unsure)</span></mark>' in page
     assert "were hard to make out" in page
     # the corrections, with what was heard and when
     assert "What speech recognition heard (2 words matched" in page, page[page.index("<details") :][:600]
-    assert "<td>our go CD</td><td>Argo CD</td>" in page and "<td>good</td><td>Git.</td>" in page
+    assert "<td>our go CD</td><td>Argo CD</td>" in page
+    assert "<td>good</td><td>Git.</td>" in page
 
 
 def _debug(page: str) -> str:

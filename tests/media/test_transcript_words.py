@@ -35,9 +35,11 @@ def test_a_correction_keeps_what_was_heard_and_its_timings() -> None:
     heard = timed("then kubec console edit.")
     fixed = correct_vocabulary(heard, glossary=[])
     (corrected,) = [w for w in fixed if w.heard]
-    assert corrected.word == "kubectl" and corrected.heard == "kubec console"
+    assert corrected.word == "kubectl"
+    assert corrected.heard == "kubec console"
     assert (corrected.start, corrected.end) == (heard[1].start, heard[2].end)
-    assert fixed[-1].word == "edit." and fixed[-1].heard is None
+    assert fixed[-1].word == "edit."
+    assert fixed[-1].heard is None
 
 
 def test_trailing_punctuation_stays_but_an_abbreviation_dot_does_not_end_a_sentence() -> None:
@@ -163,5 +165,6 @@ def test_a_finished_transcript_keeps_confidence_and_timings_in_order() -> None:
     heard[1] = heard[1].model_copy(update={"probability": 0.2})
     words = finished_words(heard, ["OutOfSync"])
     assert said(words) == "Argo CD marks it out of sync."
-    assert words[0].probability == 0.2 and words[0].heard == "our go CD"
+    assert words[0].probability == 0.2
+    assert words[0].heard == "our go CD"
     assert all(a.start <= b.start for a, b in itertools.pairwise(words))

@@ -104,7 +104,8 @@ def test_the_bundled_model_hears_the_domain_terms_when_given_the_glossary(
     assert domain_term_recall(transcript.text, SENTENCE_TERMS) >= 0.85, transcript.text
     for term in ("Sealed Secrets", "kubeseal", "SOPS", "HashiCorp Vault"):
         assert term in transcript.text
-    assert transcript.model == "tiny.en" and transcript.language == "en"
+    assert transcript.model == "tiny.en"
+    assert transcript.language == "en"
 
 
 @pytest.mark.slow  # the speech model over synthesised answers
@@ -242,7 +243,8 @@ def test_a_broken_recording_fails_the_same_way_for_the_model(
 
 def test_the_default_settings_build_the_bundled_whisper_model() -> None:
     transcriber = build_transcriber(Settings())
-    assert isinstance(transcriber, WhisperTranscriber) and transcriber.model == "tiny.en"
+    assert isinstance(transcriber, WhisperTranscriber)
+    assert transcriber.model == "tiny.en"
 
 
 # --- the OpenAI-compatible endpoint ------------------------------------------------------------------
@@ -338,9 +340,11 @@ def test_the_openai_transcriber_uploads_the_file_with_the_glossary_and_maps_word
     assert isinstance(transcriber, OpenAITranscriber)
     transcript = transcriber.transcribe(speech_webm, ["Sealed Secrets", "kubeseal"])
     (sent,) = handler.requests
-    assert sent["path"] == "/v1/audio/transcriptions" and sent["authorization"] == "Bearer sk-test"
+    assert sent["path"] == "/v1/audio/transcriptions"
+    assert sent["authorization"] == "Bearer sk-test"
     assert sent["file"] == ("speech.webm", speech_webm.read_bytes())
-    assert sent["model"] == "whisper-1" and sent["response_format"] == "verbose_json"
+    assert sent["model"] == "whisper-1"
+    assert sent["response_format"] == "verbose_json"
     assert sent["timestamp_granularities[]"] == "word"
     assert sent["prompt"] == "Sealed Secrets, kubeseal."
     assert transcript.text == "Never commit plaintext secrets to Git."
@@ -353,7 +357,8 @@ def test_the_openai_transcriber_uploads_the_file_with_the_glossary_and_maps_word
         "heard": None,
     }
     assert transcript.words[-1].end == transcript.duration_seconds  # kept inside the recording
-    assert transcript.language == "english" and transcript.model == "whisper-1"
+    assert transcript.language == "english"
+    assert transcript.model == "whisper-1"
     assert transcript.duration_seconds == pytest.approx(11.5, abs=0.6)
 
 
@@ -389,4 +394,5 @@ def test_the_openai_transcriber_needs_a_key_for_api_openai_com(monkeypatch: pyte
         build_transcriber(Settings(transcriber="openai"))
     monkeypatch.setenv("OPENAI_API_KEY", "sk-from-env")
     transcriber = build_transcriber(Settings(transcriber="openai"))
-    assert isinstance(transcriber, OpenAITranscriber) and transcriber.client.api_key == "sk-from-env"
+    assert isinstance(transcriber, OpenAITranscriber)
+    assert transcriber.client.api_key == "sk-from-env"

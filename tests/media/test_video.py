@@ -53,9 +53,11 @@ def test_a_well_framed_face_is_seen_throughout_with_nothing_to_fix(tmp_path: Pat
 def test_the_poster_is_a_jpeg_of_the_face(tmp_path: Path) -> None:
     frames = [dark_frame()] * 30 + [face_frame()] * 30
     poster = _analysed(tmp_path, frames).poster_jpeg
-    assert poster is not None and poster.startswith(b"\xff\xd8")
+    assert poster is not None
+    assert poster.startswith(b"\xff\xd8")
     image = cv2.imdecode(np.frombuffer(poster, np.uint8), cv2.IMREAD_COLOR)
-    assert image is not None and image.shape == (480, 640, 3)
+    assert image is not None
+    assert image.shape == (480, 640, 3)
     assert image.mean() > 70  # the well-lit half was chosen, not the dark one
 
 
@@ -73,7 +75,8 @@ def test_two_people_in_the_picture_are_reported(tmp_path: Path) -> None:
 
 def test_noise_is_not_mistaken_for_a_face(tmp_path: Path) -> None:
     analysis = _analysed(tmp_path, noise_frames(FRAMES))
-    assert analysis.face_visible_share == 0 and analysis.multiple_faces_share == 0
+    assert analysis.face_visible_share == 0
+    assert analysis.multiple_faces_share == 0
     assert analysis.notes == ["No face could be seen in the picture during the answer."]
     assert analysis.poster_jpeg is not None  # the middle frame stands in
 
@@ -81,7 +84,8 @@ def test_noise_is_not_mistaken_for_a_face(tmp_path: Path) -> None:
 def test_a_small_face_in_a_corner_is_reported_as_both(tmp_path: Path) -> None:
     analysis = _analysed(tmp_path, [small_corner_face_frame()] * FRAMES)
     assert analysis.face_visible_share >= 0.9
-    assert analysis.too_small_share >= 0.9 and analysis.off_centre_share >= 0.9
+    assert analysis.too_small_share >= 0.9
+    assert analysis.off_centre_share >= 0.9
     assert any(note.startswith("Your face was small in the picture") for note in analysis.notes)
     assert any(note.startswith("Your face was far from the centre") for note in analysis.notes)
 
@@ -99,7 +103,8 @@ def test_sampling_follows_every_seconds(tmp_path: Path) -> None:
 
 def test_an_audio_only_answer_gets_a_note_not_an_error(speech_webm: Path) -> None:
     analysis = analyse_video(speech_webm)
-    assert analysis.frames_sampled == 0 and analysis.poster_jpeg is None
+    assert analysis.frames_sampled == 0
+    assert analysis.poster_jpeg is None
     assert analysis.notes == ["There was no video in this answer, so the picture was not checked."]
 
 

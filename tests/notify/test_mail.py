@@ -1,14 +1,14 @@
 """Email through a real SMTP server on 127.0.0.1: plain, STARTTLS with a login, TLS from the start."""
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr, ValidationError
 
 from app.config import Settings
-from app.notify.mail import Delivery, Mail, MailNotSent, deliver, parse_smtp_url
+from app.notify.mail import Delivery, Mail, MailNotSent, deliver
+from app.notify.smtp_url import parse_smtp_url
 from tests.mailserver import self_signed_certificate, smtp_server
 
 LINK = "https://coach.example/invitations/s3cret-t0ken-value"
@@ -22,10 +22,9 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @pytest.fixture
-def trusted(certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def trusted(certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     """The client trusts the test certificate the way a deployment trusts its CA: SSL_CERT_FILE."""
     monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
-    yield
 
 
 def _app_log(caplog: pytest.LogCaptureFixture) -> str:
@@ -56,11 +55,13 @@ def test_a_message_reaches_a_plain_smtp_server_with_recipient_subject_and_link(
     assert message["Subject"] == "Interview invitation: Platform"
     assert LINK in message.get_content()
     assert f"mail sent via 127.0.0.1:{server.port}" in _app_log(caplog)
-    assert "s3cret-t0ken" not in _app_log(caplog) and "ana@example.com" not in _app_log(caplog)
+    assert "s3cret-t0ken" not in _app_log(caplog)
+    assert "ana@example.com" not in _app_log(caplog)
 
 
+@pytest.mark.usefixtures("trusted")
 def test_starttls_with_a_login_sends_and_logs_no_password(
-    trusted: None, certificate: tuple[Path, Path], caplog: pytest.LogCaptureFixture
+    certificate: tuple[Path, Path], caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     with smtp_server(certificate, users={"mailer": PASSWORD}) as server:
@@ -68,10 +69,12 @@ def test_starttls_with_a_login_sends_and_logs_no_password(
         assert deliver(_settings(url), MAIL) == Delivery.sent
     assert server.logins == ["mailer"]
     assert LINK in server.messages[0].get_content()
-    assert PASSWORD not in _app_log(caplog) and "p%40ss" not in _app_log(caplog)
+    assert PASSWORD not in _app_log(caplog)
+    assert "p%40ss" not in _app_log(caplog)
 
 
-def test_smtps_speaks_tls_from_the_first_byte(trusted: None, certificate: tuple[Path, Path]) -> None:
+@pytest.mark.usefixtures("trusted")
+def test_smtps_speaks_tls_from_the_first_byte(certificate: tuple[Path, Path]) -> None:
     with smtp_server(certificate, implicit_tls=True, users={"mailer": PASSWORD}) as server:
         url = f"smtps://mailer:p%40ss%3Aword%2F42@127.0.0.1:{server.port}"
         assert deliver(_settings(url), MAIL) == Delivery.sent
@@ -79,8 +82,9 @@ def test_smtps_speaks_tls_from_the_first_byte(trusted: None, certificate: tuple[
     assert [m["To"] for m in server.messages] == ["ana@example.com"]
 
 
+@pytest.mark.usefixtures("trusted")
 def test_a_wrong_password_sends_nothing_and_the_error_and_logs_hold_no_secret(
-    trusted: None, certificate: tuple[Path, Path], caplog: pytest.LogCaptureFixture
+    certificate: tuple[Path, Path], caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     with smtp_server(certificate, users={"mailer": PASSWORD}) as server:
@@ -89,7 +93,9 @@ def test_a_wrong_password_sends_nothing_and_the_error_and_logs_hold_no_secret(
             deliver(_settings(url), MAIL)
     assert server.messages == []
     for text in (_app_log(caplog), caught.value.message):
-        assert "wrong-secret" not in text and "s3cret-t0ken" not in text and "ana@example.com" not in text
+        assert "wrong-secret" not in text
+        assert "s3cret-t0ken" not in text
+        assert "ana@example.com" not in text
 
 
 def test_an_untrusted_certificate_is_refused(certificate: tuple[Path, Path]) -> None:

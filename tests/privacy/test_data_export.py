@@ -4,6 +4,7 @@ import io
 import json
 import zipfile
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -28,8 +29,9 @@ def typed_answer(db: Session, user: User, text: str) -> None:
     takes.submit_typed(take, text, utcnow())
 
 
+@pytest.mark.usefixtures("bank")
 def test_a_candidate_downloads_everything_of_theirs_and_nothing_of_anyone_else(
-    client: TestClient, db: Session, bank: list[str]
+    client: TestClient, db: Session
 ) -> None:
     person = consenting_candidate(db)
     person.display_name = NAME
@@ -41,12 +43,14 @@ def test_a_candidate_downloads_everything_of_theirs_and_nothing_of_anyone_else(
     sign_in(client, person)
 
     response = client.get("/account/data.zip")
-    assert response.status_code == 200 and response.headers["cache-control"] == "no-store"
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
     assert "attachment" in response.headers["content-disposition"]
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     data = json.loads(archive.read("data.json"))
     assert data["account"] == {**data["account"], "email": person.email, "name": NAME}
-    assert data["consents"] and len(data["sessions"]) == 2
+    assert data["consents"]
+    assert len(data["sessions"]) == 2
     answers = [t for s in data["sessions"] for q in s["questions"] for t in q["takes"]]
     assert [t["typed_text"] for t in answers if t["mode"] == "typed"] == [
         "Argo CD compares the live state with Git."

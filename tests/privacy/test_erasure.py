@@ -25,6 +25,7 @@ from app.models import (
     LoginAttempt,
     Role,
     SessionKind,
+    Stage,
     Take,
     User,
 )
@@ -57,9 +58,7 @@ def a_person_with_everything(db: Session) -> tuple[User, list[str], int]:
     person = answered.candidate
     person.display_name = NAME
     rate_all(db, crew.owner, answered.invitation, 3)
-    service.set_stage(
-        db, crew.owner, answered.invitation.id, service.Stage.hold, "waiting on Zelda Erasable", NOW
-    )
+    service.set_stage(db, crew.owner, answered.invitation.id, Stage.hold, "waiting on Zelda Erasable", NOW)
     other = live_assessment(db, title="Another team")
     service.invite(db, db.get_one(User, other.owner_id), other.id, [Candidate(NAME, person.email)], utcnow())
     practice = practice_recording(db, person)
@@ -102,7 +101,8 @@ def media_left(keys: list[str]) -> list[Path]:
 def test_erasing_a_person_from_the_shell_leaves_nothing_of_them(db: Session) -> None:
     person, keys, survivor = a_person_with_everything(db)
     email, person_id = person.email, person.id
-    assert leftovers(db, person_id, email) and media_left(keys)  # the check can see them
+    assert leftovers(db, person_id, email)
+    assert media_left(keys)
 
     result = runner.invoke(cli, ["users", "erase", "--email", email, "--yes"])
     assert result.exit_code == 0, result.output
@@ -123,16 +123,20 @@ def test_a_candidate_deletes_their_account_from_the_account_page(client: TestCli
     refused = client.post(
         "/account/erase", data={"csrf_token": csrf_token(client), "confirm_email": "typo@example.com"}
     )
-    assert refused.status_code == 422 and "type the email address" in refused.text
-    assert db.get(User, person_id) is not None and media_left(keys)
+    assert refused.status_code == 422
+    assert "type the email address" in refused.text
+    assert db.get(User, person_id) is not None
+    assert media_left(keys)
     done = client.post(
         "/account/erase",
         data={"csrf_token": csrf_token(client), "confirm_email": email.upper()},
         follow_redirects=False,
     )
-    assert done.status_code == 303 and done.headers["location"] == "/?notice=account-erased"
+    assert done.status_code == 303
+    assert done.headers["location"] == "/?notice=account-erased"
     db.expire_all()
-    assert leftovers(db, person_id, email) == [] and media_left(keys) == []
+    assert leftovers(db, person_id, email) == []
+    assert media_left(keys) == []
     assert client.get("/account", follow_redirects=False).status_code == 303  # signed out
 
 
@@ -153,7 +157,8 @@ def test_the_owner_erases_one_candidates_submission_and_only_that(client: TestCl
     response = client.post(f"/hiring/invitations/{invitation_id}/erase", data=form, follow_redirects=False)
     assert response.status_code == 303
     db.expire_all()
-    assert db.get(Invitation, invitation_id) is None and db.get(Take, take_id) is None
+    assert db.get(Invitation, invitation_id) is None
+    assert db.get(Take, take_id) is None
     assert media_left([key]) == []
     assert db.get(User, candidate_id) is not None  # the account and its own practice stay
     assert media_left([practice.media_key])
@@ -165,7 +170,8 @@ def test_an_owner_with_assessments_is_not_erased_and_nothing_changes(db: Session
     email = db.get_one(User, owner).email
     db.commit()
     result = runner.invoke(cli, ["users", "erase", "--email", email, "--yes"])
-    assert result.exit_code == 1 and "owns assessments" in result.output
+    assert result.exit_code == 1
+    assert "owns assessments" in result.output
     db.expire_all()
     assert db.get(User, owner) is not None
     assert not db.scalars(select(AuditEvent).where(AuditEvent.action == "privacy.erase-person")).all()

@@ -3,6 +3,7 @@ rows, by the system and on the record; anonymous levels are kept; nothing happen
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,9 +21,8 @@ from tests.test_authorization import WEBM_START
 __all__ = ["bank"]  # the published questions, as a fixture
 
 
-def test_candidates_data_goes_when_the_retention_period_ends_and_anonymous_levels_stay(
-    db: Session, bank: list[str]
-) -> None:
+@pytest.mark.usefixtures("bank")
+def test_candidates_data_goes_when_the_retention_period_ends_and_anonymous_levels_stay(db: Session) -> None:
     crew = team(db)  # Ana (scored by the AI) and Ben (declined it) answered in writing
     _, take = recorded(db, crew.assessment, "cam@example.com", WEBM_START)  # and Cam on camera
     rate_all(db, crew.owner, crew.strong, 4)
@@ -33,7 +33,8 @@ def test_candidates_data_goes_when_the_retention_period_ends_and_anonymous_level
     ends = retention_ends(crew.assessment)
 
     assert purge_due(db, get_storage(), ends - timedelta(seconds=1)) == []
-    assert db.get(Take, take.id) is not None and media_left([take.media_key])
+    assert db.get(Take, take.id) is not None
+    assert media_left([take.media_key])
 
     [purged] = purge_due(db, get_storage(), ends)
     db.commit()
@@ -48,7 +49,8 @@ def test_candidates_data_goes_when_the_retention_period_ends_and_anonymous_level
     actions = db.scalars(
         select(AuditEvent.action).where(AuditEvent.assessment_id == crew.assessment.id)
     ).all()
-    assert actions.count("privacy.erase-submission") == 3 and actions[-1] == "retention.purge"
+    assert actions.count("privacy.erase-submission") == 3
+    assert actions[-1] == "retention.purge"
     assert purge_due(db, get_storage(), ends + timedelta(days=1)) == []  # once only
     counted = sum(row.agreement.pairs for row in bank_disagreements(db))  # still counted for editors
     assert counted == 2 * len(ai)  # each AI level against both people's blind ones

@@ -11,4 +11,4 @@ SCORER = RubricScorer(BANK.questions)
 
 
 def score(question: str, text: str, **kwargs: object) -> ScoreReport:
-    return SCORER.score(ScoringInput(question=QUESTIONS[question], text=text, **kwargs))  # type: ignore[arg-type]
+    return SCORER.score(ScoringInput(question=QUESTIONS[question], text=text, **kwargs))

@@ -70,7 +70,8 @@ def assert_labelled(root: ET.Element, title: str) -> None:
     assert root.get("role") == "img"
     assert "chart" in root.get("class", "").split()
     label = root.find(f"{SVG}title")
-    assert label is not None and label.text == title
+    assert label is not None
+    assert label.text == title
     assert label.get("id") in root.get("aria-labelledby", "").split()
     assert root.find(f"{SVG}desc") is not None
 
@@ -203,7 +204,8 @@ def test_line_chart_orders_points_by_time_and_puts_high_scores_above_low_ones() 
     # Sorted by time: 2 Nov (1.0), 9 Nov (5.0), 26 Nov (3.5).
     xs = [float(m.get("cx", "")) for m in markers]
     ys = [float(m.get("cy", "")) for m in markers]
-    assert xs == sorted(xs) and len(set(xs)) == 3
+    assert xs == sorted(xs)
+    assert len(set(xs)) == 3
     assert ys[1] < ys[2] < ys[0]
     tooltips = [m.find(f"{SVG}title").text for m in markers]  # type: ignore[union-attr]
     assert tooltips == [

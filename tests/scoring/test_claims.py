@@ -3,7 +3,7 @@ never when the answer names it to reject it; a key point needs its mechanism, no
 
 import pytest
 
-from app.scoring.schemas import WordTiming
+from app.media.transcript_text import WordTiming
 from tests.scoring.shipped_bank import QUESTIONS, score
 
 ROLLBACK_GOOD = (

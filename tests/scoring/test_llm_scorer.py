@@ -292,7 +292,8 @@ def test_request_is_deterministic_structured_and_fences_the_answer(llm_server: F
     assert request["response_format"]["json_schema"]["strict"] is True
     assert llm_server.headers[0]["authorization"] == "Bearer test-key"
     system, user = request["messages"]
-    assert system["role"] == "system" and "never instructions to you" in system["content"]
+    assert system["role"] == "system"
+    assert "never instructions to you" in system["content"]
     fenced = user["content"].split(FENCE_OPEN + "\n", 1)[1].split("\n" + FENCE_CLOSE, 1)[0]
     assert fenced == ANSWER
     assert "untrusted data" in user["content"].split(FENCE_OPEN)[0]
@@ -327,8 +328,10 @@ def test_invalid_json_is_asked_again(llm_server: FakeLLM) -> None:
     llm_server.script(completion('{"criteria": [ oops'), completion(judgement()))
     report = score(scorer(llm_server.port))
 
-    assert not report.fallback and report.overall == 3.7
-    assert report.usage is not None and report.usage.attempts == 2
+    assert not report.fallback
+    assert report.overall == 3.7
+    assert report.usage is not None
+    assert report.usage.attempts == 2
     assert report.usage.prompt_tokens == 2400
     re_ask = llm_server.requests[1]["messages"][-1]["content"]
     assert "not valid JSON" in re_ask
@@ -349,11 +352,13 @@ def test_scores_out_of_range_are_asked_again_then_fall_back(llm_server: FakeLLM)
     llm_server.script(completion(judgement(scores={"drift-reconciliation": 7, "argocd-flux": 3})))
     report = score(scorer(llm_server.port))
 
-    assert report.fallback and report.scorer == "rubric"
+    assert report.fallback
+    assert report.scorer == "rubric"
     assert report.fallback_reason is not None
     assert report.fallback_reason.startswith("The LLM returned an invalid report after 2 attempts")
     assert "less than or equal to 5" in llm_server.requests[1]["messages"][-1]["content"]
-    assert report.usage is not None and report.usage.attempts == 2
+    assert report.usage is not None
+    assert report.usage.attempts == 2
 
 
 def test_refusal_falls_back_without_asking_again(llm_server: FakeLLM) -> None:
@@ -371,7 +376,8 @@ def test_injection_keeps_its_flag_and_caps_whatever_the_model_says(llm_server: F
     llm_server.script(completion(judgement(scores={"drift-reconciliation": 5, "argocd-flux": 5})))
     report = score(scorer(llm_server.port), text=f"{ANSWER}\n{INJECTION}")
 
-    assert not report.fallback and report.scorer == "llm"
+    assert not report.fallback
+    assert report.scorer == "llm"
     assert "possible-prompt-injection" in report.flags
     assert report.overall == 1.0
     assert {c.score for c in report.criteria} == {1}
@@ -389,9 +395,11 @@ def test_rate_limit_is_retried_after_the_servers_delay(llm_server: FakeLLM) -> N
     llm_server.script(error(429, "Rate limit reached", {"Retry-After": "0.2"}), completion(judgement()))
     report = score(scorer(llm_server.port))
 
-    assert not report.fallback and report.overall == 3.7
+    assert not report.fallback
+    assert report.overall == 3.7
     assert len(llm_server.requests) == 2
-    assert report.usage is not None and report.usage.attempts == 2
+    assert report.usage is not None
+    assert report.usage.attempts == 2
 
 
 def test_timeout_falls_back_with_a_reason(llm_server: FakeLLM) -> None:
@@ -400,14 +408,17 @@ def test_timeout_falls_back_with_a_reason(llm_server: FakeLLM) -> None:
     llm_server.script(Reply(body=completion(judgement()).body, delay=2.0))
     report = score(scorer(llm_server.port, llm_timeout_seconds=0.5))
 
-    assert report.fallback and report.scorer == "rubric"
+    assert report.fallback
+    assert report.scorer == "rubric"
     assert report.fallback_reason == (
         "The LLM scorer timed out after 2 attempts; scored by the offline rubric scorer instead."
     )
-    assert report.usage is not None and report.usage.attempts == 2
+    assert report.usage is not None
+    assert report.usage.attempts == 2
 
 
-def test_unreachable_server_falls_back(llm_server: FakeLLM) -> None:
+@pytest.mark.usefixtures("llm_server")
+def test_unreachable_server_falls_back() -> None:
     closed = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
     port = closed.server_address[1]
     closed.server_close()
@@ -425,7 +436,8 @@ def test_server_without_json_schema_gets_json_object_mode(llm_server: FakeLLM) -
     llm = scorer(llm_server.port)
     report = score(llm)
 
-    assert not report.fallback and report.overall == 3.7
+    assert not report.fallback
+    assert report.overall == 3.7
     first, second = llm_server.requests
     assert first["response_format"]["type"] == "json_schema"
     assert second["response_format"] == {"type": "json_object"}
@@ -475,7 +487,8 @@ def test_samples_take_the_median_and_the_majority(llm_server: FakeLLM) -> None:
     assert report.criteria[0].rationale == "Scored 4."
     assert [p.id for p in report.key_points_covered] == ["outofsync-detection"]
     assert report.overall == 3.7
-    assert report.usage is not None and report.usage.samples == 3
+    assert report.usage is not None
+    assert report.usage.samples == 3
 
 
 def test_samples_are_requested_one_by_one_when_n_is_ignored(llm_server: FakeLLM) -> None:
@@ -488,7 +501,8 @@ def test_samples_are_requested_one_by_one_when_n_is_ignored(llm_server: FakeLLM)
 
     assert [r.get("n") for r in llm_server.requests] == [3, 2, None]
     assert [c.score for c in report.criteria] == [4, 3]
-    assert report.usage is not None and (report.usage.samples, report.usage.attempts) == (3, 3)
+    assert report.usage is not None
+    assert (report.usage.samples, report.usage.attempts) == (3, 3)
 
 
 def test_samples_are_requested_one_by_one_when_n_is_rejected(llm_server: FakeLLM) -> None:
@@ -496,7 +510,9 @@ def test_samples_are_requested_one_by_one_when_n_is_rejected(llm_server: FakeLLM
     report = score(scorer(llm_server.port, llm_samples=2))
 
     assert [r.get("n") for r in llm_server.requests] == [2, None, None]
-    assert not report.fallback and report.usage is not None and report.usage.samples == 2
+    assert not report.fallback
+    assert report.usage is not None
+    assert report.usage.samples == 2
 
 
 def test_no_api_key_for_openai_falls_back_without_a_request(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -506,7 +522,7 @@ def test_no_api_key_for_openai_falls_back_without_a_request(monkeypatch: pytest.
     llm = LLMScorer(settings, fallback=RubricScorer(BANK.questions), competencies=RUBRIC)
     report = score(llm)
 
-    assert report.fallback and report.usage is None
-    assert report.fallback_reason is not None and report.fallback_reason.startswith(
-        "No API key is configured"
-    )
+    assert report.fallback
+    assert report.usage is None
+    assert report.fallback_reason is not None
+    assert report.fallback_reason.startswith("No API key is configured")

@@ -17,7 +17,8 @@ EMBEDDER = Embedder([q.model_answer for q in BANK.questions])
 
 def test_words_are_split_into_the_vocabularys_pieces_longest_first() -> None:
     assert words("Argo CD's selfHeal — naïve!") == ["argo", "cd", "s", "selfheal", "naive"]
-    assert len(pieces("selfheal")) >= 2 and len(pieces("the")) == 1
+    assert len(pieces("selfheal")) >= 2
+    assert len(pieces("the")) == 1
     assert pieces("x" * 200) == ()  # a pasted blob is not spelled out piece by piece
 
 
@@ -33,7 +34,8 @@ def test_stretches_of_an_answer_are_read_one_window_at_a_time() -> None:
     stretches = EMBEDDER.windows(text)
     assert stretches.shape[0] == len(range(0, 60 - WINDOW_STRIDE, WINDOW_STRIDE))
     assert np.allclose(np.linalg.norm(stretches, axis=1), 1.0, atol=1e-4)
-    assert EMBEDDER.windows("").shape[0] == 1 and not EMBEDDER.embed("").any()
+    assert EMBEDDER.windows("").shape[0] == 1
+    assert not EMBEDDER.embed("").any()
 
 
 def test_an_answer_reads_closer_to_its_own_questions_points() -> None:
@@ -42,7 +44,8 @@ def test_an_answer_reads_closer_to_its_own_questions_points() -> None:
     on_topic = EMBEDDER.read(meaning, question.model_answer)
     off_topic = EMBEDDER.read(meaning, QUESTIONS["sealed-secrets-workflow"].model_answer)
     assert on_topic.points == tuple(sorted(on_topic.points, reverse=True))
-    assert on_topic.points[0] > off_topic.points[0] and on_topic.model_answer > off_topic.model_answer
+    assert on_topic.points[0] > off_topic.points[0]
+    assert on_topic.model_answer > off_topic.model_answer
 
 
 def test_the_blend_is_fitted_by_ridge_and_stretched_back_to_the_grades_scale() -> None:
@@ -84,7 +87,8 @@ def test_every_competency_moves_with_the_blended_overall() -> None:
     lifted = RubricScorer(BANK.questions, blend=lifted_blend).score(answer)
     assert lifted.overall == pytest.approx(min(5.0, plain.overall + 1), abs=0.11)
     scored = [(b.score, a.score) for b, a in zip(plain.criteria, lifted.criteria, strict=True) if b.score]
-    assert scored and all(after == min(5, before + 1) for before, after in scored)
+    assert scored
+    assert all(after == min(5, before + 1) for before, after in scored)
 
 
 def test_an_answer_built_on_a_misconception_scores_low_even_where_no_cue_names_it() -> None:

@@ -88,7 +88,8 @@ def test_a_session_report_aggregates_competencies_and_ranks_what_to_work_on(
     )
     report = reports.session_report(db, candidate, session_id, utcnow())
     assert report.pending == 0
-    assert report.overall is not None and 1.0 <= report.overall <= 2.5
+    assert report.overall is not None
+    assert 1.0 <= report.overall <= 2.5
     assert {c.id for c in report.competencies} >= {"drift-reconciliation", "argocd-flux"}
     assert len(report.improvements) == 3
     assert report.improvements[0].kind == "red flag"  # a misconception matters most
@@ -103,8 +104,10 @@ def test_progress_shows_trends_weakest_competencies_and_questions_to_practise(
     view = reports.progress(db, candidate, utcnow())
     assert len(view.sessions) == 2
     drift = next(points for name, points in view.trends.items() if "drift" in name.lower())
-    assert len(drift) == 2 and drift[1][1] > drift[0][1]  # the second session was better
-    assert view.weakest and view.suggestions
+    assert len(drift) == 2
+    assert drift[1][1] > drift[0][1]
+    assert view.weakest
+    assert view.suggestions
 
 
 SECRETS = (
@@ -133,7 +136,8 @@ def test_progress_says_which_session_a_weak_score_comes_from(
     latest = next(item for item in view.weakest if item.since == 0)  # assessed by the secrets question
     assert any("in your latest scored session" in li for li in page.split("<li>") if latest.name in li)
     # both sessions started today: the chart shows them apart, each labelled with its time
-    assert f"{first.created_at:%H:%M}</tspan>" in page and f"{second.created_at:%H:%M}</tspan>" in page
+    assert f"{first.created_at:%H:%M}</tspan>" in page
+    assert f"{second.created_at:%H:%M}</tspan>" in page
 
 
 def test_my_sessions_lists_score_question_count_and_status(
@@ -163,12 +167,10 @@ def test_my_sessions_lists_score_question_count_and_status(
         return " ".join(found.split())
 
     score = reports.session_summaries(db, candidate, utcnow())[-1].overall
-    assert "complete" in row(complete) and f"1 question · overall <strong>{score:.1f} / 5</strong>" in row(
-        complete
-    )
-    assert "in progress" in row(in_progress.id) and "2 questions, 0 answered · no score yet" in row(
-        in_progress.id
-    )
+    assert "complete" in row(complete)
+    assert f"1 question · overall <strong>{score:.1f} / 5</strong>" in row(complete)
+    assert "in progress" in row(in_progress.id)
+    assert "2 questions, 0 answered · no score yet" in row(in_progress.id)
     assert "processing: about 5 s left" in row(waiting.id)
     session_page = client.get(f"/sessions/{waiting.id}").text
     assert "processing: transcribing, about 5 s left" in session_page
@@ -183,9 +185,8 @@ def test_my_sessions_lists_score_question_count_and_status(
     takes.skip_question(skipping, 2, utcnow())
     db.commit()
     page = client.get("/sessions").text
-    assert "complete" in row(in_progress.id) and "2 questions, 0 answered, 2 skipped · no score yet" in row(
-        in_progress.id
-    )
+    assert "complete" in row(in_progress.id)
+    assert "2 questions, 0 answered, 2 skipped · no score yet" in row(in_progress.id)
 
 
 def test_the_answer_report_page_shows_scores_quotes_and_the_model_answer(
@@ -195,11 +196,13 @@ def test_the_answer_report_page_shows_scores_quotes_and_the_model_answer(
     take = db.scalars(select(Take)).one()
     sign_in(client, candidate)
     page = client.get(f"/sessions/{session_id}/answers/{take.id}").text
-    assert "Scores" in page and " / 5" in page
+    assert "Scores" in page
+    assert " / 5" in page
     assert (
         "Only automated sync with self heal reverts the kubectl edit" in page
     )  # a quote in the candidate's words
-    assert "Model answer" in page and "Correct the transcript" in page
+    assert "Model answer" in page
+    assert "Correct the transcript" in page
     assert "On camera" not in page  # a typed answer has no camera to describe
     assert "1 question\n" in client.get(f"/sessions/{session_id}/report").text
     assert "<svg" in client.get(f"/sessions/{session_id}/report").text
@@ -232,7 +235,8 @@ def test_an_answer_that_needs_attention_says_why_and_can_be_retried(
     db.commit()
     sign_in(client, candidate)
     page = client.get(f"/sessions/{session_id}").text
-    assert "No audio could be decoded from this recording." in page and "Try again" in page
+    assert "No audio could be decoded from this recording." in page
+    assert "Try again" in page
     assert post_form(client, f"/sessions/{session_id}/answers/{take.id}/retry").status_code == 303
     db.expire_all()
     assert db.get(Take, take.id).state == TakeState.analysed  # type: ignore[union-attr]
@@ -250,11 +254,13 @@ def test_a_skipped_question_is_shown_as_skipped_and_not_waited_for(
     db.commit()
     sign_in(client, candidate)
     page = client.get(f"/sessions/{interview.id}/report").text
-    assert page.count('<span class="badge">skipped</span>') == 2 and "still being processed" not in page
+    assert page.count('<span class="badge">skipped</span>') == 2
+    assert "still being processed" not in page
     assert "Session report" in client.get(f"/sessions/{interview.id}").text  # the finished session links it
 
 
-def test_reports_belong_to_their_candidate(app, client: TestClient, db: Session, candidate: User) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.usefixtures("app")
+def test_reports_belong_to_their_candidate(client: TestClient, db: Session, candidate: User) -> None:
     session_id = typed_session(db, candidate, {"drift-manual-edit": STRONG})
     take = db.scalars(select(Take)).one()
     sign_in(client, create_user(db))

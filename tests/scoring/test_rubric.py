@@ -60,7 +60,8 @@ def test_rejecting_a_misconception_is_not_stating_it() -> None:
     assert good.red_flags == []
     assert [f.id for f in bad.red_flags] == ["private-repo-is-fine"]
     assert bad.overall <= 2.0 < good.overall
-    assert bad.red_flags[0].why_wrong and all(q in stated for q in bad.red_flags[0].evidence)
+    assert bad.red_flags[0].why_wrong
+    assert all(q in stated for q in bad.red_flags[0].evidence)
 
 
 def test_a_list_of_keywords_scores_low() -> None:
@@ -118,7 +119,8 @@ def test_a_short_precise_answer_is_not_punished_for_brevity() -> None:
     )
     report = score("drift-manual-edit", short)
     assert report.overall >= 3.0  # the level-3 anchor: a correct mechanism, briefly
-    assert "keyword-list" not in report.flags and "too-short" not in report.flags
+    assert "keyword-list" not in report.flags
+    assert "too-short" not in report.flags
 
 
 def test_padding_a_good_answer_does_not_raise_its_score() -> None:
@@ -149,7 +151,8 @@ def test_the_report_says_what_produced_it_and_is_deterministic() -> None:
         3,
         2,
     )
-    assert first.scorer_version.startswith("rubric-") and first.fallback is False
+    assert first.scorer_version.startswith("rubric-")
+    assert first.fallback is False
 
 
 @pytest.mark.parametrize(("duration", "wpm"), [(None, None), (60.0, 130.0)])

@@ -25,7 +25,9 @@ def test_score_one_answer_as_text_and_as_json() -> None:
         cli, ["score", "--question", "drift-manual-edit", "--text", GOOD, "--format", "json"]
     )
     report = ScoreReport.model_validate_json(as_json.output)
-    assert report.scorer == "rubric" and report.question_version == 0 and report.overall >= 3.0
+    assert report.scorer == "rubric"
+    assert report.question_version == 0
+    assert report.overall >= 3.0
 
 
 def test_score_reads_an_answer_file(tmp_path: Path) -> None:
@@ -39,9 +41,11 @@ def test_score_reads_an_answer_file(tmp_path: Path) -> None:
 
 def test_score_explains_a_wrong_call() -> None:
     unknown = runner.invoke(cli, ["score", "--question", "no-such-question", "--text", GOOD])
-    assert unknown.exit_code == 1 and "no question 'no-such-question'" in unknown.output
+    assert unknown.exit_code == 1
+    assert "no question 'no-such-question'" in unknown.output
     neither = runner.invoke(cli, ["score", "--question", "drift-manual-edit"])
-    assert neither.exit_code == 1 and "exactly one of --answer-file or --text" in neither.output
+    assert neither.exit_code == 1
+    assert "exactly one of --answer-file or --text" in neither.output
 
 
 def test_batch_writes_one_report_per_line_in_order_and_marks_bad_lines(tmp_path: Path) -> None:
@@ -59,7 +63,8 @@ def test_batch_writes_one_report_per_line_in_order_and_marks_bad_lines(tmp_path:
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(out) == 5
     assert ScoreReport.model_validate(out[0]).question == "drift-manual-edit"
-    assert out[1]["line"] == 2 and "not valid JSON" in out[1]["error"]
+    assert out[1]["line"] == 2
+    assert "not valid JSON" in out[1]["error"]
     assert ScoreReport.model_validate(out[2]).question == "sync-interval"
     assert out[3] == {"line": 4, "error": "There is no question 'ghost' in the question bank."}
     assert "string fields" in out[4]["error"]
