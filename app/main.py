@@ -13,6 +13,7 @@ from app.db import commit_in_the_route_thread
 from app.hiring import api_routes as hiring_api
 from app.hiring import review_routes as hiring_review
 from app.hiring import routes as hiring
+from app.hiring import share_routes as hiring_share
 from app.interviews import routes as interviews
 from app.interviews.uploads import CHUNK_LIMIT_BYTES
 from app.limits import BodyLimitMiddleware, LargerBody
@@ -38,6 +39,7 @@ def create_app() -> FastAPI:
         hiring.router,
         hiring_review.router,
         hiring_api.router,
+        hiring_share.router,
         privacy.router,
         site.router,
         accounts.router,

@@ -69,6 +69,7 @@ NOTICES = {
     "interview-erased": "Your interview answers, recordings and scores are erased.",
     "candidate-erased": "The candidate's answers, recordings, scores and ratings are erased.",
     "account-erased-by-admin": "The account and everything stored about that person are erased.",
+    "share-revoked": "The share link is revoked: it no longer opens anything.",
     "token-revoked": "The token is revoked: it no longer works.",
     "webhook-removed": "The webhook is removed: it is told about nothing more.",
     "public-link-closed": "The public link is closed: nobody new can join through it.",

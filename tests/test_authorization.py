@@ -181,7 +181,13 @@ class World:
 
 
 REFUSED = (LOGIN, 401, 403, 404)
-HIRING_PREFIXES = ("/hiring", "/invite", "/interview", "/join")  # tests/hiring/test_routes_authorization.py
+HIRING_PREFIXES = (
+    "/hiring",
+    "/invite",
+    "/interview",
+    "/join",
+    "/share",
+)  # tests/hiring/test_routes_authorization.py
 
 
 def fingerprint(db: Session) -> tuple[object, ...]:

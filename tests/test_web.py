@@ -94,9 +94,14 @@ def test_error_pages_never_query_the_database(
 
 def test_the_home_page_promises_only_what_exists(client: TestClient) -> None:
     home = " ".join(client.get("/").text.split())
-    assert "create assessments from the question bank and invite candidates by link or email" in home
-    assert "may decline automatic scoring. Rating answers is being built." in home
-    assert "compare candidates" not in home
+    assert (
+        "create assessments from the question bank and invite candidates by link, email or a public link"
+        in home
+    )
+    assert "may decline automatic scoring. Reviewers rate answers blind" in home
+    assert "a person makes every decision" in home
+    assert "compare candidates and set their stage" in home
+    assert "Helm chart" not in home  # deploying the app itself (issue 16): not built
 
 
 def test_counts_in_pages_use_the_right_number() -> None:

@@ -10,7 +10,8 @@ from fastapi.responses import HTMLResponse, Response
 from app.accounts.deps import EDITORS_ONLY, CurrentUser
 from app.db import DbDep, writes_on_get
 from app.errors import NotFound
-from app.hiring import reviews, service
+from app.hiring import reviews, service, share_links
+from app.hiring.access import ALLOWED, Action
 from app.hiring.export import assessment_csv
 from app.hiring.results import (
     MAX_COMPARED,
@@ -72,7 +73,11 @@ def candidate_review(
     request: Request, db: DbDep, user: CurrentUser, assessment_id: RowId, invitation_id: RowId
 ) -> Response:
     page = review_page(db, user, assessment_id, invitation_id, utcnow())
-    return render(request, "hiring/review/candidate.html", {"page": page, **LABELS})
+    standing = service.standing_in(db, user, page.assessment)
+    may_share = standing is not None and Action.edit in ALLOWED[standing]
+    shares = share_links.of_invitation(db, invitation_id) if may_share else []
+    context = {"page": page, "may_share": may_share, "shares": shares, "now": utcnow(), **LABELS}
+    return render(request, "hiring/review/candidate.html", context)
 
 
 @router.post(CANDIDATE + "/review")

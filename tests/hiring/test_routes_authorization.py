@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.hiring import candidates, public_link, service, webhooks
-from app.hiring.invitations import Candidate
-from app.models import Role, User
+from app.hiring.invitations import Candidate, issue_token
+from app.models import Role, ShareLink, User
 from app.models.base import utcnow
 from tests.authz import app_routes
 from tests.factories import create_user, csrf_token
@@ -121,6 +121,14 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/hiring/webhooks/{webhook_id}"): rule(404, anonymous=LOGIN, owner=200, member=403, admin=403),
     ("POST", "/hiring/webhooks/{webhook_id}/delete"): assessment_action(303, member=403, admin=403),
+    # sharing needs a submitted interview: the owner passes the check and is told so
+    ("POST", "/hiring/invitations/{invitation_id}/share"): assessment_action(
+        422, {"question": "1", "days": "7"}, member=403, admin=403
+    ),
+    ("POST", "/hiring/share-links/{share_link_id}/revoke"): assessment_action(303, member=403, admin=403),
+    # a share link is the credential: anyone who has it sees the packet, and nothing outside it
+    ("GET", "/share/{share_token}"): rule(200),
+    ("GET", "/share/{share_token}/answers/{take_id}/recording"): rule(404),
     # a public link is a credential too: anyone may look; any account may join while places are left
     ("GET", "/join/{token}"): rule(200),
     ("POST", "/join/{token}"): rule(303, anonymous=401),
@@ -137,6 +145,8 @@ class World:
     free_reviewer_id: int
     public_token: str  # the assessment's public link
     webhook_id: int
+    share_link_id: int
+    share_token: str
 
     def fill(self, text: str, path: str) -> str:
         return text.format(
@@ -145,6 +155,9 @@ class World:
             token=self.public_token if path.startswith("/join") else self.token,
             free_reviewer_id=self.free_reviewer_id,
             webhook_id=self.webhook_id,
+            share_link_id=self.share_link_id,
+            share_token=self.share_token,
+            take_id=1,
         )
 
 
@@ -173,8 +186,17 @@ def world(db: Session, bank: list[str]) -> World:  # noqa: ARG001 the questions 
     hook, _ = webhooks.add(
         db, users["owner"], assessment.id, "https://ats.example.com/h", ["candidate.submitted"], now
     )
+    shared = issue_token()  # made directly: the service shares submitted interviews only
+    link = ShareLink(
+        invitation_id=mine.invitation.id,
+        token_hash=shared.token_hash,
+        question_ids=[],
+        expires_at=now + timedelta(days=1),
+    )
+    db.add(link)
+    db.flush()
     ids = (assessment.id, mine.invitation.id, other.invitation.id, other.token, free.id, public, hook.id)
-    return World(users, *ids)
+    return World(users, *ids, link.id, shared.token)
 
 
 def test_every_hiring_route_has_a_row(app: FastAPI) -> None:
