@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from sqlalchemy import Select, bindparam, func, or_, select
@@ -86,12 +86,16 @@ def list_questions(db: Session, wanted: QuestionFilter) -> list[Question]:
     return questions
 
 
+# a query of questions, whatever its columns
+AnySelect = TypeVar("AnySelect", bound=Select[*tuple[Any, ...]])
+
+
 def competency_ids(question: Question) -> list[str]:
     assert question.current_version is not None
     return [c["id"] for c in question.current_version.content["competencies"]]
 
 
-def _published(query: Any, by_category: bool, by_difficulty: bool) -> Any:
+def _published(query: AnySelect, by_category: bool, by_difficulty: bool) -> AnySelect:
     """Published, not retired, optionally of one category and difficulty (bound at execution:
     `_filter_params`), so each statement is built once."""
     query = query.where(Question.status == QuestionStatus.published, Question.retired_at.is_(None))
