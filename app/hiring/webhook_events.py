@@ -43,7 +43,9 @@ def emit(db: Session, invitation: Invitation, event: str, now: datetime, **detai
     }
     body = json.dumps(message, sort_keys=True, separators=(",", ":"))
     for hook in hooks:
-        delivery = WebhookDelivery(webhook_id=hook.id, event=event, body=body, created_at=now)
+        delivery = WebhookDelivery(
+            webhook_id=hook.id, invitation_id=invitation.id, event=event, body=body, created_at=now
+        )
         db.add(delivery)
         db.flush()
         enqueue_after_commit(db, DELIVER_WEBHOOK, delivery.id)

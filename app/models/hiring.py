@@ -265,6 +265,8 @@ class WebhookDelivery(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"), index=True)
+    # the candidate it is about: erasing them erases the deliveries that name them
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"), index=True)
     event: Mapped[str] = mapped_column(String(40))
     body: Mapped[str] = mapped_column(Text)  # exactly the bytes sent and signed
     result: Mapped[str] = mapped_column(String(20), default="pending")  # pending, delivered, failed

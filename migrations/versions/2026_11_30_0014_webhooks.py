@@ -41,6 +41,7 @@ def upgrade() -> None:
         "webhook_deliveries",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("webhook_id", sa.Integer(), nullable=False),
+        sa.Column("invitation_id", sa.Integer(), nullable=False),
         sa.Column("event", sa.String(length=40), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("result", sa.String(length=20), nullable=False),
@@ -51,6 +52,12 @@ def upgrade() -> None:
         sa.Column("created_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("last_attempt_at", app.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
+            ["invitation_id"],
+            ["invitations.id"],
+            name=op.f("fk_webhook_deliveries_invitation_id_invitations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
             ["webhook_id"],
             ["webhooks.id"],
             name=op.f("fk_webhook_deliveries_webhook_id_webhooks"),
@@ -60,10 +67,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_webhook_deliveries_webhook_id"), ["webhook_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_webhook_deliveries_invitation_id"), ["invitation_id"], unique=False
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_webhook_deliveries_invitation_id"))
         batch_op.drop_index(batch_op.f("ix_webhook_deliveries_webhook_id"))
     op.drop_table("webhook_deliveries")
     with op.batch_alter_table("webhooks", schema=None) as batch_op:

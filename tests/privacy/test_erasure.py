@@ -12,9 +12,11 @@ from typer.testing import CliRunner
 from app.accounts import service as accounts
 from app.cli import cli
 from app.config import get_settings
-from app.hiring import service
+from app.hiring import service, webhooks
 from app.hiring.invitations import Candidate
+from app.hiring.webhook_events import STAGE_CHANGED
 from app.interviews import service as interviews
+from app.jobs.queue import huey
 from app.media.storage import get_storage
 from app.models import (
     AnswerMode,
@@ -36,6 +38,7 @@ from tests.hiring.conftest import NOW, bank, live_assessment
 from tests.test_authorization import WEBM_START
 
 NAME = "Zelda Erasable"
+INVITED_AS = "zelda@example.com"  # the email the assessment invited (a webhook delivery names it too)
 runner = CliRunner()
 __all__ = ["bank"]  # the published questions the assessments need, as a fixture
 
@@ -54,10 +57,11 @@ def a_person_with_everything(db: Session) -> tuple[User, list[str], int]:
     and was sent a password-reset link. Returns them, their media keys, and another candidate's
     session that must survive."""
     crew = team(db)  # two other candidates answered, reviewers rated: data that must survive
-    answered, take = recorded(db, crew.assessment, "zelda@example.com", WEBM_START)
+    answered, take = recorded(db, crew.assessment, INVITED_AS, WEBM_START)
     person = answered.candidate
     person.display_name = NAME
     rate_all(db, crew.owner, answered.invitation, 3)
+    webhooks.add(db, crew.owner, crew.assessment.id, "https://ats.example.com/hooks", [STAGE_CHANGED], NOW)
     service.set_stage(db, crew.owner, answered.invitation.id, Stage.hold, "waiting on Zelda Erasable", NOW)
     other = live_assessment(db, title="Another team")
     service.invite(db, db.get_one(User, other.owner_id), other.id, [Candidate(NAME, person.email)], utcnow())
@@ -66,6 +70,7 @@ def a_person_with_everything(db: Session) -> tuple[User, list[str], int]:
     admin = create_user(db, Role.admin)
     accounts.issue_reset_link(db, user_id=person.id, by=admin, now=utcnow())
     db.commit()
+    huey.flush()  # the webhook delivery's job: not this test's subject
     survivor = db.scalar(select(InterviewSession.id).where(InterviewSession.invitation_id == crew.strong.id))
     assert survivor is not None
     return person, [take.media_key, practice.media_key], survivor
@@ -87,7 +92,7 @@ def leftovers(db: Session, person_id: int, email: str) -> list[str]:
                 found.append(f"{table.name}: {dict(row)}")
             for column in text_columns:
                 value = row[column.name] or ""
-                if email in value or NAME in value:
+                if email in value or NAME in value or INVITED_AS in value:
                     found.append(f"{table.name}.{column.name}: {value[:80]}")
     return found
 
