@@ -44,8 +44,8 @@ BELIEVERS = frozenset(
     "people teams folks some many others everyone candidates developers engineers juniors someone".split()
 )
 BELIEF_NOUNS = frozenset("myth misconception assumption mistake trap misunderstanding".split())
-# "teams often X"
-HABITS = frozenset("sometimes often usually always still commonly routinely regularly".split())
+# "teams often X", "some people would X"
+HABITS = frozenset("sometimes often usually always still commonly routinely regularly would might".split())
 WITNESSED = frozenset("seen saw watched".split())  # "I've seen teams X"
 # "I'd push back on the idea that X"
 PUSHBACK = (("push", "back"), ("pushed", "back"), ("pushing", "back"))
@@ -54,6 +54,7 @@ AVOIDED = frozenset("both that this it them those either".split())  # "X, and I'
 # a next sentence that answers the claim: "It doesn't.", "That's wrong.", "Not true."
 ANSWERS = frozenset("it that thats this which no not wrong false nope".split())
 DENIALS = NEGATORS | frozenset("wrong false untrue".split())
+REFUSED = frozenset("that this either".split())  # "I wouldn't do that", "never this"
 # told before X as its consequence: "it caused a real incident: someone merged staging into prod"
 BLAME_BEFORE = frozenset(
     "caused causing bit burned burnt broke lesson learned learnt regret regretted".split()
@@ -178,6 +179,11 @@ def _avoided(after: list[Token]) -> bool:
 
 
 def _denied_next(tokens: list[Token], last: int, sentence: int) -> bool:
-    """The next sentence answers the claim: "Renewal rotates the secrets? It doesn't." """
-    following = [t.norm for t in tokens[last + 1 : last + 40] if t.sentence == sentence + 1][:3]
-    return bool(following) and following[0] in ANSWERS and any(w in DENIALS for w in following)
+    """The next sentence answers the claim: "Renewal rotates the secrets? It doesn't.", or
+    refuses it: "I'd not do that.", "Don't do this." """
+    following = [t.norm for t in tokens[last + 1 : last + 40] if t.sentence == sentence + 1]
+    opening = following[:3]
+    if opening and opening[0] in ANSWERS and any(w in DENIALS for w in opening):
+        return True
+    refusal = following[:5]
+    return any(w in NEGATORS for w in refusal) and any(w in REFUSED for w in refusal)

@@ -297,13 +297,16 @@ def _question_document(question: QuestionFile) -> str:
 
 def _red_flag_spans(text: AnalysedText, flag: _CompiledFlag) -> list[tuple[int, int]]:
     """Where the answer asserts the flag's misconception: a cue phrase, or most of the
-    misconception's own distinctive words, neither of them rejected."""
-    spans = [
-        (first, last)
-        for cue, negative in flag.cues
+    misconception's own distinctive words, neither of them rejected. Once the answer has rejected
+    the claim, what follows about it is the reasoning for rejecting it ("I'd avoid decrypting in CI.
+    Decrypting in CI puts plaintext in a pipeline"), not the claim."""
+    spans, rejected_at = [], len(text.tokens)
+    for cue, negative in flag.cues:
         for first, last in find_phrase(
             text.tokens, cue, max_gap=RED_FLAG_GAP if len(cue) > 1 else 0, index=text.positions
-        )
-        if asserted(text.tokens, first, last, negative)
-    ]
-    return spans + claim_spans(text, flag.claim)
+        ):
+            if asserted(text.tokens, first, last, negative):
+                spans.append((first, last))
+            else:
+                rejected_at = min(rejected_at, last)
+    return [(first, last) for first, last in spans + claim_spans(text, flag.claim) if first <= rejected_at]

@@ -126,6 +126,20 @@ def test_a_red_flag_resting_on_a_misheard_word_names_the_words_to_check() -> Non
             "People sometimes think the key renewal re-encrypts every SealedSecret. It doesn't: it only adds "
             "a new sealing key, so a leaked value must still be rotated.",
         ),
+        (  # the reasoning after a rejection names the claim again: it is still the rejection
+            "sops-with-flux",
+            "I'd avoid decrypting the secrets in CI. Decrypting in CI puts plaintext in a pipeline and often "
+            "in a repo, so kustomize-controller decrypts inside the cluster.",
+        ),
+        (  # what others would do, refused by the next sentence
+            "rollback-bad-deploy",
+            "Some people would reset main to the last good commit and force push it. I'd not do that.",
+        ),
+        (
+            "rollback-bad-deploy",
+            "You could reset main to the last good commit and force push it. I would never do that on a "
+            "shared branch.",
+        ),
     ],
 )
 def test_more_ways_of_rejecting_a_misconception(question: str, rejection: str) -> None:
@@ -166,3 +180,13 @@ def test_a_classic_misconception_is_not_read_into_a_correct_statement_elsewhere(
         "change, and we roll back with git revert, never a reset."
     )
     assert flags("convincing-push-team", correct) == []
+
+
+def test_a_claim_stated_before_it_is_rejected_still_counts() -> None:
+    """Only what follows a rejection is read as its reasoning; a candidate who first recommends the
+    anti-pattern and only later says to avoid it in another form has still recommended it."""
+    answer = (
+        "Decrypt the secrets in the CI pipeline and kubectl apply them to the cluster. Later, once the "
+        "team grows, I'd avoid decrypting in CI."
+    )
+    assert flags("sops-with-flux", answer) == ["decrypt-in-ci"]
