@@ -11,6 +11,7 @@ from app.accounts.csrf import CSRFMiddleware
 from app.config import get_settings
 from app.db import commit_in_the_route_thread
 from app.hiring import api_routes as hiring_api
+from app.hiring import impact_routes as hiring_impact
 from app.hiring import review_routes as hiring_review
 from app.hiring import routes as hiring
 from app.hiring import share_routes as hiring_share
@@ -40,6 +41,7 @@ def create_app() -> FastAPI:
         hiring_review.router,
         hiring_api.router,
         hiring_share.router,
+        hiring_impact.router,
         privacy.router,
         site.router,
         accounts.router,

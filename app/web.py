@@ -76,6 +76,8 @@ NOTICES = {
     "candidate-accommodated": "Saved: the candidate's deadline and answer times are updated.",
     "terms-accepted": "Thank you. Read the rules below, then begin when you are ready.",
     "interview-submitted": "Your interview is submitted.",
+    "self-id-saved": "Thank you. Your answers are kept apart from your interview; reviewers never see them.",
+    "self-id-erased": "Your answers to the voluntary questions are erased.",
 }
 
 # What a browser whose session the app ended is told (on the sign-in page, and by the API).
@@ -114,6 +116,7 @@ NAV: list[NavItem] = [
     NavItem("Question bank", "/editor/questions", [Role.editor, Role.admin]),
     NavItem("Hiring", "/hiring", [Role.reviewer, Role.admin]),
     NavItem("Users", "/admin/users", [Role.admin]),
+    NavItem("Audit", "/admin/audit", [Role.admin]),
     NavItem("Account", "/account", None),
 ]
 

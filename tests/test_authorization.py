@@ -69,6 +69,11 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/admin/users/{user_id}/enable"): role_action(),
     ("POST", "/admin/users/{user_id}/reset-link"): role_action(status=200),
     ("POST", "/admin/users/{user_id}/erase"): role_action(form={"confirm_email": "{candidate_email}"}),
+    # the installation's audit record and adverse-impact report: admins only
+    ("GET", "/admin/audit"): role_page(),
+    ("GET", "/admin/audit.csv"): role_page(),
+    ("GET", "/admin/impact"): role_page(),
+    ("GET", "/admin/impact.csv"): role_page(),
     # everyone may erase their own account, except the only admin (make another admin first)
     ("GET", "/account/data.zip"): signed_in_page(),
     ("POST", "/account/tokens"): signed_in_action(

@@ -28,12 +28,15 @@ class Action(enum.StrEnum):
     manage_members = "manage-members"
     audit = "audit"  # read the audit record of the assessment and its candidates
     erase = "erase"  # carry out a candidate's request to erase their submission
+    impact = "impact"  # read the adverse-impact report: counts and rates per group, never a person
 
 
 ALLOWED: dict[Standing, frozenset[Action]] = {
     Standing.owner: frozenset(Action),
     Standing.reviewer: frozenset({Action.view, Action.rate, Action.decide}),
-    Standing.admin: frozenset({Action.view, Action.manage_members, Action.audit, Action.erase}),
+    Standing.admin: frozenset(
+        {Action.view, Action.manage_members, Action.audit, Action.erase, Action.impact}
+    ),
 }
 
 

@@ -3,19 +3,26 @@ candidate's way from the link to a submitted interview. Thin: parse, call, rende
 answers is in `review_routes`.)"""
 
 import random
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, get_args
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from app.accounts.deps import REVIEWERS_ONLY, VIEWER_KNOWN, CurrentUser, OptionalUser, ReviewerUser
+from app.accounts.deps import (
+    REVIEWERS_ONLY,
+    VIEWER_KNOWN,
+    AdminUser,
+    CurrentUser,
+    OptionalUser,
+    ReviewerUser,
+)
 from app.config import Settings, SettingsDep
 from app.db import DbDep, writes_on_get
 from app.errors import InvalidInput
-from app.hiring import audit_view, candidates, public_link, service, webhook_events, webhooks
+from app.hiring import audit_view, candidates, public_link, self_id, service, webhook_events, webhooks
 from app.hiring.access import Action
 from app.hiring.candidate_list import SortBy, arranged, listed_candidates
 from app.hiring.invitations import MAX_LIST_BYTES, CandidateListError, candidate
@@ -360,7 +367,41 @@ def audit_export(db: DbDep, user: CurrentUser, assessment_id: RowId) -> Response
         "Content-Disposition": f'attachment; filename="assessment-{assessment_id}-audit.csv"',
         "Cache-Control": "no-store",
     }
-    return Response(audit_view.record_csv(found), media_type="text/csv; charset=utf-8", headers=headers)
+    return Response(audit_view.record_csv(found.lines), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+def _audit_filter(
+    actor: Annotated[str, Query(max_length=60)] = "",
+    action: Annotated[str, Query(max_length=60)] = "",
+    since: date | None = None,
+    until: date | None = None,
+) -> audit_view.AuditFilter:
+    return audit_view.AuditFilter(actor, action, since, until)
+
+
+AuditFilterDep = Annotated[audit_view.AuditFilter, Depends(_audit_filter)]
+
+
+@router.get("/admin/audit", response_class=HTMLResponse)
+@writes_on_get
+def installation_audit(
+    request: Request,
+    db: DbDep,
+    admin: AdminUser,
+    filters: AuditFilterDep,
+    page: Annotated[int, Query(ge=1, le=10**6)] = 1,
+) -> Response:
+    """Every event of the installation, filtered and paged; for admins."""
+    found = audit_view.installation_record(db, admin, filters, page, utcnow())
+    return render(request, "hiring/audit_all.html", {"record": found})
+
+
+@router.get("/admin/audit.csv")
+@writes_on_get
+def installation_audit_export(db: DbDep, admin: AdminUser, filters: AuditFilterDep) -> Response:
+    lines = audit_view.installation_export(db, admin, filters, utcnow())
+    headers = {"Content-Disposition": 'attachment; filename="audit.csv"', "Cache-Control": "no-store"}
+    return Response(audit_view.record_csv(lines), media_type="text/csv; charset=utf-8", headers=headers)
 
 
 # --- the invited candidate --------------------------------------------------------------------------
@@ -403,6 +444,9 @@ def interview_page(request: Request, db: DbDep, user: CurrentUser, invitation_id
         "view": view,
         "instructions_html": render_markdown(view.assessment.instructions),
         "feedback": candidates.feedback(db, view, now),
+        "self_id": self_id.own(db, view.invitation.id),
+        "self_id_sex": self_id.SEX,
+        "self_id_race": self_id.RACE,
     }
     return render(request, "hiring/interview.html", context)
 

@@ -496,13 +496,13 @@ def assessment_view(db: Session, user: User, assessment_id: int, now: datetime) 
             select(Invitation).where(Invitation.assessment_id == assessment.id).order_by(Invitation.name)
         )
     )
-    stages = _current_stages(db, [i.id for i in invitations])
+    stages = current_stages(db, [i.id for i in invitations])
     rows = [CandidateRow(i, status_now(i, now), stages.get(i.id, Stage.new)) for i in invitations]
     owner = db.get_one(User, assessment.owner_id)
     return AssessmentView(assessment, found, list(pinned), list(members), owner, rows)
 
 
-def _current_stages(db: Session, invitation_ids: Sequence[int]) -> dict[int, Stage]:
+def current_stages(db: Session, invitation_ids: Sequence[int]) -> dict[int, Stage]:
     changes = db.scalars(
         select(CandidateStage)
         .where(CandidateStage.invitation_id.in_(invitation_ids))

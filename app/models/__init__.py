@@ -29,6 +29,7 @@ from app.models.hiring import (
     Webhook,
     WebhookDelivery,
 )
+from app.models.impact import RetainedImpact, SelfIdentification
 from app.models.interview import (
     AnswerMode,
     ConsentRecord,
@@ -67,7 +68,9 @@ __all__ = [
     "Recommendation",
     "RecommendationRating",
     "RetainedAgreement",
+    "RetainedImpact",
     "Role",
+    "SelfIdentification",
     "SessionKind",
     "SessionQuestion",
     "ShareLink",

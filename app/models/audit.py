@@ -21,6 +21,7 @@ class AuditEvent(Base):
         Index("ix_audit_events_target", "target_type", "target_id"),
         Index("ix_audit_events_assessment", "assessment_id"),
         Index("ix_audit_events_subject", "subject_id"),
+        Index("ix_audit_events_actor", "actor_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

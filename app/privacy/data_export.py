@@ -17,6 +17,7 @@ from app.models import (
     ConsentRecord,
     InterviewSession,
     Invitation,
+    SelfIdentification,
     SessionQuestion,
     Take,
     TakeScore,
@@ -73,7 +74,10 @@ def personal_data(db: Session, user: User) -> tuple[dict[str, Any], list[tuple[s
     }
     scores = {s.take_id: s for s in db.scalars(select(TakeScore).where(TakeScore.take_id.in_(take_ids)))}
     invitations = db.execute(
-        select(Invitation, Assessment.title).join(Assessment).where(Invitation.used_by_id == user.id)
+        select(Invitation, Assessment.title, SelfIdentification)
+        .join(Assessment)
+        .outerjoin(SelfIdentification, SelfIdentification.invitation_id == Invitation.id)
+        .where(Invitation.used_by_id == user.id)
     ).all()
     files: list[tuple[str, Take]] = []
     described = []
@@ -85,7 +89,8 @@ def personal_data(db: Session, user: User) -> tuple[dict[str, Any], list[tuple[s
                 name = _recording_name(session, question, take)
                 if name:
                     files.append((name, take))
-                takes.append(_take(take, transcripts.get(take.id), scores.get(take.id), name))
+                score = scores.get(take.id) if session.ai_scoring else None  # never for one who declined
+                takes.append(_take(take, transcripts.get(take.id), score, name))
             title = question.question_version.content.get("title")
             questions.append({"position": question.position, "question": title, "takes": takes})
         described.append(
@@ -114,8 +119,11 @@ def personal_data(db: Session, user: User) -> tuple[dict[str, Any], list[tuple[s
                 "terms_accepted_at": _iso(invitation.consented_at),
                 "declined_automatic_scoring": invitation.declined_ai_scoring,
                 "submitted_at": _iso(invitation.submitted_at),
+                "voluntary_self_identification": None
+                if told is None
+                else {"sex": told.sex, "race_ethnicity": told.race, "answered_at": _iso(told.answered_at)},
             }
-            for invitation, title in invitations
+            for invitation, title, told in invitations
         ],
         "sessions": described,
     }

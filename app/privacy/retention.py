@@ -2,7 +2,8 @@
 candidate's answers, recordings, transcripts, scores, ratings and invitation are erased (each
 erasure in the audit record, by the system). What is kept is anonymous: each answer's levels for
 each competency, the AI's and people's blind ones, with no candidate, reviewer or answer behind
-them, so agreement figures still count them."""
+them, so agreement figures still count them; and for the adverse-impact report, counts per
+self-identified group (candidates, selected, above the median), never a person's row."""
 
 import logging
 import random
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit import log as audit
+from app.hiring import adverse_impact
 from app.hiring.answers import ai_levels, assessment_questions
 from app.hiring.results import human_ratings
 from app.media.storage import MediaStorage
@@ -69,10 +71,15 @@ def purge(db: Session, storage: MediaStorage, assessment: Assessment, now: datet
     submitted = [i for i in invitations if i.status == InvitationStatus.submitted]
     kept = _anonymous_levels(db, assessment, submitted)
     db.add_all(kept)
+    groups = adverse_impact.retained(db, assessment)
+    db.add_all(groups)
     for invitation in invitations:
         erase_submission(db, storage, invitation, SYSTEM, now)
     assessment.purged_at = now
-    detail = f"{len(invitations)} candidate(s) erased, {len(kept)} anonymous level(s) kept"
+    detail = (
+        f"{len(invitations)} candidate(s) erased, {len(kept)} anonymous level(s) "
+        f"and {len(groups)} group count(s) kept"
+    )
     audit.append(
         db,
         SYSTEM,

@@ -78,6 +78,11 @@ def test_a_reviewer_invites_a_candidate_who_answers_typed_and_submits(
     candidate.get_by_role("button", name="Submit my interview").click()
     expect(candidate.get_by_role("heading", name="Submitted")).to_be_visible()
     expect(candidate.get_by_role("status")).to_have_text("Your interview is submitted.")
+    candidate.get_by_label("Female", exact=True).check()
+    candidate.get_by_label("Asian", exact=True).check()
+    candidate.get_by_role("button", name="Save my answers").click()
+    expect(candidate.get_by_role("status")).to_contain_text("reviewers never see them")
+    expect(candidate.get_by_label("Asian", exact=True)).to_be_checked()
 
     reviewer.goto(assessment_url)
     row = reviewer.locator("#candidate-list tbody tr", has_text="Casey Candidate")

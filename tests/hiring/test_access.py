@@ -32,13 +32,14 @@ def test_an_added_reviewer_may_view_rate_and_decide_but_not_run_the_assessment()
     assert allowed == {Action.view, Action.rate, Action.decide}
 
 
-def test_an_admin_may_view_manage_members_read_the_audit_record_erase_and_is_recorded() -> None:
+def test_an_admin_may_view_manage_members_read_the_audit_record_and_impact_erase_and_is_recorded() -> None:
     assert standing(Person(OTHER, Role.admin), OWNER, MEMBERS) == Standing.admin
     assert {a for a in Action if _may(OTHER, Role.admin, a)} == {
         Action.view,
         Action.manage_members,
         Action.audit,
         Action.erase,
+        Action.impact,
     }
     assert is_recorded(Standing.admin)
     assert not is_recorded(Standing.owner)

@@ -113,6 +113,16 @@ MATRIX: dict[tuple[str, str], Rule] = {
         404, anonymous=LOGIN, owner=200, member=403, admin=200
     ),
     ("POST", "/interview/{invitation_id}/erase"): candidate_action(303),
+    # the voluntary questions come after submitting: the invited candidate has not submitted yet
+    ("POST", "/interview/{invitation_id}/self-id"): candidate_action(409, {"sex": "female", "race": "asian"}),
+    ("POST", "/interview/{invitation_id}/self-id/erase"): candidate_action(409),
+    # counts per group, never a person: the owner and admins, not the reviewers the owner added
+    ("GET", "/hiring/assessments/{assessment_id}/impact"): rule(
+        404, anonymous=LOGIN, owner=200, member=403, admin=200
+    ),
+    ("GET", "/hiring/assessments/{assessment_id}/impact.csv"): rule(
+        404, anonymous=LOGIN, owner=200, member=403, admin=200
+    ),
     ("POST", "/hiring/invitations/{invitation_id}/erase"): assessment_action(
         303, {"confirm_email": "ana@example.com"}, member=403, admin=303
     ),

@@ -26,6 +26,7 @@ from app.models import (
     Invitation,
     LoginAttempt,
     Role,
+    SelfIdentification,
     SessionKind,
     Stage,
     Take,
@@ -61,6 +62,7 @@ def a_person_with_everything(db: Session) -> tuple[User, list[str], int]:
     person = answered.candidate
     person.display_name = NAME
     rate_all(db, crew.owner, answered.invitation, 3)
+    db.add(SelfIdentification(invitation_id=answered.invitation.id, sex="female", race="asian"))
     webhooks.add(db, crew.owner, crew.assessment.id, "https://ats.example.com/hooks", [STAGE_CHANGED], NOW)
     service.set_stage(db, crew.owner, answered.invitation.id, Stage.hold, "waiting on Zelda Erasable", NOW)
     other = live_assessment(db, title="Another team")
@@ -116,6 +118,7 @@ def test_erasing_a_person_from_the_shell_leaves_nothing_of_them(db: Session) -> 
     assert leftovers(db, person_id, email) == []
     assert media_left(keys) == []
     assert db.get(InterviewSession, survivor) is not None  # the other candidates keep everything
+    assert db.scalars(select(SelfIdentification)).all() == []  # their voluntary answers too
     erased = db.scalars(select(AuditEvent).where(AuditEvent.action == "privacy.erase-person")).one()
     assert (erased.actor_role, erased.subject_id) == ("shell", person_id)
 
