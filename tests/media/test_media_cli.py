@@ -29,8 +29,10 @@ def test_transcribe_as_json_with_a_questions_glossary(cli: typer.Typer, speech_w
     assert result.exit_code == 0, result.output
     transcript = json.loads(result.stdout)
     assert set(transcript) == {"text", "words", "language", "duration_seconds", "model", "ran_over"}
-    assert "HashiCorp Vault" in transcript["text"]
-    assert "SOPS" in transcript["text"]
+    # without the glossary tiny.en hears none of these ("cube is ill", "Hashek"); with it, all or all
+    # but one (which one it misses depends on the CPU's arithmetic: "SOPS" as "what we saw" on AVX-512)
+    named = ["Sealed Secrets", "kubeseal", "SOPS", "HashiCorp Vault", "External Secrets Operator"]
+    assert sum(term in transcript["text"] for term in named) >= 4, transcript["text"]
     assert transcript["model"] == "tiny.en"
     assert set(transcript["words"][0]) == {"word", "start", "end", "probability", "heard"}
     assert 0 < transcript["words"][0]["probability"] <= 1

@@ -201,10 +201,12 @@ def test_nothing_is_added_after_the_speech_ends(
 @pytest.fixture(scope="module")
 def drowned_speech(speech_wav: Path, media_dir: Path) -> Path:
     """The sentence under loud pink noise: what the model decodes fails Whisper's own checks, where
-    faster-whisper would by default sample again at a higher temperature (a different guess each run)."""
+    faster-whisper would by default sample again at a higher temperature (a different guess each run).
+    Loud, not louder: with noise at 0.6 the model on an AVX-512 CPU drops every segment, and an empty
+    transcript tests nothing."""
     noise, mixed = media_dir / "loud-noise.wav", media_dir / "drowned.wav"
     seconds = f"{wav_seconds(speech_wav):.2f}"
-    subprocess.run(["sox", "-R", "-n", "-r", "22050", "-c", "1", str(noise), "synth", seconds, "pinknoise", "vol", "0.6"], check=True)  # fmt: skip
+    subprocess.run(["sox", "-R", "-n", "-r", "22050", "-c", "1", str(noise), "synth", seconds, "pinknoise", "vol", "0.5"], check=True)  # fmt: skip
     subprocess.run(["sox", "-R", "-m", str(speech_wav), str(noise), str(mixed)], check=True)
     return encode_audio(mixed, media_dir / "drowned.webm")
 
