@@ -21,11 +21,18 @@ from app.db import get_engine
 from app.errors import Conflict, PayloadTooLarge, TooManyRequests
 from app.interviews import routes, service, takes, uploads
 from app.media.recording import duration_seconds
-from app.media.storage import MediaStorage, get_storage
+from app.media.storage import FileStorage, MediaStorage, get_storage
 from app.media.streaming import byte_range
 from app.models import AnswerMode, Question, QuestionVersion, Role, SessionKind, Take, UploadChunk, User
 from app.models.base import utcnow
-from tests.factories import consenting_candidate, create_user, csrf_token, publish_question, sign_in
+from tests.factories import (
+    consenting_candidate,
+    create_user,
+    csrf_token,
+    local_storage,
+    publish_question,
+    sign_in,
+)
 from tests.media.media_files import face_frame, speak, write_video
 
 
@@ -302,7 +309,7 @@ def test_deleting_a_session_removes_its_answers_and_recording_files(
     assert get_storage().recording_size(key, "video/webm") == len(
         client.get(f"/media/takes/{recorder.take}").content
     )
-    folder = get_storage().root / "takes" / key
+    folder = local_storage().root / "takes" / key
     deleted = client.post(
         f"/sessions/{session_id}/delete", data={"csrf_token": csrf_token(client)}, follow_redirects=True
     )
@@ -382,7 +389,7 @@ def test_parallel_chunks_cannot_pass_a_takes_size_cap_on_postgresql(
     monkeypatch.setattr(settings, "max_upload_mb", 1)
     chunk = b"\x1a\x45\xdf\xa3" + bytes(512 * 1024 - 4)
     outcomes = _in_parallel(
-        committed_take, [(seq, chunk) for seq in range(8)], settings, MediaStorage(tmp_path)
+        committed_take, [(seq, chunk) for seq in range(8)], settings, FileStorage(tmp_path)
     )
     assert outcomes == ["413"] * 6 + ["stored"] * 2
     with factory() as db:
@@ -395,7 +402,7 @@ def test_parallel_uploads_of_one_chunk_number_keep_disk_and_database_agreeing_on
     """Eight different bodies for chunk 0 at once: one is stored, seven are told it conflicts (no
     500), and the file on disk is the body whose checksum the database kept."""
     factory, _user, take = committed_take
-    storage = MediaStorage(tmp_path)
+    storage = FileStorage(tmp_path)
     bodies = [(0, b"\x1a\x45\xdf\xa3" + bytes([n]) * 1000) for n in range(8)]
     outcomes = _in_parallel(committed_take, bodies, settings, storage)
     assert outcomes == ["409"] * 7 + ["stored"]

@@ -32,7 +32,7 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from tests.factories import create_user, csrf_token, sign_in, submit_recording
+from tests.factories import create_user, csrf_token, local_storage, sign_in, submit_recording
 from tests.hiring.answered import rate_all, recorded, team
 from tests.hiring.conftest import NOW, bank, live_assessment
 from tests.test_authorization import WEBM_START
@@ -98,7 +98,7 @@ def leftovers(db: Session, person_id: int, email: str) -> list[str]:
 
 
 def media_left(keys: list[str]) -> list[Path]:
-    root = get_storage().root
+    root = local_storage().root
     return [path for key in keys for path in root.rglob(f"*{key}*")]
 
 
