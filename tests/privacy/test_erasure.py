@@ -1,8 +1,6 @@
 """Erasure: after it, nothing of the person is left, rows or files, practice and assessments
 alike; everyone else's data is untouched; refused requests change nothing."""
 
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import String, Text, select
@@ -32,9 +30,10 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from tests.factories import create_user, csrf_token, local_storage, sign_in, submit_recording
+from tests.factories import create_user, csrf_token, sign_in, submit_recording
 from tests.hiring.answered import rate_all, recorded, team
 from tests.hiring.conftest import NOW, bank, live_assessment
+from tests.s3server import stored_names
 from tests.test_authorization import WEBM_START
 
 NAME = "Zelda Erasable"
@@ -97,12 +96,13 @@ def leftovers(db: Session, person_id: int, email: str) -> list[str]:
     return found
 
 
-def media_left(keys: list[str]) -> list[Path]:
-    root = local_storage().root
-    return [path for key in keys for path in root.rglob(f"*{key}*")]
+def media_left(keys: list[str]) -> list[str]:
+    """The files or objects stored under any of these media keys."""
+    return [name for name in stored_names(get_storage()) if any(key in name for key in keys)]
 
 
-@pytest.mark.usefixtures("bank")
+@pytest.mark.parametrize("media", ["files", "s3"], indirect=True)
+@pytest.mark.usefixtures("bank", "media")
 def test_erasing_a_person_from_the_shell_leaves_nothing_of_them(db: Session) -> None:
     person, keys, survivor = a_person_with_everything(db)
     email, person_id = person.email, person.id
