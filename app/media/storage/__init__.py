@@ -50,6 +50,9 @@ class MediaStorage(Protocol):
     def remove(self, key: str) -> None:
         """Everything stored for a key: chunks, recording and poster."""
 
+    def stored_keys(self) -> Iterator[str]:
+        """Every media key with anything stored under it, in no particular order."""
+
 
 @lru_cache
 def get_storage() -> MediaStorage:

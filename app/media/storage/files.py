@@ -12,6 +12,7 @@ from app.media.errors import StorageUnavailable
 from app.media.storage.layout import (
     READ_BLOCK_BYTES,
     chunk_name,
+    is_media_key,
     poster_name,
     recording_name,
     take_folder,
@@ -93,6 +94,11 @@ class FileStorage:
     def remove(self, key: str) -> None:
         """Everything stored for a key: chunks, recording and poster."""
         shutil.rmtree(self.root / take_folder(key), ignore_errors=True)
+
+    def stored_keys(self) -> Iterator[str]:
+        folder = self.root / "takes"
+        if folder.is_dir():
+            yield from (entry.name for entry in folder.iterdir() if is_media_key(entry.name))
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

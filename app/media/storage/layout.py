@@ -18,9 +18,13 @@ def new_media_key() -> str:
     return secrets.token_hex(16)
 
 
+def is_media_key(name: str) -> bool:
+    return bool(_KEY.match(name))
+
+
 def take_folder(key: str) -> str:
     """`takes/<key>`: everything stored for one take lives under it."""
-    if not _KEY.match(key):  # keys are ours; anything else is a bug or an attack
+    if not is_media_key(key):  # keys are ours; anything else is a bug or an attack
         raise ValueError(f"not a media key: {key!r}")
     return f"takes/{key}"
 

@@ -19,6 +19,7 @@ from app.media.storage.layout import (
     EXTENSIONS,
     READ_BLOCK_BYTES,
     chunk_name,
+    is_media_key,
     poster_name,
     recording_name,
     take_folder,
@@ -201,6 +202,18 @@ class S3Storage:
                     Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
                 )
         self._delete_under(folder)
+
+    def stored_keys(self) -> Iterator[str]:
+        folders = self._name("takes/")
+        with _store_errors("list the recordings"):
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=folders, Delimiter="/"
+            )
+            for page in pages:
+                for folder in page.get("CommonPrefixes", []):
+                    key = folder.get("Prefix", "").removeprefix(folders).rstrip("/")
+                    if is_media_key(key):
+                        yield key
 
     def _delete_under(self, prefix: str) -> None:
         with _store_errors("delete objects"):
