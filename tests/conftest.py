@@ -30,7 +30,7 @@ from app.db import get_engine, get_sessionmaker  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.media.storage import MediaStorage, get_storage  # noqa: E402
 from app.media.storage.s3 import S3Storage  # noqa: E402
-from tests.s3server import CREDENTIALS, S3Server, drop_bucket  # noqa: E402
+from tests.s3server import CREDENTIALS, S3_SETTINGS, S3Server, drop_bucket  # noqa: E402
 
 DATABASE_URL = os.environ["COACH_DATABASE_URL"]
 
@@ -112,7 +112,7 @@ def media(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> It
         storage: S3Storage = request.getfixturevalue("s3_storage")
         server: S3Server = request.getfixturevalue("s3_server")
         configured = server.settings(storage.bucket)
-        for name in ("media_url", "s3_endpoint_url", "s3_region", "s3_addressing_style"):
+        for name in S3_SETTINGS:
             monkeypatch.setattr(get_settings(), name, getattr(configured, name))
     get_storage.cache_clear()
     yield get_storage()

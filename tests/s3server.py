@@ -11,6 +11,7 @@ from app.media.storage import FileStorage, MediaStorage
 from app.media.storage.s3 import S3Storage
 from tests.servers import free_port
 
+S3_SETTINGS = ("media_url", "s3_endpoint_url", "s3_region", "s3_addressing_style")
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test-key", "AWS_SECRET_ACCESS_KEY": "test-secret"}  # moto accepts any
 
 

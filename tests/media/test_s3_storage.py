@@ -7,11 +7,11 @@ import random
 import pytest
 from pydantic import ValidationError
 
-from app.config import Settings
-from app.media.errors import StorageUnavailable
-from app.media.storage import get_storage, new_media_key
+from app.config import Settings, get_settings
+from app.media.errors import MediaError, StorageUnavailable
+from app.media.storage import FileStorage, get_storage, new_media_key
 from app.media.storage.s3 import S3Storage
-from tests.s3server import S3Server, stored_names
+from tests.s3server import S3_SETTINGS, S3Server, stored_names
 
 MiB = 2**20
 
@@ -58,7 +58,7 @@ def test_a_recording_too_large_for_any_upload_is_not_downloaded(s3_storage: S3St
     s3_storage.assemble(key, 1, "audio/mp4")
     s3_storage.max_recording_bytes = 1999
     with (
-        pytest.raises(StorageUnavailable, match="2000 bytes is too large"),
+        pytest.raises(MediaError, match="2000 bytes is larger than any upload may be"),
         s3_storage.recording_file(key, "audio/mp4"),
     ):
         pytest.fail("the block must not run")
@@ -119,8 +119,22 @@ def test_a_media_url_that_names_no_bucket_is_refused_at_start(url: str) -> None:
         Settings(media_url=url)
 
 
-@pytest.mark.parametrize("media", ["s3"], indirect=True)
-def test_the_whole_app_uses_the_bucket_the_settings_name(media: S3Storage) -> None:
-    assert get_storage() is media
-    assert isinstance(media, S3Storage)
-    media.check()
+def test_the_media_url_switches_the_whole_app_from_files_to_the_bucket(
+    monkeypatch: pytest.MonkeyPatch, s3_server: S3Server, s3_storage: S3Storage
+) -> None:
+    settings = get_settings()
+    get_storage.cache_clear()
+    files = get_storage()
+    assert isinstance(files, FileStorage)
+    assert files.root == settings.resolved_media_dir()  # the embedded default
+    for name, value in s3_server.settings(s3_storage.bucket).model_dump(include=set(S3_SETTINGS)).items():
+        monkeypatch.setattr(settings, name, value)
+    get_storage.cache_clear()
+    try:
+        chosen = get_storage()
+        assert isinstance(chosen, S3Storage)
+        key = new_media_key()
+        chosen.write_chunk(key, 0, b"a chunk")
+        assert s3_storage.read_chunk(key, 0) == b"a chunk"  # in the bucket the settings name
+    finally:
+        get_storage.cache_clear()

@@ -14,7 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from app.config import Settings
-from app.media.errors import StorageUnavailable
+from app.media.errors import MediaError, StorageUnavailable
 from app.media.storage.layout import (
     EXTENSIONS,
     READ_BLOCK_BYTES,
@@ -165,8 +165,9 @@ class S3Storage:
                 )
                 if found["ContentLength"] > self.max_recording_bytes:
                     found["Body"].close()
-                    raise StorageUnavailable(
-                        f"The stored recording of {found['ContentLength']} bytes is too large."
+                    size = found["ContentLength"]
+                    raise MediaError(
+                        f"The stored recording of {size} bytes is larger than any upload may be."
                     )
                 with closing(found["Body"]) as body, local.open("wb") as out:
                     for block in body.iter_chunks(READ_BLOCK_BYTES):
