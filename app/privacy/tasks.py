@@ -5,7 +5,7 @@ import logging
 
 from huey import crontab
 
-from app.db import get_sessionmaker
+from app.db import READ_ONLY, get_sessionmaker
 from app.jobs.queue import huey
 from app.media.storage import get_storage
 from app.models.base import utcnow
@@ -23,7 +23,7 @@ def purge_expired_job() -> None:
 
 @huey.periodic_task(crontab(hour="3", minute="17"))  # type: ignore[untyped-decorator]  # huey ships no types
 def sweep_orphaned_media_job() -> None:
-    with get_sessionmaker().begin() as db:
+    with get_sessionmaker()(info={READ_ONLY: True}) as db:  # on SQLite: without the write lock
         removed = sweep_orphaned_media(db, get_storage())
     if removed:
         log.info("removed the recordings of %d erased take(s)", len(removed))

@@ -58,7 +58,7 @@ class MediaStorage(Protocol):
 def get_storage() -> MediaStorage:
     settings = get_settings()
     if settings.media_url:
-        from app.media.storage.s3 import S3Storage
+        from app.media.storage.s3 import S3Storage  # boto3 is imported only when it is used
 
         return S3Storage.from_settings(settings)
     return FileStorage(settings.resolved_media_dir())
