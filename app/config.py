@@ -20,6 +20,11 @@ class Settings(BaseSettings):
     var_dir: Path = Path("var")
     database_url: str = ""
     media_dir: Path | None = None
+    # recordings in S3-compatible object storage instead of media_dir: s3://bucket or s3://bucket/prefix
+    media_url: str | None = Field(default=None, pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?$")
+    s3_endpoint_url: str | None = None  # MinIO, Ceph, R2...: http://minio:9000; unset: AWS S3
+    s3_region: str | None = None  # unset: boto3's own (AWS_REGION, the profile)
+    s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"  # "path" for most MinIO setups
     redis_url: str | None = None
     secret_key: SecretStr | None = None
     question_bank_dir: Path = QUESTION_BANK_DIR

@@ -28,6 +28,9 @@ from app import migrate  # noqa: E402
 from app.config import get_settings  # noqa: E402
 from app.db import get_engine, get_sessionmaker  # noqa: E402
 from app.main import create_app  # noqa: E402
+from app.media.storage import MediaStorage, get_storage  # noqa: E402
+from app.media.storage.s3 import S3Storage  # noqa: E402
+from tests.s3server import CREDENTIALS, S3_SETTINGS, S3Server, drop_bucket  # noqa: E402
 
 DATABASE_URL = os.environ["COACH_DATABASE_URL"]
 
@@ -76,3 +79,41 @@ def client(app: FastAPI, connection: Connection) -> Iterator[TestClient]:  # noq
 @pytest.fixture
 def settings():  # type: ignore[no-untyped-def]
     return get_settings()
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """moto's S3 server on 127.0.0.1, started when a test first needs it."""
+    server = S3Server()
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in CREDENTIALS.items():
+            patch.setenv(name, value)
+        server.start()
+        yield server
+        server.stop()
+
+
+@pytest.fixture
+def s3_storage(s3_server: S3Server) -> Iterator[S3Storage]:
+    """S3 storage in a new, empty bucket."""
+    storage = s3_server.new_storage()
+    yield storage
+    if not s3_server.running:  # a test that stopped it failed before starting it again
+        s3_server.start()
+    drop_bucket(storage)
+
+
+@pytest.fixture(params=["files"])
+def media(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[MediaStorage]:
+    """The app's recording storage, as every caller gets it: files (the default), or with
+    `@pytest.mark.parametrize("media", ["files", "s3"], indirect=True)` also S3 (moto's server),
+    as COACH_MEDIA_URL=s3://... selects it."""
+    if request.param == "s3":
+        storage: S3Storage = request.getfixturevalue("s3_storage")
+        server: S3Server = request.getfixturevalue("s3_server")
+        configured = server.settings(storage.bucket)
+        for name in S3_SETTINGS:
+            monkeypatch.setattr(get_settings(), name, getattr(configured, name))
+    get_storage.cache_clear()
+    yield get_storage()
+    get_storage.cache_clear()

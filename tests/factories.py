@@ -14,7 +14,7 @@ from app.accounts.service import hash_password
 from app.config import get_settings
 from app.interviews import service as interviews
 from app.interviews import takes, uploads
-from app.media.storage import MediaStorage, get_storage
+from app.media.storage import FileStorage, MediaStorage, get_storage
 from app.models import InterviewSession, Question, QuestionStatus, Role, Take, User
 from app.models.base import utcnow
 from app.paths import QUESTION_BANK_DIR
@@ -75,6 +75,13 @@ def consenting_candidate(db: Session) -> User:
     user = create_user(db)
     interviews.give_consent(db, user, datetime.now(UTC))
     return user
+
+
+def local_storage() -> FileStorage:
+    """The storage of the test settings: files, whose folder tests may look into."""
+    storage = get_storage()
+    assert isinstance(storage, FileStorage)
+    return storage
 
 
 def submit_recording(

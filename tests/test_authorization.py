@@ -38,7 +38,7 @@ from tests.authz import (
     signed_in_page,
     with_input,
 )
-from tests.factories import PASSWORD, create_user, csrf_token, sign_in, submit_recording
+from tests.factories import PASSWORD, create_user, csrf_token, local_storage, sign_in, submit_recording
 
 NEW_PASSWORD = "another long passphrase"
 WEBM_START = b"\x1a\x45\xdf\xa3" + bytes(200)  # the EBML magic number, then padding
@@ -202,7 +202,7 @@ def fingerprint(db: Session) -> tuple[object, ...]:
     rows = tuple(
         tuple(sorted(map(repr, db.execute(select(table)).all()))) for table in Base.metadata.sorted_tables
     )
-    files = tuple(sorted((str(p), p.stat().st_size) for p in get_storage().root.rglob("*") if p.is_file()))
+    files = tuple(sorted((str(p), p.stat().st_size) for p in local_storage().root.rglob("*") if p.is_file()))
     return rows, files
 
 

@@ -1,4 +1,5 @@
-"""The one error the media package raises: a recording that cannot be used, with the reason."""
+"""The errors the media package raises, each with the reason: a recording that cannot be used,
+and a recording store that cannot be reached."""
 
 from app.errors import AppError
 
@@ -8,3 +9,11 @@ class MediaError(AppError):
 
     status_code = 422
     title = "The recording could not be used"
+
+
+class StorageUnavailable(AppError):
+    """The recording store (a folder, an object store) failed; nothing was stored by the request
+    that met it, so sending it again later is safe (the recorder retries on 5xx by itself)."""
+
+    status_code = 503
+    title = "Recordings cannot be stored right now"

@@ -8,11 +8,14 @@ sign-in attempts. The audit record keeps the ids of what was erased and by whom,
 person's name, email or answers, so it can prove the erasure without undoing it.
 
 Files are removed after the transaction commits: a failed erasure leaves rows and files as they
-were, never rows pointing at missing files. A job still queued for an erased answer finds no row
-and does nothing (the pipeline drops takes that no longer exist)."""
+were, never rows pointing at missing files. If removing them fails then (an object store that is
+away), the daily sweep removes whatever is stored under a key no take has. A job still queued
+for an erased answer finds no row and does nothing (the pipeline drops takes that no longer
+exist)."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
@@ -123,3 +126,16 @@ def erase_person(db: Session, storage: MediaStorage, email: str, actor: audit.Ac
         db.execute(delete(User).where(User.id == user.id))  # sign-in sessions, reset links, consents cascade
     _remove_after_commit(db, storage, keys)
     return Erased(len(session_ids), len(invited), len(keys))
+
+
+def sweep_orphaned_media(db: Session, storage: MediaStorage) -> list[str]:
+    """Remove what is stored under media keys that no take has (any more): recordings whose
+    removal after an erasure failed. Safe while uploads go on, because a take's row is committed
+    before anything is stored under its key. Returns the keys removed."""
+    removed, stored = [], storage.stored_keys()
+    while keys := list(islice(stored, 500)):  # bounded queries however much is stored
+        known = set(db.scalars(select(Take.media_key).where(Take.media_key.in_(keys))))
+        for key in sorted(set(keys) - known):
+            storage.remove(key)
+            removed.append(key)
+    return removed

@@ -22,7 +22,8 @@ def opened(db: Session) -> list[AuditEvent]:
     return list(db.scalars(select(AuditEvent).where(AuditEvent.action == "share.open")))
 
 
-@pytest.mark.usefixtures("bank")
+@pytest.mark.parametrize("media", ["files", "s3"], indirect=True)
+@pytest.mark.usefixtures("bank", "media")
 def test_a_colleague_opens_only_the_shared_answers_with_the_name_masked(
     client: TestClient, db: Session
 ) -> None:

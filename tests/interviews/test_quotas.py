@@ -26,7 +26,7 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from tests.factories import consenting_candidate, post_form, publish_question, sign_in
+from tests.factories import consenting_candidate, local_storage, post_form, publish_question, sign_in
 
 WEBM = b"\x1a\x45\xdf\xa3"  # enough of a signature for a first chunk
 SINGLE = service.SessionRequest(SessionKind.single, AnswerMode.video, question="drift-manual-edit")
@@ -52,7 +52,7 @@ def send(db: Session, settings: Settings, take: Take, seq: int, size: int) -> li
 
 
 def chunk_files(take: Take) -> list[str]:
-    folder = get_storage().root / "takes" / take.media_key / "chunks"
+    folder = local_storage().root / "takes" / take.media_key / "chunks"
     return sorted(p.name for p in folder.glob("*.part")) if folder.exists() else []
 
 

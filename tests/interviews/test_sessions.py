@@ -12,7 +12,7 @@ from app.config import Settings, get_settings
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from app.interviews import history, service, takes, uploads
 from app.interviews.service import SessionRequest
-from app.media.storage import MediaStorage, get_storage
+from app.media.storage import FileStorage, get_storage
 from app.models import AnswerMode, SessionKind, Take, TakeState, TakeTranscript, UploadChunk
 from app.models.base import utcnow
 from app.questions import service as questions
@@ -218,7 +218,7 @@ CHUNK_SHA = hashlib.sha256(CHUNK).hexdigest()
 def test_chunks_are_refused_into_typed_takes(db: Session, settings: Settings, tmp_path: Path) -> None:
     take = _recording_take(db, AnswerMode.typed)
     with pytest.raises(Conflict, match="typed"):
-        uploads.receive_chunk(db, MediaStorage(tmp_path), settings, take, 0, CHUNK, CHUNK_SHA, seconds(2))
+        uploads.receive_chunk(db, FileStorage(tmp_path), settings, take, 0, CHUNK, CHUNK_SHA, seconds(2))
     assert not list(tmp_path.rglob("*.part"))
 
 
@@ -228,7 +228,7 @@ def test_chunks_after_the_stop_are_taken_only_while_the_upload_catches_up(
 ) -> None:
     take = _recording_take(db)
     takes.stop_answer(take, seconds(20))
-    storage = MediaStorage(tmp_path)
+    storage = FileStorage(tmp_path)
     assert uploads.receive_chunk(db, storage, settings, take, 0, CHUNK, CHUNK_SHA, seconds(25)) == [0]
     late = seconds(20 + uploads.TAIL_SECONDS + 1)
     with pytest.raises(Conflict, match="stopped too long ago"):
@@ -243,7 +243,7 @@ def test_a_chunk_number_stored_by_a_parallel_upload_keeps_its_bytes(
     """The race: another request stored this number after ours loaded the take. Our insert
     loses on the unique constraint, and our bytes never replace the winner's file."""
     take = _recording_take(db)
-    storage = MediaStorage(tmp_path)
+    storage = FileStorage(tmp_path)
     storage.write_chunk(take.media_key, 0, CHUNK)
     db.add(UploadChunk(take_id=take.id, seq=0, size=len(CHUNK), sha256=CHUNK_SHA))
     db.flush()  # committed by the other request; our take.chunks was loaded before

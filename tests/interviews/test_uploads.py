@@ -21,12 +21,29 @@ from app.db import get_engine
 from app.errors import Conflict, PayloadTooLarge, TooManyRequests
 from app.interviews import routes, service, takes, uploads
 from app.media.recording import duration_seconds
-from app.media.storage import MediaStorage, get_storage
+from app.media.storage import FileStorage, MediaStorage, get_storage
 from app.media.streaming import byte_range
-from app.models import AnswerMode, Question, QuestionVersion, Role, SessionKind, Take, UploadChunk, User
+from app.models import (
+    AnswerMode,
+    Question,
+    QuestionVersion,
+    Role,
+    SessionKind,
+    Take,
+    TakeState,
+    UploadChunk,
+    User,
+)
 from app.models.base import utcnow
-from tests.factories import consenting_candidate, create_user, csrf_token, publish_question, sign_in
+from tests.factories import (
+    consenting_candidate,
+    create_user,
+    csrf_token,
+    publish_question,
+    sign_in,
+)
 from tests.media.media_files import face_frame, speak, write_video
+from tests.s3server import S3Server, stored_names
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +106,10 @@ def packets(path: Path) -> list[tuple[str, bytes]]:
         return [(p.stream.type, bytes(p)) for p in container.demux() if p.size]
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize(
+    ("seed", "media"), [*((seed, "files") for seed in range(6)), (0, "s3")], indirect=["media"]
+)
+@pytest.mark.usefixtures("media")
 def test_an_upload_cut_at_random_points_and_resumed_arrives_intact_with_its_duration(
     client: TestClient, db: Session, candidate: User, recording: bytes, seed: int, tmp_path: Path
 ) -> None:
@@ -122,6 +142,8 @@ def test_an_upload_cut_at_random_points_and_resumed_arrives_intact_with_its_dura
     assert 2.5 < (duration_seconds(tmp_path / "stored.webm") or 0) < 3.5  # players show the length
 
 
+@pytest.mark.parametrize("media", ["files", "s3"], indirect=True)
+@pytest.mark.usefixtures("media")
 def test_a_player_can_seek_in_the_stored_recording_by_byte_ranges(
     client: TestClient, db: Session, candidate: User, recording: bytes
 ) -> None:
@@ -290,8 +312,9 @@ def test_a_typed_answer_moves_on_to_the_session(client: TestClient, db: Session,
     assert "processing" in page
 
 
+@pytest.mark.parametrize("media", ["files", "s3"], indirect=True)
 def test_deleting_a_session_removes_its_answers_and_recording_files(
-    client: TestClient, db: Session, candidate: User, recording: bytes
+    client: TestClient, db: Session, candidate: User, recording: bytes, media: MediaStorage
 ) -> None:
     session_id = new_session(db, candidate)
     recorder = Recorder(client, session_id)
@@ -299,20 +322,52 @@ def test_deleting_a_session_removes_its_answers_and_recording_files(
     recorder.send(0, recording)
     recorder.finish(1)
     key = db.scalars(select(Take.media_key).where(Take.id == recorder.take)).one()
-    assert get_storage().recording_size(key, "video/webm") == len(
-        client.get(f"/media/takes/{recorder.take}").content
-    )
-    folder = get_storage().root / "takes" / key
+    assert media.recording_size(key, "video/webm") == len(client.get(f"/media/takes/{recorder.take}").content)
+    assert [name for name in stored_names(media) if key in name] == [f"takes/{key}/recording.webm"]
     deleted = client.post(
         f"/sessions/{session_id}/delete", data={"csrf_token": csrf_token(client)}, follow_redirects=True
     )
     assert "recordings, transcripts and scores are deleted" in deleted.text
     assert client.get(f"/sessions/{session_id}").status_code == 404
     assert client.get(f"/media/takes/{recorder.take}").status_code == 404
-    assert get_storage().recording_size(key, "video/webm") is None
-    assert not folder.exists()
+    assert media.recording_size(key, "video/webm") is None
+    assert [name for name in stored_names(media) if key in name] == []
     db.expire_all()
     assert db.scalars(select(Take).where(Take.id == recorder.take)).first() is None
+
+
+@pytest.mark.parametrize("media", ["s3"], indirect=True)
+@pytest.mark.usefixtures("media")
+def test_while_the_store_is_away_chunks_and_finishing_are_refused_and_resending_loses_nothing(
+    client: TestClient, db: Session, candidate: User, recording: bytes, s3_server: S3Server, tmp_path: Path
+) -> None:
+    recorder = Recorder(client, new_session(db, candidate))
+    recorder.start()
+    half = len(recording) // 2
+    assert recorder.send(0, recording[:half]).status_code == 200
+    s3_server.stop()
+    try:
+        refused = recorder.send(1, recording[half:])
+        assert refused.status_code == 503  # the recorder sends it again after a pause
+        assert "recording store failed to store the chunk" in refused.json()["detail"]
+        assert recorder.received() == [0]  # not counted as received
+        assert recorder.finish(1 + 1).status_code == 409  # chunk 1 is still missing
+    finally:
+        s3_server.start()
+    assert recorder.send(1, recording[half:]).status_code == 200
+    s3_server.stop()
+    try:
+        unfinished = recorder.finish(2)
+        assert unfinished.status_code == 503
+        assert db.scalars(select(Take.state).where(Take.id == recorder.take)).one() == TakeState.recording
+    finally:
+        s3_server.start()
+    assert recorder.finish(2).status_code == 200
+    stored = client.get(f"/media/takes/{recorder.take}")
+    assert stored.status_code == 200
+    (tmp_path / "uploaded.webm").write_bytes(recording)
+    (tmp_path / "stored.webm").write_bytes(stored.content)
+    assert packets(tmp_path / "stored.webm") == packets(tmp_path / "uploaded.webm")
 
 
 @pytest.fixture
@@ -382,7 +437,7 @@ def test_parallel_chunks_cannot_pass_a_takes_size_cap_on_postgresql(
     monkeypatch.setattr(settings, "max_upload_mb", 1)
     chunk = b"\x1a\x45\xdf\xa3" + bytes(512 * 1024 - 4)
     outcomes = _in_parallel(
-        committed_take, [(seq, chunk) for seq in range(8)], settings, MediaStorage(tmp_path)
+        committed_take, [(seq, chunk) for seq in range(8)], settings, FileStorage(tmp_path)
     )
     assert outcomes == ["413"] * 6 + ["stored"] * 2
     with factory() as db:
@@ -395,7 +450,7 @@ def test_parallel_uploads_of_one_chunk_number_keep_disk_and_database_agreeing_on
     """Eight different bodies for chunk 0 at once: one is stored, seven are told it conflicts (no
     500), and the file on disk is the body whose checksum the database kept."""
     factory, _user, take = committed_take
-    storage = MediaStorage(tmp_path)
+    storage = FileStorage(tmp_path)
     bodies = [(0, b"\x1a\x45\xdf\xa3" + bytes([n]) * 1000) for n in range(8)]
     outcomes = _in_parallel(committed_take, bodies, settings, storage)
     assert outcomes == ["409"] * 7 + ["stored"]

@@ -76,6 +76,8 @@ def state(db: Session, take_id: int) -> TakeState:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("media", ["files", "s3"], indirect=True)
+@pytest.mark.usefixtures("media")
 def test_a_recorded_answer_is_transcribed_analysed_and_scored(db: Session, recording: bytes) -> None:
     user = consenting_candidate(db)
     [take_id] = answered_session(db, user, [recording], AnswerMode.video)

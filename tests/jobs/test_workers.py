@@ -18,7 +18,7 @@ from app import migrate
 from app.config import get_settings
 from app.db import build_engine
 from app.interviews import service as interviews
-from app.media.storage import MediaStorage
+from app.media.storage import FileStorage
 from app.models import AnswerMode, SessionKind, Take, TakeScore, TakeState
 from app.models.base import utcnow
 from app.paths import QUESTION_BANK_DIR
@@ -75,7 +75,7 @@ def answered_takes(env: dict[str, str], recordings: list[bytes]) -> tuple[Engine
     interview = interviews.get_session(
         db, user, interviews.start_session(db, user, request, get_settings(), utcnow()).id
     )
-    storage = MediaStorage(Path(env["COACH_VAR_DIR"]) / "media")
+    storage = FileStorage(Path(env["COACH_VAR_DIR"]) / "media")
     ids = []
     for position, data in enumerate(recordings, start=1):
         take = submit_recording(db, user, interview, position, data, storage)
@@ -160,7 +160,7 @@ def long_take(env: dict[str, str], data: bytes) -> tuple[Engine, int]:
         )
         started = interviews.start_session(db, user, request, get_settings(), utcnow())
         interview = interviews.get_session(db, user, started.id)
-        storage = MediaStorage(Path(env["COACH_VAR_DIR"]) / "media")
+        storage = FileStorage(Path(env["COACH_VAR_DIR"]) / "media")
         take = submit_recording(db, user, interview, 1, data, storage)
         take.enqueued_at = None  # only the reconciler will find it
         db.commit()

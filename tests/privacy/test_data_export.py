@@ -29,7 +29,8 @@ def typed_answer(db: Session, user: User, text: str) -> None:
     takes.submit_typed(take, text, utcnow())
 
 
-@pytest.mark.usefixtures("bank")
+@pytest.mark.parametrize("media", ["files", "s3"], indirect=True)
+@pytest.mark.usefixtures("bank", "media")
 def test_a_candidate_downloads_everything_of_theirs_and_nothing_of_anyone_else(
     client: TestClient, db: Session
 ) -> None:

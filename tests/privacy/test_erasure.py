@@ -1,8 +1,6 @@
 """Erasure: after it, nothing of the person is left, rows or files, practice and assessments
 alike; everyone else's data is untouched; refused requests change nothing."""
 
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import String, Text, select
@@ -17,7 +15,7 @@ from app.hiring.invitations import Candidate
 from app.hiring.webhook_events import STAGE_CHANGED
 from app.interviews import service as interviews
 from app.jobs.queue import huey
-from app.media.storage import get_storage
+from app.media.storage import get_storage, new_media_key
 from app.models import (
     AnswerMode,
     AuditEvent,
@@ -33,9 +31,12 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from tests.factories import create_user, csrf_token, sign_in, submit_recording
+from app.privacy.erasure import sweep_orphaned_media
+from app.privacy.tasks import sweep_orphaned_media_job
+from tests.factories import consenting_candidate, create_user, csrf_token, sign_in, submit_recording
 from tests.hiring.answered import rate_all, recorded, team
 from tests.hiring.conftest import NOW, bank, live_assessment
+from tests.s3server import S3Server, stored_names
 from tests.test_authorization import WEBM_START
 
 NAME = "Zelda Erasable"
@@ -99,12 +100,13 @@ def leftovers(db: Session, person_id: int, email: str) -> list[str]:
     return found
 
 
-def media_left(keys: list[str]) -> list[Path]:
-    root = get_storage().root
-    return [path for key in keys for path in root.rglob(f"*{key}*")]
+def media_left(keys: list[str]) -> list[str]:
+    """The files or objects stored under any of these media keys."""
+    return [name for name in stored_names(get_storage()) if any(key in name for key in keys)]
 
 
-@pytest.mark.usefixtures("bank")
+@pytest.mark.parametrize("media", ["files", "s3"], indirect=True)
+@pytest.mark.usefixtures("bank", "media")
 def test_erasing_a_person_from_the_shell_leaves_nothing_of_them(db: Session) -> None:
     person, keys, survivor = a_person_with_everything(db)
     email, person_id = person.email, person.id
@@ -183,3 +185,36 @@ def test_an_owner_with_assessments_is_not_erased_and_nothing_changes(db: Session
     db.expire_all()
     assert db.get(User, owner) is not None
     assert not db.scalars(select(AuditEvent).where(AuditEvent.action == "privacy.erase-person")).all()
+
+
+@pytest.mark.parametrize("media", ["s3"], indirect=True)
+@pytest.mark.usefixtures("bank", "media")
+def test_recordings_an_erasure_could_not_remove_are_swept_later_and_no_others(
+    db: Session, s3_server: S3Server
+) -> None:
+    person, keys, _ = a_person_with_everything(db)
+    kept = [practice_recording(db, consenting_candidate(db)).media_key]  # someone else's
+    db.commit()
+    assert media_left(kept)
+    s3_server.stop()  # the store is away when the erasure commits
+    try:
+        result = runner.invoke(cli, ["users", "erase", "--email", person.email, "--yes"])
+    finally:
+        s3_server.start()
+    assert result.exit_code == 0, result.output
+    assert media_left(keys)  # the rows are gone, the recordings are not yet
+    assert sorted(sweep_orphaned_media(db, get_storage())) == sorted(keys)
+    assert media_left(keys) == []
+    assert media_left(kept)  # recordings of takes that exist stay
+    assert sweep_orphaned_media(db, get_storage()) == []
+
+
+@pytest.mark.usefixtures("bank")
+def test_the_daily_sweep_removes_what_no_take_has_and_keeps_what_takes_have(db: Session) -> None:
+    take = practice_recording(db, consenting_candidate(db))
+    orphan = new_media_key()
+    get_storage().write_chunk(orphan, 0, WEBM_START)
+    db.commit()
+    sweep_orphaned_media_job.call_local()
+    assert media_left([orphan]) == []
+    assert media_left([take.media_key])

@@ -21,7 +21,8 @@ from tests.test_authorization import WEBM_START
 __all__ = ["bank"]  # the published questions, as a fixture
 
 
-@pytest.mark.usefixtures("bank")
+@pytest.mark.parametrize("media", ["files", "s3"], indirect=True)
+@pytest.mark.usefixtures("bank", "media")
 def test_candidates_data_goes_when_the_retention_period_ends_and_anonymous_levels_stay(db: Session) -> None:
     crew = team(db)  # Ana (scored by the AI) and Ben (declined it) answered in writing
     _, take = recorded(db, crew.assessment, "cam@example.com", WEBM_START)  # and Cam on camera
