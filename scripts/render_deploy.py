@@ -2,7 +2,7 @@
 
 The Kustomize base is the chart rendered with deploy/kustomize/base-values.yaml (the rendered
 manifests pattern): Argo CD deploys an overlay of it, Flux deploys the chart itself, and both
-start from the same templates. `python scripts/render_deploy.py` rewrites the base; `--check`
+start from the same templates. `.venv/bin/python scripts/render_deploy.py` rewrites the base; `--check`
 exits 1 when the committed base no longer matches the chart (the tests run the same check).
 Helm is Helm's own Go SDK (helm-python-sdk), no helm binary needed.
 """
@@ -143,7 +143,7 @@ def main() -> int:
     if args.check:
         stale = stale_base_files()
         for name in stale:
-            print(f"{BASE_DIR / name} is out of date: run python scripts/render_deploy.py", file=sys.stderr)
+            print(f"{BASE_DIR / name} is out of date: run {Path(sys.executable)} {__file__}", file=sys.stderr)
         return 1 if stale else 0
     for name, text in kustomize_base().items():
         (BASE_DIR / name).write_text(text, encoding="utf-8")
