@@ -22,8 +22,15 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
+# The custom resources' published schemas (Argo CD, Flux, External Secrets), pinned in
+# deploy/crd-schemas/package-lock.json; the deploy tests validate deploy/ against them.
+CRD_SCHEMAS := deploy/crd-schemas/node_modules/.installed
+$(CRD_SCHEMAS): deploy/crd-schemas/package.json deploy/crd-schemas/package-lock.json
+	npm ci --prefix deploy/crd-schemas --no-audit --no-fund --loglevel=error
+	touch $@
+
 ## Create .venv with the locked versions and the app installed editable.
-install: $(BIN)/.installed
+install: $(BIN)/.installed $(CRD_SCHEMAS)
 
 ## Re-resolve requirements.lock after changing the dependencies in pyproject.toml.
 lock: install
@@ -33,7 +40,7 @@ lock: install
 run: install
 	$(BIN)/gitops-coach serve --host $(HOST) --port $(PORT)
 
-## Lint, format check, types, the import order (import-linter) and the JavaScript's syntax.
+## Lint, format check, types, import order, JavaScript syntax, Dockerfile (hadolint), deploy/ base.
 lint: install
 	$(BIN)/ruff check $(PY_SOURCES)
 	$(BIN)/ruff format --check $(PY_SOURCES)
@@ -43,6 +50,8 @@ lint: install
 	  grep -q '^// @ts-check' $$js || { echo "$$js: the first line must be // @ts-check"; exit 1; }; \
 	  node --check $$js || exit 1; \
 	done
+	$(BIN)/hadolint Dockerfile
+	$(BIN)/python scripts/render_deploy.py --check
 
 # Debian packages the tests and benchmarks drive: a real browser, real speech synthesisers
 # (espeak-ng in the tests; flite and festival add voices to `make bench`) and sox for noise.
