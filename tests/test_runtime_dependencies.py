@@ -14,14 +14,22 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def imported_top_level_modules(package: Path) -> set[str]:
+    """What the package imports when it runs: imports under `if TYPE_CHECKING:` (type stubs) are
+    only read by mypy."""
     modules = set()
     for path in package.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in _run_time_nodes(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 modules |= {alias.name.partition(".")[0] for alias in node.names}
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 modules.add(node.module.partition(".")[0])
     return modules
+
+
+def _run_time_nodes(node: ast.AST) -> list[ast.AST]:
+    if isinstance(node, ast.If) and ast.unparse(node.test) in {"TYPE_CHECKING", "typing.TYPE_CHECKING"}:
+        return [n for child in node.orelse for n in _run_time_nodes(child)]
+    return [node] + [n for child in ast.iter_child_nodes(node) for n in _run_time_nodes(child)]
 
 
 def normalized(name: str) -> str:

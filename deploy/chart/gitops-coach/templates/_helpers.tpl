@@ -37,6 +37,7 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- $_ := set $config "COACH_MEDIA_URL" .Values.media.s3.url -}}
 {{- $_ := set $config "COACH_S3_ENDPOINT_URL" .Values.media.s3.endpointUrl -}}
 {{- $_ := set $config "COACH_S3_REGION" .Values.media.s3.region -}}
+{{- $_ := set $config "COACH_S3_ADDRESSING_STYLE" .Values.media.s3.addressingStyle -}}
 {{- else -}}
 {{- $_ := set $config "COACH_MEDIA_DIR" .Values.media.persistence.mountPath -}}
 {{- end -}}
