@@ -105,6 +105,13 @@ class MediaStorage:
         path = self._poster(key)
         return path.read_bytes() if path.exists() else None
 
+    def check(self) -> None:
+        """Raises OSError unless a recording could be stored now: the folder exists (or can be
+        made, as the first upload would) and takes a file."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=self.root):
+            pass
+
     def remove(self, key: str) -> None:
         """Everything stored for a key: chunks, recording and poster."""
         shutil.rmtree(self._dir(key), ignore_errors=True)
