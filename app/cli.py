@@ -85,7 +85,7 @@ def serve(
         if sync.bank_is_empty(db):
             _load_bank(db, settings.question_bank_dir)
     get_engine().dispose()  # web processes open their own connections
-    metrics_dir = _shared_metrics_dir(web_workers)
+    metrics_dir = _shared_metrics_dir(web_workers, settings.var_dir)
     consumer, reconciler = None, None
     if workers > 0:
         from app.jobs.reconciler import Reconciler
@@ -109,12 +109,13 @@ def serve(
             shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
-def _shared_metrics_dir(web_workers: int) -> str | None:
+def _shared_metrics_dir(web_workers: int, var_dir: Path) -> str | None:
     """Several web processes (and this one's job threads) add up their metrics through files in
     a private folder made here and removed at exit, unless PROMETHEUS_MULTIPROC_DIR names one."""
     if web_workers < 2 or os.environ.get(MULTIPROCESS_ENV):
         return None
-    directory = tempfile.mkdtemp(prefix="gitops-coach-metrics-")
+    var_dir.mkdir(parents=True, exist_ok=True)  # with PostgreSQL and a set key, nothing else made it
+    directory = tempfile.mkdtemp(prefix="metrics-", dir=var_dir)
     use_multiprocess_dir(directory)
     return directory
 
