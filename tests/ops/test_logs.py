@@ -1,6 +1,7 @@
 """Request ids: taken from a plain X-Request-ID or made up, returned in the response, and carried by
 every JSON log line written while the request is served, a crash's included."""
 
+import contextvars
 import io
 import json
 import logging
@@ -11,7 +12,8 @@ import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
-from app.logs import JsonFormatter, request_id_from
+from app.jobs.queue import enqueue, huey
+from app.logs import REQUEST_ID, JsonFormatter, request_id_from
 from app.main import create_app
 
 GENERATED = re.compile(r"^[0-9a-f]{16}$")
@@ -71,3 +73,23 @@ def test_a_crash_is_logged_as_one_json_line_with_the_request_id(json_log: io.Str
     assert crash["request_id"] == "trace-77"
     assert crash["level"] == "error"
     assert "RuntimeError: boom" in crash["exception"]
+
+
+@pytest.mark.usefixtures("connection")
+def test_a_job_sent_while_serving_a_request_logs_with_its_id(
+    json_log: io.StringIO, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="huey")  # Huey says "... executed in ..." at info
+    huey.flush()
+    context = contextvars.copy_context()
+    context.run(REQUEST_ID.set, "upload-5")
+    context.run(enqueue, "process_take", 2**40)  # a take that does not exist: the job does nothing
+    enqueue("process_take", 2**40 + 1)  # sent by no request (as the reconciler does)
+    sent, unsent = huey.dequeue(), huey.dequeue()
+    for task in (sent, unsent):
+        huey.execute(task)
+    lines = [json.loads(line) for line in json_log.getvalue().splitlines()]
+    executed = [line for line in lines if " executed in " in line["message"]]
+    assert not [line for line in lines if line["level"] == "error"]
+    assert [line["request_id"] for line in executed] == ["upload-5", None]
+    assert REQUEST_ID.get() is None  # nothing is left behind in this thread
