@@ -10,7 +10,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
-from app.db import get_sessionmaker
+from app.db import READ_ONLY, get_sessionmaker
 from app.jobs.queue import huey
 from app.models import Take, TakeState
 
@@ -49,6 +49,6 @@ class LiveMetrics(Collector):
 
 
 def _count_takes() -> dict[TakeState, int]:
-    with get_sessionmaker()() as db:
+    with get_sessionmaker()(info={READ_ONLY: True}) as db:  # on SQLite: without the write lock
         rows = db.execute(select(Take.state, func.count()).group_by(Take.state)).all()
     return dict.fromkeys(TakeState, 0) | {state: count for state, count in rows}  # noqa: C416 typed rows

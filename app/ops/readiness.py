@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy import text
 
-from app.db import get_sessionmaker
+from app.db import READ_ONLY, get_sessionmaker
 from app.jobs.queue import huey
 from app.media.storage import get_storage
 
@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 
 
 def _database() -> None:
-    with get_sessionmaker()() as db:
+    with get_sessionmaker()(info={READ_ONLY: True}) as db:  # on SQLite: without the write lock
         db.execute(text("SELECT 1"))
 
 

@@ -41,6 +41,8 @@ def test_json_logs_carry_the_request_id_and_still_hide_reset_tokens(tmp_path: Pa
         answered = httpx.get(f"{url}/healthz", headers={"X-Request-ID": "probe-1"})
         assert answered.headers["x-request-id"] == "probe-1"
         assert httpx.get(f"{url}/reset/an-unknown-s3cr3t-token").status_code == 410
+        ready = httpx.get(f"{url}/readyz")  # a real SQLite database, job queue and media folder
+        assert ready.json() == {"status": "ok", "database": "ok", "queue": "ok", "storage": "ok"}
     lines = log_lines(tmp_path)  # every line is one JSON object, uvicorn's own included
     assert {"timestamp", "level", "logger", "message", "request_id"} <= set(lines[0])
     access = [line for line in lines if line["logger"] == "uvicorn.access"]
