@@ -83,8 +83,8 @@ def test_a_job_sent_while_serving_a_request_logs_with_its_id(
     huey.flush()
     context = contextvars.copy_context()
     context.run(REQUEST_ID.set, "upload-5")
-    context.run(enqueue, "process_take", 2**40)  # a take that does not exist: the job does nothing
-    enqueue("process_take", 2**40 + 1)  # sent by no request (as the reconciler does)
+    context.run(enqueue, "process_take", 999_999_998)  # no such take: the job does nothing
+    enqueue("process_take", 999_999_999)  # sent by no request (as the reconciler does)
     sent, unsent = huey.dequeue(), huey.dequeue()
     for task in (sent, unsent):
         huey.execute(task)
