@@ -12,7 +12,7 @@ COVERAGE_FLOOR ?= 94
 help:
 	@awk '/^## /{doc=substr($$0,4); next} /^[a-z-]+:/{if (doc) printf "  %-12s %s\n", substr($$1,1,length($$1)-1), doc; doc=""}' $(MAKEFILE_LIST)
 
-.PHONY: help run test test-only test-fast lint install system-deps eval bench bench-load lock
+.PHONY: help run test test-only test-fast lint install system-deps eval bench bench-load bench-scale lock
 
 # Installs exactly the versions in requirements.lock (compiled from pyproject.toml by `make lock`).
 $(BIN)/.installed: pyproject.toml requirements.lock
@@ -98,3 +98,8 @@ bench: install system-deps bench-load
 BENCH_PG_URL ?=
 bench-load: install
 	$(BIN)/python benchmarks/load.py --clients 50,200 --seconds 15 $(if $(BENCH_PG_URL),--postgres-url $(BENCH_PG_URL))
+
+## 1 web + 1 worker vs 2 web + 2 workers on PostgreSQL and Redis (database bench_scale, Redis db 13); BENCH_S3=1 adds moto's S3.
+BENCH_S3 ?=
+bench-scale: install system-deps
+	$(BIN)/python benchmarks/scale.py $(if $(BENCH_S3),--s3)

@@ -1,8 +1,10 @@
 """The `gitops-coach` command line."""
 
-import logging
+import logging.config
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -18,8 +20,10 @@ from app.audit import log as audit
 from app.config import get_settings
 from app.db import get_engine, get_sessionmaker
 from app.errors import AppError
+from app.logs import logging_config
 from app.media.cli import register as register_media_commands
 from app.media.storage import get_storage
+from app.metrics import MULTIPROCESS_ENV, use_multiprocess_dir
 from app.models import Role
 from app.models.base import utcnow
 from app.paths import QUESTION_BANK_DIR
@@ -32,6 +36,7 @@ from app.scoring.report_text import report_as_text
 from app.scoring.rubric import RubricScorer
 from app.scoring.service import build_scorer
 
+log = logging.getLogger(__name__)
 cli = typer.Typer(
     help="GitOps Interview Coach", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False
 )
@@ -46,10 +51,12 @@ cli.add_typer(audit_cli, name="audit")
 register_media_commands(cli)
 
 
-def _configure_logging() -> None:
-    logging.basicConfig(
-        level=get_settings().log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+def _configure_logging() -> dict[str, Any]:
+    """Text or JSON lines (COACH_LOG_FORMAT); returns the configuration for uvicorn to reuse."""
+    settings = get_settings()
+    config = logging_config(settings.log_format, settings.log_level)
+    logging.config.dictConfig(config)
+    return config
 
 
 def _fail(message: str) -> typer.Exit:
@@ -69,7 +76,7 @@ def serve(
     ] = "",
 ) -> None:
     """Upgrade the database, then serve the app with an in-process job consumer."""
-    _configure_logging()
+    log_config = _configure_logging()
     os.umask(0o077)  # the database, the job queue, recordings and the secret key are private files
     settings = get_settings()
     settings.resolved_secret_key()  # created once here, before any web process reads it
@@ -78,6 +85,7 @@ def serve(
         if sync.bank_is_empty(db):
             _load_bank(db, settings.question_bank_dir)
     get_engine().dispose()  # web processes open their own connections
+    metrics_dir = _shared_metrics_dir(web_workers, settings.var_dir)
     consumer, reconciler = None, None
     if workers > 0:
         from app.jobs.reconciler import Reconciler
@@ -90,12 +98,26 @@ def serve(
         uvicorn.run(
             "app.main:create_app",
             factory=True,
+            log_config=log_config,
             **uvicorn_options(host, port, web_workers, forwarded_allow_ips),
         )
     finally:
         if consumer is not None and reconciler is not None:
             reconciler.stop()
             consumer.stop(graceful=True)
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _shared_metrics_dir(web_workers: int, var_dir: Path) -> str | None:
+    """Several web processes (and this one's job threads) add up their metrics through files in
+    a private folder made here and removed at exit, unless PROMETHEUS_MULTIPROC_DIR names one."""
+    if web_workers < 2 or os.environ.get(MULTIPROCESS_ENV):
+        return None
+    var_dir.mkdir(parents=True, exist_ok=True)  # with PostgreSQL and a set key, nothing else made it
+    directory = tempfile.mkdtemp(prefix="metrics-", dir=var_dir)
+    use_multiprocess_dir(directory)
+    return directory
 
 
 def uvicorn_options(host: str, port: int, web_workers: int, forwarded_allow_ips: str) -> dict[str, Any]:
@@ -111,14 +133,25 @@ def uvicorn_options(host: str, port: int, web_workers: int, forwarded_allow_ips:
         "http": "httptools",
         "timeout_keep_alive": 5,
         "timeout_graceful_shutdown": 15,  # a stop never waits on slow clients for long
+        # a web process importing the speech and video libraries on a busy machine can take more
+        # than uvicorn's 5 s to answer its first health check; it was killed and started again
+        "timeout_worker_healthcheck": 60,
     }
 
 
 @cli.command()
-def worker(workers: Annotated[int, typer.Option(help="Job threads.")] = 2) -> None:
+def worker(
+    workers: Annotated[int, typer.Option(help="Job threads.")] = 2,
+    metrics_port: Annotated[int, typer.Option(help="Serve this worker's /metrics on this port; 0: off.")] = 0,
+    metrics_host: Annotated[str, typer.Option(help="Address for --metrics-port.")] = "127.0.0.1",
+) -> None:
     """Run a standalone job consumer (scale-out: start as many as you need, on any machine)."""
     _configure_logging()
     os.umask(0o077)
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, addr=metrics_host)
     from app.jobs.reconciler import Reconciler
     from app.jobs.registry import create_consumer
 
@@ -256,7 +289,7 @@ def _read_bank(directory: Path) -> BankFiles:
 
 def _load_bank(db: Session, directory: Path) -> None:
     report = sync.sync_bank(db, _read_bank(directory))
-    typer.echo(f"loaded the question bank from {directory}: {len(report.added)} questions")
+    log.info("loaded the question bank from %s: %d questions", directory, len(report.added))
 
 
 BankDir = Annotated[Path, typer.Argument(help="The bank folder (competencies.yaml and questions/).")]

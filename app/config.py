@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     login_max_failures_per_address: int = Field(default=20, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["text", "json"] = "text"  # json: one object per line, with the request id
+    metrics_token: SecretStr | None = None  # when set, /metrics asks for `Authorization: Bearer <it>`
 
     # scoring: the offline rubric scorer by default; an OpenAI-compatible LLM when asked
     scorer: Literal["rubric", "llm"] = "rubric"

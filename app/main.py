@@ -18,6 +18,8 @@ from app.hiring import share_routes as hiring_share
 from app.interviews import routes as interviews
 from app.interviews.uploads import CHUNK_LIMIT_BYTES
 from app.limits import BodyLimitMiddleware, LargerBody
+from app.ops import routes as ops
+from app.ops.middleware import RequestContextMiddleware
 from app.paths import STATIC_DIR
 from app.privacy import routes as privacy
 from app.questions import routes as questions
@@ -44,6 +46,7 @@ def create_app() -> FastAPI:
         hiring_impact.router,
         privacy.router,
         site.router,
+        ops.router,
         accounts.router,
     ):
         commit_in_the_route_thread(route for route in router.routes if isinstance(route, APIRoute))
@@ -54,5 +57,6 @@ def create_app() -> FastAPI:
     app.add_middleware(CSRFMiddleware, secret=get_settings().resolved_secret_key())
     chunks = LargerBody("PUT", interviews.CHUNK_PATH, CHUNK_LIMIT_BYTES)
     app.add_middleware(BodyLimitMiddleware, larger=[chunks])  # outside CSRF: it bounds every read
-    app.add_middleware(SecurityHeadersMiddleware)  # added last, so it wraps everything
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(RequestContextMiddleware)  # added last, so it wraps (and times) everything
     return app

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import AppError, NotAuthenticated
+from app.logs import REQUEST_ID
 from app.models import Role, SignOutReason
 from app.paths import TEMPLATES_DIR
 
@@ -205,14 +206,24 @@ def _security_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
     return extra
 
 
-class SecurityHeadersMiddleware:
+class HttpMiddleware:
+    """A pure ASGI middleware that sees HTTP requests only; others pass straight through."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] == "http":
+            await self.handle(scope, receive, send)
+        else:
             await self.app(scope, receive, send)
-            return
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class SecurityHeadersMiddleware(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         extra = _security_headers(scope)
 
         async def send_with_headers(message: Message) -> None:
@@ -297,6 +308,8 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
     response.headers.update(
         {name.decode(): value.decode() for name, value in _security_headers(request.scope)}
     )
+    if request_id := REQUEST_ID.get():
+        response.headers["X-Request-ID"] = request_id  # quoted to whoever reports the error
     return response
 
 

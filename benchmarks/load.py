@@ -110,10 +110,9 @@ async def sign_up(client: Client, n: int) -> None:
     )
 
 
-async def candidate(client: Client, n: int, seconds: float) -> None:
-    """Signs up (argon2 makes a crowd of sign-ups queue), then works for `seconds`."""
-    await sign_up(client, n)
-    deadline = time.monotonic() + seconds
+async def started_take(client: Client) -> tuple[str, str, dict[str, str]] | None:
+    """A signed-up client consents, starts a mock interview and its first answer: the session's
+    id, the take's id and the headers its API calls need (None, counted as an error, on failure)."""
     await client.call("GET /questions", "GET", "/questions")
     await client.form("POST /consent", "/consent", {"agree": "yes"})
     await client.form("POST /sessions", "/sessions", {"kind": "mock", "mode": "video"})
@@ -122,25 +121,34 @@ async def candidate(client: Client, n: int, seconds: float) -> None:
     sessions = re.findall(r'href="/sessions/(\d+)"', await client.call("GET /sessions", "GET", "/sessions"))
     if not sessions:
         client.stats.errors["setup"] += 1
-        return
+        return None
     body = await client.call(
         "POST /api/.../takes", "POST", f"/api/sessions/{sessions[0]}/questions/1/takes", headers=headers
     )
     take = re.search(r'"take_id":(\d+)', body)
     if take is None:
         client.stats.errors["setup"] += 1
-        return
+        return None
     await client.call("POST /api/takes/{id}/start", "POST", f"/api/takes/{take[1]}/start", headers=headers)
+    return sessions[0], take[1], headers
+
+
+async def candidate(client: Client, n: int, seconds: float) -> None:
+    """Signs up (argon2 makes a crowd of sign-ups queue), then works for `seconds`."""
+    await sign_up(client, n)
+    deadline = time.monotonic() + seconds
+    started = await started_take(client)
+    if started is None:
+        return
+    session, take, headers = started
     digest = {"X-Chunk-SHA256": hashlib.sha256(CHUNK).hexdigest(), **headers}
     for seq in range(10_000):
         tick = time.monotonic()
         if tick > deadline:
             return
-        await client.call(
-            "PUT chunk", "PUT", f"/api/takes/{take[1]}/chunks/{seq}", data=CHUNK, headers=digest
-        )
-        await client.call("GET /api/takes/{id}", "GET", f"/api/takes/{take[1]}")
-        page = "/questions" if seq % 2 else f"/sessions/{sessions[0]}"
+        await client.call("PUT chunk", "PUT", f"/api/takes/{take}/chunks/{seq}", data=CHUNK, headers=digest)
+        await client.call("GET /api/takes/{id}", "GET", f"/api/takes/{take}")
+        page = "/questions" if seq % 2 else f"/sessions/{session}"
         await client.call("GET /questions" if seq % 2 else "GET /sessions/{id}", "GET", page)
         await asyncio.sleep(max(0.0, 2.0 - (time.monotonic() - tick)))
 

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,13 +26,26 @@ def free_port() -> int:
 def serving(folder: Path, coach: str = COACH, **env: str) -> Iterator[str]:
     """Yields the server's URL once /healthz answers; stops the server afterwards. `coach` is the
     `gitops-coach` to run (by default this environment's)."""
+    with server_process(folder, (), coach, **env) as (url, _):
+        yield url
+
+
+@contextmanager
+def server_process(
+    folder: Path, args: Sequence[str] = (), coach: str = COACH, **env: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`gitops-coach serve` with extra `args`: its URL and its process, once /healthz answers."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("COACH_")}
     environment |= {"PYTHONUNBUFFERED": "1", **env}
     port = free_port()
     log = folder / "server.log"
     with log.open("w") as output:
         process = subprocess.Popen(
-            [coach, "serve", "--port", str(port)], cwd=folder, env=environment, stdout=output, stderr=output
+            [coach, "serve", "--port", str(port), *args],
+            cwd=folder,
+            env=environment,
+            stdout=output,
+            stderr=output,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -43,7 +56,8 @@ def serving(folder: Path, coach: str = COACH, **env: str) -> Iterator[str]:
             except httpx.TransportError:
                 assert process.poll() is None, log.read_text()
                 time.sleep(0.1)
-        yield url
+        yield url, process
     finally:
-        process.terminate()
+        if process.poll() is None:
+            process.terminate()
         process.wait(timeout=60)

@@ -51,6 +51,8 @@ EDITED_QUESTION_FORM = form_from_content({**QUESTION, "title": "Edited by the ma
 MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/"): public(),
     ("GET", "/healthz"): public(),
+    ("GET", "/readyz"): public(),
+    ("GET", "/metrics"): public(),  # unless COACH_METRICS_TOKEN is set (tests/ops/test_metrics.py)
     ("GET", "/static/{path}"): public(),
     ("GET", "/signup"): rule(303, anonymous=200),
     ("POST", "/signup"): public(

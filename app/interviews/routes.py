@@ -30,6 +30,7 @@ from app.limits import PerKeyLimit, read_body
 from app.markdown import render_markdown
 from app.media.storage import StorageDep
 from app.media.streaming import recording_response
+from app.metrics import UPLOAD_BYTES
 from app.models import AnswerMode, InterviewSession, SessionKind, Take, User
 from app.models.base import utcnow
 from app.questions import service as questions
@@ -304,6 +305,7 @@ def upload_chunk(
 ) -> JSONResponse:
     take = uploads.take_for_upload(db, chunk.user_id, take_id)
     received = uploads.receive_chunk(db, storage, settings, take, seq, chunk.data, checksum, utcnow())
+    UPLOAD_BYTES.labels(take.mode.value).inc(len(chunk.data))
     return JSONResponse({"received": received})
 
 

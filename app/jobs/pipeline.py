@@ -9,6 +9,7 @@ runs, so two workers never process the same take; a killed worker's take is pick
 the reconciler once its lease runs out, and a stopped worker's take at once."""
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -29,6 +30,7 @@ from app.media.storage import get_storage
 from app.media.transcript_text import WordTiming
 from app.media.transcription import Transcript, transcribe_recording
 from app.media.video import VideoAnalysis, analyse_video
+from app.metrics import STEP_FAILURES, STEP_SECONDS
 from app.models import (
     AnswerMode,
     Competency,
@@ -241,6 +243,24 @@ STEPS = {
     TakeState.transcribed: analyse_step,
     TakeState.analysed: score_step,
 }
+STEP_NAMES = {TakeState.uploaded: "transcribe", TakeState.transcribed: "analyse", TakeState.analysed: "score"}
+
+
+def _run_step(state: TakeState, take_id: int) -> None:
+    """One step, timed when it completes and counted when it fails (an interrupted or deleted
+    take is neither)."""
+    step, started = STEP_NAMES[state], time.perf_counter()
+    try:
+        STEPS[state](take_id)
+    except (TakeGone, WorkInterrupted):
+        raise
+    except MediaError:
+        STEP_FAILURES.labels(step, "media").inc()
+        raise
+    except Exception:
+        STEP_FAILURES.labels(step, "error").inc()
+        raise
+    STEP_SECONDS.labels(step).observe(time.perf_counter() - started)
 
 
 # --- running a take through the steps ----------------------------------------------------------
@@ -257,7 +277,7 @@ def process_take(take_id: int) -> TakeState | None:
             if media_process.stopping():
                 raise WorkInterrupted(state.value)
             _renew(take_id)
-            STEPS[state](take_id)
+            _run_step(state, take_id)
         return _state(take_id)
     except MediaError as error:
         _fail(take_id, error.message)

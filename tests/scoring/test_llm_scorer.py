@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy.orm import Session
 
 from app.config import Settings
@@ -339,9 +340,11 @@ def test_invalid_json_is_asked_again(llm_server: FakeLLM) -> None:
 
 def test_json_that_stays_invalid_falls_back_to_the_rubric(llm_server: FakeLLM) -> None:
     llm_server.script(completion("Sure! Here is my assessment: the candidate did well."))
+    fallbacks = REGISTRY.get_sample_value("coach_scorer_fallbacks_total", {"scorer": "llm"}) or 0
     report = score(scorer(llm_server.port))
 
     assert (report.scorer, report.fallback) == ("rubric", True)
+    assert REGISTRY.get_sample_value("coach_scorer_fallbacks_total", {"scorer": "llm"}) == fallbacks + 1
     assert report.fallback_reason == (
         "The LLM did not return valid JSON after 2 attempts; scored by the offline rubric scorer instead."
     )

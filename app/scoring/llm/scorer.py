@@ -9,6 +9,7 @@ labelled as a fallback with a reason a user can read."""
 import logging
 
 from app.config import Settings
+from app.metrics import SCORER_FALLBACKS
 from app.questions.schemas import CompetencyFile
 from app.scoring.injection import injection_spans
 from app.scoring.llm.aggregate import SCORER_VERSION, build_report
@@ -51,6 +52,7 @@ class LLMScorer:
 
     def _fall_back(self, answer: ScoringInput, reason: str, calls: Calls) -> ScoreReport:
         log.info("LLM scorer fell back to the rubric for question %s: %s", answer.question.id, reason)
+        SCORER_FALLBACKS.labels(self.name).inc()
         report = self._fallback.score(answer)
         usage = calls.usage(0) if calls.attempts else None
         update = {"fallback": True, "fallback_reason": reason + FALLBACK_SUFFIX, "usage": usage}
