@@ -131,8 +131,10 @@ def erase_person(db: Session, storage: MediaStorage, email: str, actor: audit.Ac
 def sweep_orphaned_media(db: Session, storage: MediaStorage) -> list[str]:
     """Remove what is stored under media keys that no take has (any more): recordings whose
     removal after an erasure failed. Safe while uploads go on, because a take's row is committed
-    before anything is stored under its key. Returns the keys removed."""
-    removed, stored = [], storage.stored_keys()
+    before anything is stored under its key, and everything is listed before the first lookup:
+    a read transaction keeps the snapshot of its first query (SQLite does), so a key listed
+    after that query could belong to a take the snapshot cannot see. Returns the keys removed."""
+    removed, stored = [], iter(list(storage.stored_keys()))  # about 100 bytes per stored answer
     while keys := list(islice(stored, 500)):  # bounded queries however much is stored
         known = set(db.scalars(select(Take.media_key).where(Take.media_key.in_(keys))))
         for key in sorted(set(keys) - known):

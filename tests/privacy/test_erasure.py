@@ -1,21 +1,26 @@
 """Erasure: after it, nothing of the person is left, rows or files, practice and assessments
 alike; everyone else's data is untouched; refused requests change nothing."""
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import String, Text, select
+from sqlalchemy import String, Text, event, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from app.accounts import service as accounts
 from app.cli import cli
 from app.config import get_settings
+from app.db import get_engine
 from app.hiring import service, webhooks
 from app.hiring.invitations import Candidate
 from app.hiring.webhook_events import STAGE_CHANGED
 from app.interviews import service as interviews
 from app.jobs.queue import huey
 from app.media.storage import get_storage, new_media_key
+from app.media.storage.files import FileStorage
 from app.models import (
     AnswerMode,
     AuditEvent,
@@ -218,3 +223,39 @@ def test_the_daily_sweep_removes_what_no_take_has_and_keeps_what_takes_have(db: 
     sweep_orphaned_media_job.call_local()
     assert media_left([orphan]) == []
     assert media_left([take.media_key])
+
+
+@pytest.mark.usefixtures("bank")
+def test_the_sweep_lists_everything_before_it_looks_anything_up(db: Session) -> None:
+    """A read transaction keeps the snapshot of its first query (SQLite's does). Were stored keys
+    listed after the first lookup, a take committed in between, whose recording the listing then
+    finds, would be missing from the snapshot and its recording removed. So the listing ends
+    before the first query, and every take whose files were listed is visible to the lookups."""
+    storage = get_storage()
+    assert isinstance(storage, FileStorage)
+    kept = practice_recording(db, consenting_candidate(db)).media_key
+    orphans = [new_media_key() for _ in range(501)]  # more than one batch of lookups
+    for key in orphans:
+        storage.write_chunk(key, 0, WEBM_START)
+    db.commit()
+    events: list[str] = []
+
+    class Recorded(FileStorage):
+        def stored_keys(self) -> Iterator[str]:
+            yield from super().stored_keys()
+            events.append("listed")
+
+    def looked_up(*args: Any) -> None:
+        if "FROM takes" in args[2]:
+            events.append("query")
+
+    event.listen(get_engine(), "before_cursor_execute", looked_up)
+    try:
+        removed = sweep_orphaned_media(db, Recorded(storage.root))
+    finally:
+        event.remove(get_engine(), "before_cursor_execute", looked_up)
+    assert events[0] == "listed"
+    assert events.count("query") >= 2
+    assert set(orphans) <= set(removed)  # (and what earlier tests left: their rows were rolled back)
+    assert kept not in removed
+    assert media_left([kept])
