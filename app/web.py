@@ -173,6 +173,12 @@ def redirect(path: str, notice: str | None = None) -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
 
 
+def csv_download(body: str, filename: str) -> Response:
+    """A CSV file to save, never cached (it holds personal data)."""
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
+    return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
+
+
 # --- security headers -----------------------------------------------------------------------
 
 CONTENT_SECURITY_POLICY = "; ".join(

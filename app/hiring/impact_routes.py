@@ -11,7 +11,7 @@ from app.accounts.deps import AdminUser, CurrentUser
 from app.db import DbDep, writes_on_get
 from app.hiring import adverse_impact, self_id
 from app.models.base import utcnow
-from app.web import RowId, redirect, render
+from app.web import RowId, csv_download, redirect, render
 
 router = APIRouter()
 Choice = Annotated[str, Form(max_length=40)]
@@ -29,11 +29,6 @@ def answer_self_id(
 def erase_self_id(db: DbDep, user: CurrentUser, invitation_id: RowId) -> Response:
     self_id.erase(db, user, invitation_id, utcnow())
     return redirect(f"/interview/{invitation_id}", "self-id-erased")
-
-
-def _csv(report: adverse_impact.ImpactReport, filename: str) -> Response:
-    headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
-    return Response(adverse_impact.report_csv(report), media_type="text/csv; charset=utf-8", headers=headers)
 
 
 def _page(request: Request, report: adverse_impact.ImpactReport, csv_url: str) -> Response:
@@ -57,7 +52,7 @@ def assessment_impact(request: Request, db: DbDep, user: CurrentUser, assessment
 @writes_on_get
 def assessment_impact_csv(db: DbDep, user: CurrentUser, assessment_id: RowId) -> Response:
     report = adverse_impact.assessment_report(db, user, assessment_id, utcnow(), export=True)
-    return _csv(report, f"assessment-{assessment_id}-adverse-impact.csv")
+    return csv_download(adverse_impact.report_csv(report), f"assessment-{assessment_id}-adverse-impact.csv")
 
 
 @router.get("/admin/impact", response_class=HTMLResponse)
@@ -70,4 +65,5 @@ def installation_impact(request: Request, db: DbDep, admin: AdminUser) -> Respon
 @router.get("/admin/impact.csv")
 @writes_on_get
 def installation_impact_csv(db: DbDep, admin: AdminUser) -> Response:
-    return _csv(adverse_impact.installation_report(db, admin, utcnow(), export=True), "adverse-impact.csv")
+    report = adverse_impact.installation_report(db, admin, utcnow(), export=True)
+    return csv_download(adverse_impact.report_csv(report), "adverse-impact.csv")

@@ -34,7 +34,7 @@ from app.media.storage import StorageDep
 from app.media.streaming import recording_response
 from app.models import Recommendation, Stage
 from app.models.base import utcnow
-from app.web import RowId, redirect, render
+from app.web import RowId, csv_download, redirect, render
 
 router = APIRouter()
 CANDIDATE = "/hiring/assessments/{assessment_id}/candidates/{invitation_id}"
@@ -213,9 +213,7 @@ def compare(
 @writes_on_get
 def export(db: DbDep, user: CurrentUser, assessment_id: RowId) -> Response:
     results = assessment_results(db, user, assessment_id, utcnow(), "export")
-    filename = f"assessment-{assessment_id}.csv"
-    headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
-    return Response(assessment_csv(results), media_type="text/csv; charset=utf-8", headers=headers)
+    return csv_download(assessment_csv(results), f"assessment-{assessment_id}.csv")
 
 
 @router.get("/editor/disagreements", response_class=HTMLResponse, dependencies=[EDITORS_ONLY])

@@ -32,7 +32,7 @@ from app.models import AnswerMode, Assessment, InvitationStatus, User
 from app.models.base import utcnow
 from app.questions import service as bank
 from app.questions.schemas import Difficulty
-from app.web import RowId, redirect, render
+from app.web import RowId, csv_download, redirect, render
 
 router = APIRouter()
 TIME_ZONES = (
@@ -363,11 +363,7 @@ def candidate_audit(
 @writes_on_get
 def audit_export(db: DbDep, user: CurrentUser, assessment_id: RowId) -> Response:
     found = audit_view.read_record(db, user, assessment_id, utcnow(), export=True)
-    headers = {
-        "Content-Disposition": f'attachment; filename="assessment-{assessment_id}-audit.csv"',
-        "Cache-Control": "no-store",
-    }
-    return Response(audit_view.record_csv(found.lines), media_type="text/csv; charset=utf-8", headers=headers)
+    return csv_download(audit_view.record_csv(found.lines), f"assessment-{assessment_id}-audit.csv")
 
 
 def _audit_filter(
@@ -400,8 +396,7 @@ def installation_audit(
 @writes_on_get
 def installation_audit_export(db: DbDep, admin: AdminUser, filters: AuditFilterDep) -> Response:
     lines = audit_view.installation_export(db, admin, filters, utcnow())
-    headers = {"Content-Disposition": 'attachment; filename="audit.csv"', "Cache-Control": "no-store"}
-    return Response(audit_view.record_csv(lines), media_type="text/csv; charset=utf-8", headers=headers)
+    return csv_download(audit_view.record_csv(lines), "audit.csv")
 
 
 # --- the invited candidate --------------------------------------------------------------------------
