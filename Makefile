@@ -86,6 +86,8 @@ eval: install
 	$(BIN)/python benchmarks/eval.py benchmarks/eval/heldout2_set.jsonl --show none
 	$(BIN)/python benchmarks/eval.py benchmarks/eval/heldout3_set.jsonl --show none
 	$(BIN)/python benchmarks/eval.py benchmarks/eval/long_set.jsonl --show none
+	$(BIN)/python benchmarks/eval.py benchmarks/eval/long2_set.jsonl --show none
+	$(BIN)/python benchmarks/eval.py benchmarks/eval/long3_set.jsonl --show none
 
 ## The benchmarks: scoring, transcription, pipeline latency, long recordings, estimates, spoken answers.
 bench: install system-deps bench-load
