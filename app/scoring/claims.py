@@ -4,9 +4,11 @@ A red flag stands for a false claim ("prune reverts manual edits"). An answer as
 short stretch of one sentence carries most of the claim's distinctive words (or one of the flag's
 cue phrases) and nothing around that stretch rejects it: a negation ("doesn't", "I wouldn't
 use X and Y"), a consequence that condemns it ("X would drift apart", "X is refused"), a
-contrast ("instead of X"), a reported belief ("people assume X, but"), or X told as the cause of
-an incident. A stretch that reads more like the question's correct statements than like the
-claim is a correct statement on the same topic, not the claim."""
+contrast ("instead of X"), a reported belief ("people assume X, but"), X told as the cause of
+an incident, or X told as a practice the team has left behind ("originally we had X ... we moved
+to Y"). A stretch that reads more like the question's correct statements than like the claim is
+a correct statement on the same topic, not the claim; so is one that does not name the thing
+the claim is about ("selfHeal reverts manual changes" is not "prune reverts manual changes")."""
 
 from dataclasses import dataclass
 from itertools import pairwise
@@ -55,6 +57,14 @@ AVOIDED = frozenset("both that this it them those either".split())  # "X, and I'
 ANSWERS = frozenset("it that thats this which no not wrong false nope".split())
 DENIALS = NEGATORS | frozenset("wrong false untrue".split())
 REFUSED = frozenset("that this either".split())  # "I wouldn't do that", "never this"
+# "Originally we had X ... we moved to Y": a practice told as one the team has left behind
+USED_TO = (("used", "to"), ("at", "first"), ("back", "then"), ("in", "the", "past"))
+FORMERLY = frozenset("originally initially previously formerly".split())
+LEFT = frozenset(
+    """moved migrated switched replaced changed dropped abandoned ditched stopped retired
+    rebuilt redesigned""".split()
+)
+LEFT_WITHIN = 3  # sentences after X in which the change is told
 # told before X as its consequence: "it caused a real incident: someone merged staging into prod"
 BLAME_BEFORE = frozenset(
     "caused causing bit burned burnt broke lesson learned learnt regret regretted".split()
@@ -68,6 +78,9 @@ class Claim:
     terms: dict[str, float]
     contrasts: tuple[dict[str, float], ...]
     negative: bool = False
+    # the named things the claim is about ("prune"): a stretch that names none of them says
+    # something about another thing ("selfHeal reverts manual changes")
+    subjects: frozenset[str] = frozenset()
 
     @property
     def total(self) -> float:
@@ -83,6 +96,8 @@ def claim_spans(text: AnalysedText, claim: Claim) -> list[tuple[int, int]]:
     for sentence in _sentences(text):
         for first, last, share in _windows(text.tokens, sentence, claim.terms, total):
             stretch = {t.stem for t in text.tokens[first : last + 1]}
+            if claim.subjects and not claim.subjects & stretch:
+                continue
             if any(_share(stretch, contrast) > share for contrast in claim.contrasts):
                 continue
             if asserted(text.tokens, first, last, claim.negative):
@@ -138,7 +153,7 @@ def asserted(tokens: list[Token], first: int, last: int, negative: bool = False)
         after.append(token)
     if any(t.norm in REJECTIONS_AFTER for t in after) or _avoided(after) or reported_belief(before):
         return False
-    if _denied_next(tokens, last, sentence):
+    if _denied_next(tokens, last, sentence) or _left_behind(before, tokens, last, sentence):
         return False
     if any(t.norm in BLAME_BEFORE for t in before):
         return False
@@ -170,6 +185,19 @@ def reported_belief(before: list[Token]) -> bool:
         or (a, b) in PUSHBACK
         for a, b in pairwise(words)
     )
+
+
+def _left_behind(before: list[Token], tokens: list[Token], last: int, sentence: int) -> bool:
+    """ "Originally we had a branch per environment ... Then we moved to directories": X is told
+    as what the team used to do, and a change follows within a few sentences."""
+    words = [t.norm for t in before]
+    formerly = any(w in FORMERLY for w in words) or any(
+        tuple(words[i : i + len(marker)]) == marker for marker in USED_TO for i in range(len(words))
+    )
+    if not formerly:
+        return False
+    following = (t.norm for t in tokens[last + 1 :] if t.sentence <= sentence + LEFT_WITHIN)
+    return any(w in LEFT for w in following)
 
 
 def _avoided(after: list[Token]) -> bool:

@@ -20,7 +20,9 @@ PATTERNS = [
     r"\b(?:you are|you're|you must|your job is|your task is|you should)\b[^.]{0,40}\b(?:grade|grading|grader|evaluator|scoring|scorer|rubric)\b",
     rf"\bscored by (?:an? |the )?(?:{_ANY_GRADER})\b",
     # role markers and instruction overrides
-    r"\b(?:system|assistant|developer|user)\s*:",
+    # a role marker ("System: ..."), not a Kubernetes name that contains one ("system:masters",
+    # "flux-system:app", "kube-system: the namespace")
+    r"(?<![\w:-])(?:system|assistant|developer|user)\s*:(?![\w-])",
     r"\b(?:system|developer) (?:prompt|message|instruction|override)s?\b",
     r"\bassistant\s*,",
     r"\b(?:new|updated|additional|special|hidden) instructions? (?:for|to)\b",

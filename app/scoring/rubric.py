@@ -203,6 +203,7 @@ class RubricScorer:
                         self._weighted(_claim_stems(flag.misconception)),
                         (*contrasts, self._weighted(_content_stems(flag.why_wrong))),
                         _negative(flag.misconception),
+                        self._subjects(_claim_stems(flag.misconception), names[0]),
                     ),
                 )
                 for flag in question.red_flags
@@ -217,12 +218,19 @@ class RubricScorer:
         "syncPolicy.retry" = "syncpolicy retry"), and with them the bank's most common words."""
         glossary = [phrase_stems(term) for term in question.glossary]
         named = {stem for stems in glossary for stem in stems} | {"".join(stems) for stems in glossary}
-        common = (
-            {term for term, idf in self._questions.idf.items() if idf < GENERIC_IDF}
-            if len(self._bank) >= COMMON_NEEDS_QUESTIONS
-            else set()
-        )
-        return frozenset(named), frozenset(named | common)
+        return frozenset(named), frozenset(named | self._common)
+
+    @cached_property
+    def _common(self) -> frozenset[str]:
+        """The bank's most common words ("git", "cluster"): they name nothing in particular."""
+        if len(self._bank) < COMMON_NEEDS_QUESTIONS:
+            return frozenset()
+        return frozenset(term for term, idf in self._questions.idf.items() if idf < GENERIC_IDF)
+
+    def _subjects(self, stems: list[str], named: frozenset[str]) -> frozenset[str]:
+        """The things a claim is about: its words that the question's glossary names and that are
+        not common across the bank ("prune", not "Argo CD")."""
+        return frozenset(stems) & named - self._common
 
     def _compile_point(self, point: KeyPoint, names: tuple[frozenset[str], frozenset[str]]) -> _CompiledPoint:
         glossary, vocabulary = names

@@ -190,3 +190,41 @@ def test_a_claim_stated_before_it_is_rejected_still_counts() -> None:
         "team grows, I'd avoid decrypting in CI."
     )
     assert flags("sops-with-flux", answer) == ["decrypt-in-ci"]
+
+
+def test_a_claim_about_one_named_thing_is_not_asserted_by_a_sentence_about_another() -> None:
+    """ "prune makes Argo CD undo manual changes" is false; "selfHeal reverts manual changes" is right,
+    though it shares every other word of the claim."""
+    about_self_heal = (
+        "Prune true deletes resources that were removed from Git. SelfHeal true is different: it reverts "
+        "manual changes in the cluster back to Git."
+    )
+    assert flags("argocd-application-anatomy", about_self_heal) == []
+    assert "prune-fixes-drift" in flags(
+        "argocd-application-anatomy",
+        "Setting prune to true is what makes Argo CD undo manual changes in the cluster.",
+    )
+
+
+@pytest.mark.parametrize(
+    ("story", "stated"),
+    [
+        (
+            "Originally we had a branch per environment, and promotion was a merge from staging into main. "
+            "It drifted all the time, so we moved to one main branch with a folder per environment.",
+            False,
+        ),
+        (
+            "We used to keep a branch per environment and merge staging into main to promote. "
+            "After two bad merges we switched to overlays.",
+            False,
+        ),
+        (
+            "Originally we had a branch per environment, and promotion was a merge from staging into main. "
+            "It works well for us.",
+            True,
+        ),
+    ],
+)
+def test_a_practice_told_as_left_behind_is_not_claimed(story: str, stated: bool) -> None:
+    assert ("branch-per-environment" in flags("staging-validation", story)) is stated
