@@ -76,18 +76,11 @@ test-only: install system-deps
 test-fast: install
 	$(BIN)/pytest -q -m "not slow and not browser"
 
-## The scorer against human grades: dev, dev2 and validation (tuned on), calibration (curve fitted), held-out and held-out 2 (never tuned on).
+EVAL_SETS = dev validation calibration dev2 heldout heldout2 heldout3 long long2 long3
+
+## The scorer against human grades: dev, dev2, validation and calibration (tuned on), held-out 1-3 and long answers 3 (never tuned on), long answers 1-2 (studied).
 eval: install
-	$(BIN)/python benchmarks/eval.py benchmarks/eval/dev_set.jsonl --show none
-	$(BIN)/python benchmarks/eval.py benchmarks/eval/validation_set.jsonl --show none
-	$(BIN)/python benchmarks/eval.py benchmarks/eval/calibration_set.jsonl --show none
-	$(BIN)/python benchmarks/eval.py benchmarks/eval/dev2_set.jsonl --show none
-	$(BIN)/python benchmarks/eval.py benchmarks/eval/heldout_set.jsonl --show none
-	$(BIN)/python benchmarks/eval.py benchmarks/eval/heldout2_set.jsonl --show none
-	$(BIN)/python benchmarks/eval.py benchmarks/eval/heldout3_set.jsonl --show none
-	$(BIN)/python benchmarks/eval.py benchmarks/eval/long_set.jsonl --show none
-	$(BIN)/python benchmarks/eval.py benchmarks/eval/long2_set.jsonl --show none
-	$(BIN)/python benchmarks/eval.py benchmarks/eval/long3_set.jsonl --show none
+	@for set in $(EVAL_SETS); do echo "== $$set"; $(BIN)/python benchmarks/eval.py benchmarks/eval/$${set}_set.jsonl --show none || exit 1; done
 
 ## The benchmarks: scoring, transcription, pipeline latency, long recordings, estimates, spoken answers.
 bench: install system-deps bench-load

@@ -11,7 +11,7 @@ a correct statement on the same topic, not the claim; so is one that does not na
 the claim is about ("selfHeal reverts manual changes" is not "prune reverts manual changes")."""
 
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import pairwise, takewhile
 
 from app.scoring.text import AnalysedText, Token
 
@@ -196,8 +196,8 @@ def _left_behind(before: list[Token], tokens: list[Token], last: int, sentence: 
     )
     if not formerly:
         return False
-    following = (t.norm for t in tokens[last + 1 :] if t.sentence <= sentence + LEFT_WITHIN)
-    return any(w in LEFT for w in following)
+    following = takewhile(lambda t: t.sentence <= sentence + LEFT_WITHIN, tokens[last + 1 :])
+    return any(t.norm in LEFT for t in following)
 
 
 def _avoided(after: list[Token]) -> bool:

@@ -230,7 +230,7 @@ class RubricScorer:
     def _subjects(self, stems: list[str], named: frozenset[str]) -> frozenset[str]:
         """The things a claim is about: its words that the question's glossary names and that are
         not common across the bank ("prune", not "Argo CD")."""
-        return frozenset(stems) & named - self._common
+        return (frozenset(stems) & named) - self._common
 
     def _compile_point(self, point: KeyPoint, names: tuple[frozenset[str], frozenset[str]]) -> _CompiledPoint:
         glossary, vocabulary = names
