@@ -58,7 +58,7 @@ FILLER_STEMS = frozenset(
     also still even already simply single whole entire own new old small large big several various many
     much more less least most rather instead default dependent depending mode mod carry carries way ways
     kind kinds thing things part parts lot lots example examples case cases point points setting
-    makes""".split()
+    makes true enabled""".split()
 )
 MECHANISM_WEIGHT = 0.85  # how much a sentence that says the point's mechanism in own words credits it
 
@@ -103,7 +103,9 @@ def _content_stems(text: str) -> list[str]:
 
 
 def _claim_stems(text: str) -> list[str]:
-    """A misconception's words that say what it claims ("Setting prune to true makes..." -> prune, true)."""
+    """A misconception's words that say what it claims ("Setting prune to true makes Argo CD revert
+    manual changes" -> prune, revert, manual, change: "true" is a setting's value, which a speaker
+    says as often as "enabled" or "on")."""
     return [s for s in _content_stems(text) if s not in FILLER_STEMS]
 
 
@@ -125,6 +127,8 @@ class RubricScorer:
         self._compiled: dict[tuple[str, str], _CompiledQuestion] = {}
         self._by_identity: dict[int, tuple[QuestionFile, _CompiledQuestion]] = {}
         self._shared = list({f.id: f for q in reversed(bank) for f in q.red_flags if f.everywhere}.values())
+        # a shared misconception names the things of the question it comes from
+        self._owners = {id(f): q for q in bank for f in q.red_flags if f.everywhere}
         self._in_force: dict[int, tuple[QuestionFile, QuestionFile]] = {}
 
     # --- public -----------------------------------------------------------------------------
@@ -203,7 +207,7 @@ class RubricScorer:
                         self._weighted(_claim_stems(flag.misconception)),
                         (*contrasts, self._weighted(_content_stems(flag.why_wrong))),
                         _negative(flag.misconception),
-                        self._subjects(_claim_stems(flag.misconception), names[0]),
+                        self._subjects(_claim_stems(flag.misconception), self._owner_names(flag, names)),
                     ),
                 )
                 for flag in question.red_flags
@@ -219,6 +223,12 @@ class RubricScorer:
         glossary = [phrase_stems(term) for term in question.glossary]
         named = {stem for stems in glossary for stem in stems} | {"".join(stems) for stems in glossary}
         return frozenset(named), frozenset(named | self._common)
+
+    def _owner_names(self, flag: RedFlag, names: tuple[frozenset[str], frozenset[str]]) -> frozenset[str]:
+        """The glossary names of the question a flag comes from: a misconception shared across the
+        bank is about the things its own question names ("prune"), not the asking question's."""
+        owner = self._owners.get(id(flag))
+        return self._names(owner)[0] if owner is not None else names[0]
 
     @cached_property
     def _common(self) -> frozenset[str]:

@@ -206,6 +206,25 @@ def test_a_claim_about_one_named_thing_is_not_asserted_by_a_sentence_about_anoth
     )
 
 
+def test_a_shared_claim_is_about_what_its_own_question_names() -> None:
+    """The prune claim is shared across the bank; in a question whose glossary names "revert" but
+    not "prune", it is still about prune: selfHeal reverting manual changes is right there too."""
+    assert "prune" not in " ".join(QUESTIONS["opengitops-principles"].glossary).lower()
+    assert flags("opengitops-principles", "SelfHeal set to true makes Argo CD revert manual changes.") == []
+    assert "prune-reverts-drift" in flags(
+        "opengitops-principles", "Argo CD calls it prune: with prune set, Argo CD reverts any manual change."
+    )
+
+
+def test_a_setting_value_is_not_a_word_of_the_claim() -> None:
+    """ "Setting prune to true" is said as "prune enabled" or "prune on" as often as "true"."""
+    assert "prune-reverts-drift" in flags(
+        "opengitops-principles",
+        "Continuously reconciled is what Argo CD calls prune, with prune enabled the tool keeps the "
+        "cluster identical to Git, reverting any manual change.",
+    )
+
+
 @pytest.mark.parametrize(
     ("story", "stated"),
     [
