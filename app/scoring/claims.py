@@ -4,11 +4,12 @@ A red flag stands for a false claim ("prune reverts manual edits"). An answer as
 short stretch of one sentence carries most of the claim's distinctive words (or one of the flag's
 cue phrases) and nothing around that stretch rejects it: a negation ("doesn't", "I wouldn't
 use X and Y"), a consequence that condemns it ("X would drift apart", "X is refused"), a
-contrast ("instead of X"), a reported belief ("people assume X, but"), X told as the cause of
-an incident, or X told as a practice the team has left behind ("originally we had X ... we moved
-to Y"). A stretch that reads more like the question's correct statements than like the claim is
-a correct statement on the same topic, not the claim; so is one that does not name the thing
-the claim is about ("selfHeal reverts manual changes" is not "prune reverts manual changes")."""
+contrast ("instead of X"), a preference ("I'd recommend webhooks over X"), a reported belief
+("people assume X, but"), X told as the cause of an incident, or X told as a practice the team
+has left behind ("originally we had X ... we moved to Y"). A stretch that reads more like the
+question's correct statements than like the claim is a correct statement on the same topic, not
+the claim; so is one that does not name the thing the claim is about ("selfHeal reverts manual
+changes" is not "prune reverts manual changes")."""
 
 from dataclasses import dataclass
 from itertools import pairwise, takewhile
@@ -65,6 +66,10 @@ LEFT = frozenset(
     rebuilt redesigned""".split()
 )
 LEFT_WITHIN = 3  # sentences after X in which the change is told
+# "I'd recommend the webhook over just lowering the interval": what is preferred over X rejects X
+PREFERENCE = frozenset(
+    "prefer prefers preferred recommend recommends recommended choose chose favour favor pick".split()
+)
 # told before X as its consequence: "it caused a real incident: someone merged staging into prod"
 BLAME_BEFORE = frozenset(
     "caused causing bit burned burnt broke lesson learned learnt regret regretted".split()
@@ -155,6 +160,8 @@ def asserted(tokens: list[Token], first: int, last: int, negative: bool = False)
         return False
     if _denied_next(tokens, last, sentence) or _left_behind(before, tokens, last, sentence):
         return False
+    if _passed_over(before):
+        return False
     if any(t.norm in BLAME_BEFORE for t in before):
         return False
     inside = tokens[first : last + 1]
@@ -198,6 +205,12 @@ def _left_behind(before: list[Token], tokens: list[Token], last: int, sentence: 
         return False
     following = takewhile(lambda t: t.sentence <= sentence + LEFT_WITHIN, tokens[last + 1 :])
     return any(t.norm in LEFT for t in following)
+
+
+def _passed_over(before: list[Token]) -> bool:
+    """ "I'd recommend the webhook over X", "we chose directories over X" """
+    words = [t.norm for t in before]
+    return "over" in words[-3:] and any(word in PREFERENCE for word in words)
 
 
 def _avoided(after: list[Token]) -> bool:

@@ -26,6 +26,10 @@ def flags(question: str, text: str) -> list[str]:
             "I wouldn't use git reset and force push on a shared branch because it rewrites history.",
         ),
         ("rollback-bad-deploy", "Instead of resetting main and force pushing, I revert the commit."),
+        (
+            "sync-interval",
+            "So I'd recommend the webhook over just lowering the interval, because it's faster.",
+        ),
         ("rollback-bad-deploy", "Resetting main and force pushing would break everyone's clones, so no."),
         ("rollback-bad-deploy", "We once did a git reset and force push on main and that caused an outage."),
         (
