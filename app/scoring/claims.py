@@ -6,10 +6,11 @@ cue phrases) and nothing around that stretch rejects it: a negation ("doesn't", 
 use X and Y"), a consequence that condemns it ("X would drift apart", "X is refused"), a
 contrast ("instead of X"), a preference ("I'd recommend webhooks over X"), a reported belief
 ("people assume X, but"), X told as the cause of an incident, or X told as a practice the team
-has left behind ("originally we had X ... we moved to Y"). A stretch that reads more like the
-question's correct statements than like the claim is a correct statement on the same topic, not
-the claim; so is one that does not name the thing the claim is about ("selfHeal reverts manual
-changes" is not "prune reverts manual changes")."""
+has left behind ("originally we had X ... we moved to Y"). A negation after an endorsement is the
+speaker's reason for X ("X, which is fine since the value isn't readable"), not a rejection. A
+stretch that reads more like the question's correct statements than like the claim is a correct
+statement on the same topic, not the claim; so is one that does not name the thing the claim is
+about ("selfHeal reverts manual changes" is not "prune reverts manual changes")."""
 
 from dataclasses import dataclass
 from itertools import pairwise, takewhile
@@ -70,6 +71,8 @@ LEFT_WITHIN = 3  # sentences after X in which the change is told
 PREFERENCE = frozenset(
     "prefer prefers preferred recommend recommends recommended choose chose favour favor pick".split()
 )
+# "X, which is fine since the value isn't readable": a negation after these justifies X
+ENDORSEMENTS = frozenset("fine safe ok okay acceptable enough".split())
 # told before X as its consequence: "it caused a real incident: someone merged staging into prod"
 BLAME_BEFORE = frozenset(
     "caused causing bit burned burnt broke lesson learned learnt regret regretted".split()
@@ -156,6 +159,8 @@ def asserted(tokens: list[Token], first: int, last: int, negative: bool = False)
         if token.sentence != sentence or token.norm in CLAUSE_BREAKS:
             break
         after.append(token)
+        if token.norm in ENDORSEMENTS:
+            break  # what follows "X, which is fine" is why X is fine, not a rejection of it
     if any(t.norm in REJECTIONS_AFTER for t in after) or _avoided(after) or reported_belief(before):
         return False
     if _denied_next(tokens, last, sentence) or _left_behind(before, tokens, last, sentence):

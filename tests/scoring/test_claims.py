@@ -220,6 +220,17 @@ def test_a_shared_claim_is_about_what_its_own_question_names() -> None:
     )
 
 
+def test_a_negation_that_justifies_a_claim_does_not_reject_it() -> None:
+    """After "which is fine" comes why it is fine; before it, a negation still rejects."""
+    endorsed = (
+        "I'd also commit the Kubernetes Secret to Git as a fallback, base64-encoded, which is fine since "
+        "base64 means the value isn't readable in the repo."
+    )
+    assert "base64-is-encryption" in flags("external-secrets-operator", endorsed)
+    rejected = "Committing base64-encoded Kubernetes Secrets isn't safe, since base64 is not encryption."
+    assert "base64-is-encryption" not in flags("external-secrets-operator", rejected)
+
+
 def test_a_setting_value_is_not_a_word_of_the_claim() -> None:
     """ "Setting prune to true" is said as "prune enabled" or "prune on" as often as "true"."""
     assert "prune-reverts-drift" in flags(
