@@ -207,7 +207,7 @@ class RubricScorer:
                         self._weighted(_claim_stems(flag.misconception)),
                         (*contrasts, self._weighted(_content_stems(flag.why_wrong))),
                         _negative(flag.misconception),
-                        self._subjects(_claim_stems(flag.misconception), self._owner_names(flag, names)),
+                        self._subjects(_claim_stems(flag.misconception), self._owner_names(flag, names[0])),
                     ),
                 )
                 for flag in question.red_flags
@@ -224,11 +224,11 @@ class RubricScorer:
         named = {stem for stems in glossary for stem in stems} | {"".join(stems) for stems in glossary}
         return frozenset(named), frozenset(named | self._common)
 
-    def _owner_names(self, flag: RedFlag, names: tuple[frozenset[str], frozenset[str]]) -> frozenset[str]:
-        """The glossary names of the question a flag comes from: a misconception shared across the
-        bank is about the things its own question names ("prune"), not the asking question's."""
+    def _owner_names(self, flag: RedFlag, glossary: frozenset[str]) -> frozenset[str]:
+        """The glossary names of the question a flag comes from (`glossary` when it is the asking
+        question's own): a shared misconception is about what its own question names ("prune")."""
         owner = self._owners.get(id(flag))
-        return self._names(owner)[0] if owner is not None else names[0]
+        return self._names(owner)[0] if owner is not None else glossary
 
     @cached_property
     def _common(self) -> frozenset[str]:
