@@ -15,13 +15,14 @@ about ("selfHeal reverts manual changes" is not "prune reverts manual changes").
 from dataclasses import dataclass
 from itertools import pairwise, takewhile
 
-from app.scoring.text import AnalysedText, Token
+from app.scoring.text import AnalysedText, Token, stem
 
 NEGATION_WINDOW = 10  # words before a claim that can negate it ("I would never ... X")
 REJECTION_WINDOW = 10  # words after it that can condemn it ("X ... would drift apart")
 CLAIM_WINDOW = 14  # a claim's words lie within this many words of each other
 CLAIM_AT = 0.72  # share of a claim's distinctive weight that asserts it
 CLAIM_TERMS = 6  # a claim sentence names more than a speaker will: its most distinctive words
+COORDINATORS = frozenset("and or plus while whereas".split())  # what joins two clauses about two things
 CLAUSE_BREAKS = frozenset(
     {"but", "so", "then", "because", "while", "whereas", "although", "though", "however"}
 )
@@ -47,7 +48,11 @@ BELIEF_VERBS = frozenset(
 BELIEVERS = frozenset(
     "people teams folks some many others everyone candidates developers engineers juniors someone".split()
 )
-BELIEF_NOUNS = frozenset("myth misconception assumption mistake trap misunderstanding".split())
+# by stem: "the misreading I hear most is X", "common mistakes are X"
+BELIEF_NOUNS = frozenset(
+    stem(word)
+    for word in "myth misconception assumption mistake trap misunderstanding misreading fallacy".split()
+)
 # "teams often X", "some people would X"
 HABITS = frozenset("sometimes often usually always still commonly routinely regularly would might".split())
 WITNESSED = frozenset("seen saw watched".split())  # "I've seen teams X"
@@ -71,6 +76,12 @@ LEFT_WITHIN = 3  # sentences after X in which the change is told
 PREFERENCE = frozenset(
     "prefer prefers preferred recommend recommends recommended choose chose favour favor pick".split()
 )
+# "anything that doesn't match Git": a relative clause on a noun, unless it follows a link word
+RELATIVE = frozenset("that who".split())
+CONDITIONS = frozenset(
+    "if when unless whenever once".split()
+)  # "X ... if it breaks": a condition, not a verdict
+LINKS = frozenset("and but so because since as then or".split())
 # "X, which is fine since the value isn't readable": a negation after these justifies X
 ENDORSEMENTS = frozenset("fine safe ok okay acceptable enough".split())
 # told before X as its consequence: "it caused a real incident: someone merged staging into prod"
@@ -89,6 +100,8 @@ class Claim:
     # the named things the claim is about ("prune"): a stretch that names none of them says
     # something about another thing ("selfHeal reverts manual changes")
     subjects: frozenset[str] = frozenset()
+    # the other things its question names ("selfHeal"): a clause about one of them is not the claim
+    others: frozenset[str] = frozenset()
 
     @property
     def total(self) -> float:
@@ -106,12 +119,35 @@ def claim_spans(text: AnalysedText, claim: Claim) -> list[tuple[int, int]]:
             stretch = {t.stem for t in text.tokens[first : last + 1]}
             if claim.subjects and not claim.subjects & stretch:
                 continue
+            if _about_another(text.tokens, sentence, first, last, claim):
+                continue
             if any(_share(stretch, contrast) > share for contrast in claim.contrasts):
                 continue
             if asserted(text.tokens, first, last, claim.negative):
                 found.append((first, last))
                 break
     return found
+
+
+def _about_another(tokens: list[Token], sentence: list[int], first: int, last: int, claim: Claim) -> bool:
+    """ "I'd enable selfHeal so manual changes get reverted, and prune so removed resources are
+    deleted": the claim's words lie in a clause that names another thing and not the claim's
+    subject, so they are said of that other thing."""
+    if not claim.subjects or not claim.others:
+        return False
+    clause, clauses = 0, {}
+    for i in sentence:
+        clause += tokens[i].norm in COORDINATORS
+        clauses[i] = clause
+    weight: dict[int, float] = {}
+    for i in range(first, last + 1):
+        if (term := tokens[i].stem) in claim.terms and term not in claim.subjects:
+            weight[clauses[i]] = weight.get(clauses[i], 0.0) + claim.terms[term]
+    if not weight:
+        return False
+    main = max(weight, key=lambda c: weight[c])
+    named = {tokens[i].stem for i in sentence if clauses[i] == main}
+    return not named & claim.subjects and bool(named & claim.others)
 
 
 def _sentences(text: AnalysedText) -> list[list[int]]:
@@ -161,7 +197,7 @@ def asserted(tokens: list[Token], first: int, last: int, negative: bool = False)
         after.append(token)
         if token.norm in ENDORSEMENTS:
             break  # what follows "X, which is fine" is why X is fine, not a rejection of it
-    if any(t.norm in REJECTIONS_AFTER for t in after) or _avoided(after) or reported_belief(before):
+    if _condemned(after) or _avoided(after) or reported_belief(before):
         return False
     if _denied_next(tokens, last, sentence) or _left_behind(before, tokens, last, sentence):
         return False
@@ -188,9 +224,9 @@ def is_negative(words: list[str]) -> bool:
 def reported_belief(before: list[Token]) -> bool:
     """ "people assume X", "a common myth is X", "teams often X", "I've seen teams X", "I'd push
     back on the idea that X": X is described, not claimed ("I think X" is)."""
-    words = [t.norm for t in before]
-    if any(word in BELIEF_NOUNS for word in words):
+    if any(t.stem in BELIEF_NOUNS for t in before):
         return True
+    words = [t.norm for t in before]
     return any(
         (a in BELIEVERS and b in BELIEF_VERBS | HABITS)
         or (a in WITNESSED and b in BELIEVERS)
@@ -216,6 +252,20 @@ def _passed_over(before: list[Token]) -> bool:
     """ "I'd recommend the webhook over X", "we chose directories over X" """
     words = [t.norm for t in before]
     return "over" in words[-3:] and any(word in PREFERENCE for word in words)
+
+
+def _condemned(after: list[Token]) -> bool:
+    """ "X ... would drift apart", "X, which isn't safe"; but not a negation that only says which
+    things X is about ("prune undoes anything that doesn't match Git"), nor what a condition
+    foresees ("X, and roll back by hand if it looks bad")."""
+    words = list(takewhile(lambda word: word not in CONDITIONS, (t.norm for t in after)))
+    return any(word in REJECTIONS_AFTER and not _restricts(words[:i]) for i, word in enumerate(words))
+
+
+def _restricts(before: list[str]) -> bool:
+    """Whether a word right after these opens a relative clause on a noun ("anything that ...",
+    "resources that ..."), not a remark on the claim ("and that ...", "which ...")."""
+    return len(before) >= 2 and before[-1] in RELATIVE and before[-2] not in LINKS
 
 
 def _avoided(after: list[Token]) -> bool:

@@ -207,7 +207,7 @@ class RubricScorer:
                         self._weighted(_claim_stems(flag.misconception)),
                         (*contrasts, self._weighted(_content_stems(flag.why_wrong))),
                         _negative(flag.misconception),
-                        self._subjects(_claim_stems(flag.misconception), self._owner_names(flag, names[0])),
+                        *self._about(_claim_stems(flag.misconception), self._owner_names(flag, names[0])),
                     ),
                 )
                 for flag in question.red_flags
@@ -237,10 +237,12 @@ class RubricScorer:
             return frozenset()
         return frozenset(term for term, idf in self._questions.idf.items() if idf < GENERIC_IDF)
 
-    def _subjects(self, stems: list[str], named: frozenset[str]) -> frozenset[str]:
+    def _about(self, stems: list[str], named: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
         """The things a claim is about: its words that the question's glossary names and that are
-        not common across the bank ("prune", not "Argo CD")."""
-        return (frozenset(stems) & named) - self._common
+        not common across the bank ("prune", not "Argo CD"); and the other things it names
+        ("selfHeal")."""
+        subjects = (frozenset(stems) & named) - self._common
+        return subjects, named - subjects - self._common
 
     def _compile_point(self, point: KeyPoint, names: tuple[frozenset[str], frozenset[str]]) -> _CompiledPoint:
         glossary, vocabulary = names

@@ -262,3 +262,50 @@ def test_a_setting_value_is_not_a_word_of_the_claim() -> None:
 )
 def test_a_practice_told_as_left_behind_is_not_claimed(story: str, stated: bool) -> None:
     assert ("branch-per-environment" in flags("staging-validation", story)) is stated
+
+
+def test_a_negation_in_a_clause_on_a_noun_does_not_reject_the_claim() -> None:
+    """ "any manual change that doesn't match Git" says which changes; ", which isn't right" is a
+    remark on the claim and still rejects it."""
+    claimed = "With prune enabled, Argo CD reverts any manual change that doesn't match Git."
+    assert "prune-reverts-drift" in flags("convincing-push-team", claimed)
+    remarked = "With prune enabled, Argo CD reverts any manual change, which isn't right."
+    assert "prune-reverts-drift" not in flags("convincing-push-team", remarked)
+
+
+@pytest.mark.parametrize(
+    "reported",
+    [
+        "The misreading I hear most is that GitOps means the pipeline runs kubectl apply after the merge.",
+        "One of the common mistakes is thinking GitOps means the pipeline runs kubectl apply after the merge.",
+    ],
+)
+def test_a_claim_introduced_as_a_common_error_is_not_claimed(reported: str) -> None:
+    assert "kubectl-from-ci-is-gitops" in flags(
+        "gitops-vs-cicd", "GitOps means the pipeline runs kubectl apply after the merge."
+    )
+    assert "kubectl-from-ci-is-gitops" not in flags("gitops-vs-cicd", reported)
+
+
+def test_a_claim_split_over_two_clauses_about_two_things_is_not_asserted() -> None:
+    """The reverting is said of selfHeal, the deleting of prune: both right."""
+    right = "I'd enable selfHeal so manual changes get reverted, and prune so resources removed from Git are deleted."
+    assert "prune-reverts-drift" not in flags("clusters-drifted-apart", right)
+    wrong = "I'd enable prune so manual changes get reverted, and selfHeal so resources removed from Git are deleted."
+    assert "prune-reverts-drift" in flags("clusters-drifted-apart", wrong)
+
+
+def test_a_canary_with_automated_analysis_is_not_the_manual_canary_claim() -> None:
+    """The misconception is the person watching the dashboards, not the canary's traffic split."""
+    automated = (
+        "You replace the Deployment with a Rollout whose canary steps send 20 percent of traffic to the new "
+        "version first, and an analysis step checks error rates in Prometheus and aborts on failure."
+    )
+    assert "manual-canary-watching" not in flags("progressive-delivery", automated)
+    manual = "During the canary someone watches the dashboards and rolls back by hand if it looks bad."
+    assert "manual-canary-watching" in flags("progressive-delivery", manual)
+
+
+def test_what_a_condition_foresees_does_not_reject_the_claim() -> None:
+    claimed = "With prune enabled, Argo CD reverts any manual change, and we roll back if it breaks."
+    assert "prune-reverts-drift" in flags("convincing-push-team", claimed)
