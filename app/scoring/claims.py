@@ -64,6 +64,12 @@ AVOIDED = frozenset("both that this it them those either".split())  # "X, and I'
 ANSWERS = frozenset("it that thats this which no not wrong false nope".split())
 DENIALS = NEGATORS | frozenset("wrong false untrue".split())
 REFUSED = frozenset("that this either".split())  # "I wouldn't do that", "never this"
+# "That isn't a problem", "it doesn't matter": denying a drawback endorses the claim
+HARMLESS = frozenset(
+    """problem problems issue issues matter matters concern concerns risk risky deal big necessary need
+    needs required worry hurt""".split()
+)
+DENIAL_REACH = 10  # "With auto-sync and selfHeal on, that doesn't work": how far into the next sentence
 # "Originally we had X ... we moved to Y": a practice told as one the team has left behind
 USED_TO = (("used", "to"), ("at", "first"), ("back", "then"), ("in", "the", "past"))
 FORMERLY = frozenset("originally initially previously formerly".split())
@@ -275,11 +281,18 @@ def _avoided(after: list[Token]) -> bool:
 
 
 def _denied_next(tokens: list[Token], last: int, sentence: int) -> bool:
-    """The next sentence answers the claim: "Renewal rotates the secrets? It doesn't.", or
-    refuses it: "I'd not do that.", "Don't do this." """
+    """The next sentence answers the claim: "Renewal rotates the secrets? It doesn't.", refuses
+    it: "I'd not do that.", "Don't do this.", or says it fails: "With selfHeal on, that doesn't
+    work." But not when what is denied is a drawback: "That isn't a problem, the repo is private."
+    """
     following = [t.norm for t in tokens[last + 1 : last + 40] if t.sentence == sentence + 1]
-    opening = following[:3]
-    if opening and opening[0] in ANSWERS and any(w in DENIALS for w in opening):
+    denials = [
+        i for i, w in enumerate(following) if w in DENIALS and not HARMLESS & set(following[i + 1 : i + 4])
+    ]
+    if not denials:
+        return False
+    if following[0] in ANSWERS and denials[0] < 3:
         return True
-    refusal = following[:5]
-    return any(w in NEGATORS for w in refusal) and any(w in REFUSED for w in refusal)
+    if any(w in REFUSED for w in following[:5]) and denials[0] < 5:
+        return True
+    return any(0 < i < DENIAL_REACH and following[i - 1] in ANSWERS for i in denials)

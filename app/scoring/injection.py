@@ -20,9 +20,11 @@ PATTERNS = [
     r"\b(?:you are|you're|you must|your job is|your task is|you should)\b[^.]{0,40}\b(?:grade|grading|grader|evaluator|scoring|scorer|rubric)\b",
     rf"\bscored by (?:an? |the )?(?:{_ANY_GRADER})\b",
     # role markers and instruction overrides
-    # a role marker ("System: ..."), not a Kubernetes name that contains one ("system:masters",
-    # "flux-system:app", "kube-system: the namespace")
-    r"(?<![\w:-])(?:system|assistant|developer|user)\s*:(?![\w-])",
+    # a role marker ("System: ...") opens a line, a sentence or a bracket; not a Kubernetes name
+    # that contains one ("system:masters", "flux-system:app", "kube-system: the namespace"), nor
+    # prose ("and then we changed the system: the policies now run in CI")
+    r"(?:^|(?<=[.!?;\[(<>\"'*#|]))[ \t]*(?:system|assistant|developer|user)\s*:(?![\w-])",
+    rf"\b(?:scoring|grading|evaluation|{_GRADER}) (?:system|model|assistant)\s*:",
     r"\b(?:system|developer) (?:prompt|message|instruction|override)s?\b",
     r"\bassistant\s*,",
     r"\b(?:new|updated|additional|special|hidden) instructions? (?:for|to)\b",

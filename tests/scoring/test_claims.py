@@ -309,3 +309,24 @@ def test_a_canary_with_automated_analysis_is_not_the_manual_canary_claim() -> No
 def test_what_a_condition_foresees_does_not_reject_the_claim() -> None:
     claimed = "With prune enabled, Argo CD reverts any manual change, and we roll back if it breaks."
     assert "prune-reverts-drift" in flags("convincing-push-team", claimed)
+
+
+def test_a_next_sentence_saying_the_claim_fails_rejects_it() -> None:
+    fails = (
+        "The quick fix is to run kubectl rollout undo on the deployment. With auto-sync and selfHeal on, "
+        "that doesn't work, because Argo CD puts the new version back."
+    )
+    assert "rollout-undo-only" not in flags("rollback-bad-deploy", fails)
+
+
+@pytest.mark.parametrize(
+    "endorsed",
+    [
+        "Kubernetes Secrets are base64 encoded so they are safe to commit. That isn't a problem, because "
+        "the repo is private.",
+        "Kubernetes Secrets are base64 encoded so they are safe to commit. It doesn't matter who can read "
+        "the repo.",
+    ],
+)
+def test_denying_a_drawback_in_the_next_sentence_endorses_the_claim(endorsed: str) -> None:
+    assert "base64-is-encryption" in flags("secrets-in-git", endorsed)
