@@ -120,7 +120,7 @@ def claim_spans(text: AnalysedText, claim: Claim) -> list[tuple[int, int]]:
     if not total or len(claim.terms) < 2:
         return []
     found: list[tuple[int, int]] = []
-    for sentence in _sentences(text):
+    for sentence in text.by_sentence:
         for first, last, share in _windows(text.tokens, sentence, claim.terms, total):
             stretch = {t.stem for t in text.tokens[first : last + 1]}
             if claim.subjects and not claim.subjects & stretch:
@@ -154,13 +154,6 @@ def _about_another(tokens: list[Token], sentence: list[int], first: int, last: i
     main = max(weight, key=lambda c: weight[c])
     named = {tokens[i].stem for i in sentence if clauses[i] == main}
     return not named & claim.subjects and bool(named & claim.others)
-
-
-def _sentences(text: AnalysedText) -> list[list[int]]:
-    by_sentence: dict[int, list[int]] = {}
-    for i, token in enumerate(text.tokens):
-        by_sentence.setdefault(token.sentence, []).append(i)
-    return list(by_sentence.values())
 
 
 def _windows(

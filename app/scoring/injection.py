@@ -86,6 +86,8 @@ _INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
 def fold(text: str) -> tuple[str, list[int]]:
     """The text with compatibility forms, look-alike letters and invisible characters folded to
     plain Latin, and for each folded character the index of the original one it came from."""
+    if text.isascii():  # nothing to fold: every look-alike and invisible character is outside ASCII
+        return text, list(range(len(text)))
     folded: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):

@@ -45,6 +45,8 @@ def _table() -> _Table:
 
 def words(text: str) -> list[str]:
     """Lower-case words without accents, as the model's tokenizer sees them."""
+    if text.isascii():  # no accents to strip
+        return _WORDS.findall(text.lower())
     plain = unicodedata.normalize("NFD", text.lower())
     return _WORDS.findall("".join(c for c in plain if unicodedata.category(c) != "Mn"))
 

@@ -128,6 +128,14 @@ class AnalysedText:
             found.setdefault(token.stem, []).append(i)
         return found
 
+    @cached_property
+    def by_sentence(self) -> list[list[int]]:
+        """The token indices of each sentence that has tokens, in order."""
+        found: dict[int, list[int]] = {}
+        for i, token in enumerate(self.tokens):
+            found.setdefault(token.sentence, []).append(i)
+        return list(found.values())
+
     def sentence_tokens(self, sentence: int) -> list[Token]:
         return [t for t in self.tokens if t.sentence == sentence]
 
@@ -145,10 +153,16 @@ def analyse(text: str) -> AnalysedText:
         words = [
             (word, match.start(), match.end())
             for match in _WORD.finditer(text, sentence.start, sentence.end)
-            for word in normalize_spoken(match.group().replace("'", "")).split()
+            for word in _spoken(match.group())
         ]
         tokens += [Token(word, stem(word), start, end, index) for word, start, end in spoken_words(words)]
     return AnalysedText(text, tokens, sentences)
+
+
+@lru_cache(maxsize=65536)
+def _spoken(word: str) -> tuple[str, ...]:
+    """One written word as the spoken words it stands for ("selfHeal" -> self, heal)."""
+    return tuple(normalize_spoken(word.replace("'", "")).split())
 
 
 def phrase_stems(phrase: str) -> tuple[str, ...]:
@@ -170,7 +184,8 @@ def find_phrase(
     if index is None:
         starts: Iterable[int] = (i for i, t in enumerate(tokens) if target.startswith(t.stem))
     else:
-        starts = sorted(i for n in range(1, len(target) + 1) for i in index.get(target[:n], ()))
+        found = [index[prefix] for n in range(1, len(target) + 1) if (prefix := target[:n]) in index]
+        starts = found[0] if len(found) == 1 else sorted(i for places in found for i in places)
     for i in starts:
         end = _spell(tokens, i, target) if max_gap == 0 else _gapped(tokens, i, phrase, max_gap)
         if end is not None:
