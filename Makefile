@@ -76,7 +76,7 @@ test-only: install system-deps
 test-fast: install
 	$(BIN)/pytest -q -m "not slow and not browser"
 
-EVAL_SETS = dev validation calibration dev2 dev3 dev4 heldout heldout2 heldout3 heldout4 heldout5 heldout9 long long2 long3
+EVAL_SETS = dev validation calibration dev2 dev3 dev4 dev5 dev6 dev7 heldout heldout2 heldout3 heldout4 heldout5 heldout8 heldout9 heldout13 long long2 long3
 
 ## The scorer against human grades: dev, dev2, validation and calibration (tuned on), held-out 1-5 and long answers 3 (never tuned on), long answers 1-2 (studied).
 eval: install

@@ -77,6 +77,11 @@ class KeyPoint(_Strict):
 
     _cues_match = field_validator("cues")(_check_cues)
 
+    @property
+    def wording(self) -> str:
+        """The point's sentence and its cues: every way the bank says it."""
+        return f"{self.point} {' '.join(self.cues)}"
+
 
 class RedFlag(_Strict):
     id: Slug

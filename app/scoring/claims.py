@@ -27,11 +27,11 @@ CLAUSE_BREAKS = frozenset(
     {"but", "so", "then", "because", "while", "whereas", "although", "though", "however"}
 )
 NEGATORS = frozenset(
-    """not never no dont doesnt didnt isnt arent wasnt werent shouldnt wouldnt wont cant cannot couldnt
+    """not never no none dont doesnt didnt isnt arent wasnt werent shouldnt wouldnt wont cant cannot couldnt
     avoid avoided avoiding without instead rather against stop nor neither nobody mistake mistaken myth
     misconception wrong antipattern tempting temptation misunderstand misunderstanding misread
     refuse refuses refused forbid forbidden prohibit prohibited ban banned disagree disagrees reject
-    rejects debunk""".split()
+    rejects debunk resist resists resisted resisting""".split()
 )
 REJECTIONS_AFTER = frozenset(
     """wrong bad worse dangerous risky unsafe antipattern anti mistake myth terrible not never harmful
@@ -40,11 +40,13 @@ REJECTIONS_AFTER = frozenset(
     diverged rewrites rewrite bypass bypasses bypassed refused rejected blocked denied fails failed
     fail caused causes cause outage incident bites bit burned burnt hurt regret regretted nightmare
     mess disaster painful pain trouble problem problems dangerous leaks leak leaked exposes expose
-    exposed defeats defeat undermines undermine misses miss overwritten clobber clobbers""".split()
+    exposed defeats defeat undermines undermine misses miss overwritten clobber clobbers blinds
+    blind""".split()
 )
 BELIEF_VERBS = frozenset(
-    "assume assumes assumed believe believes believed think thinks expect expects".split()
-)
+    """assume assumes assumed believe believes believed think thinks expect expects confuse confuses
+    confusing confused mix mixing say says said claim claims""".split()
+)  # "people confusing key renewal with rotating the passwords"
 BELIEVERS = frozenset(
     "people teams folks some many others everyone candidates developers engineers juniors someone".split()
 )
@@ -54,7 +56,10 @@ BELIEF_NOUNS = frozenset(
     for word in "myth misconception assumption mistake trap misunderstanding misreading fallacy".split()
 )
 # "teams often X", "some people would X"
-HABITS = frozenset("sometimes often usually always still commonly routinely regularly would might".split())
+HABITS = frozenset(
+    """sometimes often usually always still commonly routinely regularly would might start starts begin
+    begins try tries skip skips just reach""".split()
+)  # "a lot of teams start with X", "some teams skip all that and X"
 WITNESSED = frozenset("seen saw watched".split())  # "I've seen teams X"
 # "I'd push back on the idea that X"
 PUSHBACK = (("push", "back"), ("pushed", "back"), ("pushing", "back"))
@@ -63,7 +68,10 @@ AVOIDED = frozenset("both that this it them those either".split())  # "X, and I'
 # a next sentence that answers the claim: "It doesn't.", "That's wrong.", "Not true."
 ANSWERS = frozenset("it that thats this which no not wrong false nope".split())
 DENIALS = NEGATORS | frozenset("wrong false untrue".split())
-REFUSED = frozenset("that this either".split())  # "I wouldn't do that", "never this"
+REFUSED = frozenset(
+    "that this either it".split()
+)  # "I wouldn't do that", "never this", "I'd argue against it"
+STEER = frozenset("steer stay move keep".split())  # "I steer away from that"
 # "That isn't a problem", "it doesn't matter": denying a drawback endorses the claim
 HARMLESS = frozenset(
     """problem problems issue issues matter matters concern concerns risk risky deal big necessary need
@@ -82,6 +90,9 @@ LEFT_WITHIN = 3  # sentences after X in which the change is told
 PREFERENCE = frozenset(
     "prefer prefers preferred recommend recommends recommended choose chose favour favor pick".split()
 )
+# "without anyone placing keys by hand, I commit X": these negate the words right after them only
+SCOPED = frozenset("without instead rather against".split())
+SCOPE = 5  # "instead of resetting X", "rather than granting cluster-admin for the day"
 # "anything that doesn't match Git": a relative clause on a noun, unless it follows a link word
 RELATIVE = frozenset("that who".split())
 CONDITIONS = frozenset(
@@ -91,6 +102,13 @@ LINKS = frozenset("and but so because since as then or".split())
 # "X, which is fine since the value isn't readable": a negation after these justifies X
 ENDORSEMENTS = frozenset("fine safe ok okay acceptable enough".split())
 # told before X as its consequence: "it caused a real incident: someone merged staging into prod"
+# what a practice does to you, said right after "because that": "because that hides real drift"
+HARMS = frozenset(
+    """hides hid blinds breaks broke leaks leaked exposes bypasses loses wipes destroys defeats undermines
+    drifts diverges rewrites clobbers""".split()
+)
+# what would happen if the speaker's advice were not followed: "restore the key, otherwise X"
+OTHERWISE = frozenset("otherwise else".split())
 BLAME_BEFORE = frozenset(
     "caused causing bit burned burnt broke lesson learned learnt regret regretted".split()
 )
@@ -108,6 +126,9 @@ class Claim:
     subjects: frozenset[str] = frozenset()
     # the other things its question names ("selfHeal"): a clause about one of them is not the claim
     others: frozenset[str] = frozenset()
+    # its words that no correct statement of the question uses ("latest"): a stretch without one
+    # of them says what the question's correct statements say
+    own: frozenset[str] = frozenset()
 
     @property
     def total(self) -> float:
@@ -126,6 +147,8 @@ def claim_spans(text: AnalysedText, claim: Claim) -> list[tuple[int, int]]:
             if claim.subjects and not claim.subjects & stretch:
                 continue
             if _about_another(text.tokens, sentence, first, last, claim):
+                continue
+            if claim.own and not claim.own & stretch:
                 continue
             if any(_share(stretch, contrast) > share for contrast in claim.contrasts):
                 continue
@@ -190,8 +213,8 @@ def asserted(tokens: list[Token], first: int, last: int, negative: bool = False)
     clause_start = max((i for i, t in enumerate(before) if t.norm in CLAUSE_BREAKS), default=-1)
     before = before[clause_start + 1 :]
     after = []
-    for token in tokens[last + 1 : last + 1 + REJECTION_WINDOW]:
-        if token.sentence != sentence or token.norm in CLAUSE_BREAKS:
+    for i, token in enumerate(tokens[last + 1 : last + 1 + REJECTION_WINDOW]):
+        if token.sentence != sentence or (token.norm in CLAUSE_BREAKS and not _blamed(tokens, last + 1 + i)):
             break
         after.append(token)
         if token.norm in ENDORSEMENTS:
@@ -202,11 +225,15 @@ def asserted(tokens: list[Token], first: int, last: int, negative: bool = False)
         return False
     if _passed_over(before):
         return False
-    if any(t.norm in BLAME_BEFORE for t in before):
+    if any(t.norm in BLAME_BEFORE or t.norm in OTHERWISE for t in before):
         return False
     inside = tokens[first : last + 1]
     main = inside[: next((i for i, t in enumerate(inside) if i and t.norm in CLAUSE_BREAKS), len(inside))]
-    return any(t.norm in NEGATORS for t in before + main) == negative
+    negated = any(
+        t.norm in NEGATORS and (t.norm not in SCOPED or len(before) - i <= SCOPE)
+        for i, t in enumerate(before)
+    )
+    return (negated or any(t.norm in NEGATORS for t in main)) == negative
 
 
 PURPOSE = frozenset({"so", "otherwise"})
@@ -261,6 +288,12 @@ def _condemned(after: list[Token]) -> bool:
     return any(word in REJECTIONS_AFTER and not _restricts(words[:i]) for i, word in enumerate(words))
 
 
+def _blamed(tokens: list[Token], at: int) -> bool:
+    """ "X, because that blinds Argo CD to real drift": the reason given is a harm X does."""
+    words = [t.norm for t in tokens[at : at + 4]]
+    return words[0] == "because" and len(words) > 2 and words[1] in REFUSED and words[2] in HARMS
+
+
 def _restricts(before: list[str]) -> bool:
     """Whether a word right after these opens a relative clause on a noun ("anything that ...",
     "resources that ..."), not a remark on the claim ("and that ...", "which ...")."""
@@ -279,6 +312,8 @@ def _denied_next(tokens: list[Token], last: int, sentence: int) -> bool:
     work." But not when what is denied is a drawback: "That isn't a problem, the repo is private."
     """
     following = [t.norm for t in tokens[last + 1 : last + 40] if t.sentence == sentence + 1]
+    if any(a in STEER and b == "away" for a, b in pairwise(following[:4])) and REFUSED & set(following[:6]):
+        return True
     denials = [
         i for i, w in enumerate(following) if w in DENIALS and not HARMLESS & set(following[i + 1 : i + 4])
     ]

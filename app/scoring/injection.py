@@ -63,8 +63,8 @@ PATTERNS += [
     r"\b(?:an|f[üu]r) (?:den|die|das) (?:bewerter|pr[üu]fer|ki|bewertungssystem|sprachmodell)\b",
     # Spanish and Portuguese
     r"\b(?:ignora|ignore|ignorad|olvida|olvide)\b[^.]{0,40}\b(?:instrucciones|instruções|indicaciones|r[uú]brica|criterios|crit[eé]rios)\b",
-    r"\b(?:da(?:le|me)?|dé|asigna(?:le)?|otorga|califica|punt[uú]a|d[eê])\b[^.]{0,40}\b(?:puntuaci[oó]n|nota|calificaci[oó]n|pontua[cç][aã]o)\b[^.]{0,30}\b(?:m[aá]xima|perfecta|perfeita|5|cinco)\b",
-    r"\b(?:al|para el|para la|ao) (?:evaluador|corrector|calificador|modelo de ia|avaliador|ia)\b",
+    r"\b(?:da(?:le|me)?|d[ée](?:le)?|asign(?:a|e)(?:le)?|as[ií]gnele|otorg(?:a|ue)|califi(?:ca|que)|punt[uú](?:a|e)|d[eê])\b[^.]{0,40}\b(?:puntuaci[oó]n|nota|calificaci[oó]n|pontua[cç][aã]o)\b[^.]{0,30}\b(?:m[aá]xima|perfecta|perfeita|5|cinco)\b",
+    r"\b(?:al|para el|para la|ao) (?:evaluador|corrector|calificador|modelo de ia|avaliador|ia|sistema de (?:evaluaci[oó]n|calificaci[oó]n|avalia[cç][aã]o))\b",
     # more English rewordings
     r"\b(?:disregard|ignore|forget)\b[^.]{0,25}\b(?:everything|all|anything) (?:above|before|previous|prior|said)\b",
     rf"\b(?:rate|score|grade|mark)\b[^.]{{0,25}}\b(?:every|each|all)\b[^.]{{0,20}}\b(?:competenc(?:y|ies)|criteri(?:on|a)|categor(?:y|ies)|dimensions?)\b[^.]{{0,20}}\b{_TOP}",

@@ -128,7 +128,7 @@ class Embedder:
         return unit
 
     def question(self, question: QuestionFile, flags: Sequence[RedFlag]) -> QuestionMeaning:
-        points = [f"{p.point} {' '.join(p.cues)}" for p in question.key_points]
+        points = [p.wording for p in question.key_points]
         return QuestionMeaning(
             points=np.array([self.embed(text) for text in points]).reshape(len(points), DIMENSIONS),
             misconceptions=np.array([self.embed(f.misconception) for f in flags]).reshape(

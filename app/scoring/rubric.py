@@ -117,9 +117,9 @@ class RubricScorer:
         self._bank = {q.id: q for q in bank}
         self._blend = blend or _default_blend()
         self._embedder = Embedder([text for q in bank for text in _question_texts(q)])
-        point_docs = [
-            set(_content_stems(f"{p.point} {' '.join(p.cues)}")) for q in bank for p in q.key_points
-        ] + [set(_content_stems(f.misconception)) for q in bank for f in q.red_flags]
+        point_docs = [set(_content_stems(p.wording)) for q in bank for p in q.key_points] + [
+            set(_content_stems(f.misconception)) for q in bank for f in q.red_flags
+        ]
         self._point_idf = idf(point_docs)
         self._questions = QuestionSimilarity(
             {q.id: Counter(_content_stems(_question_document(q))) for q in bank}
@@ -199,6 +199,7 @@ class RubricScorer:
             names = self._names(question)
             points = [self._compile_point(point, names) for point in question.key_points]
             contrasts = tuple(p.mechanism for p in points)
+            said = frozenset(s for p in question.key_points for s in _content_stems(p.wording))
             flags = [
                 _CompiledFlag(
                     flag,
@@ -208,6 +209,7 @@ class RubricScorer:
                         (*contrasts, self._weighted(_content_stems(flag.why_wrong))),
                         _negative(flag.misconception),
                         *self._about(_claim_stems(flag.misconception), self._owner_names(flag, names[0])),
+                        frozenset(_claim_stems(flag.misconception)) - said,
                     ),
                 )
                 for flag in question.red_flags
@@ -251,7 +253,7 @@ class RubricScorer:
             for stems in {phrase_stems(c) for c in point.cues}
             for named in [_only_names(stems, glossary)]
         ]
-        own_words = _content_stems(f"{point.point} {' '.join(point.cues)}")
+        own_words = _content_stems(point.wording)
         mechanism = [s for s in own_words if s not in vocabulary and s not in FILLER_STEMS]
         return _CompiledPoint(point, cues, self._weighted(mechanism))
 
@@ -311,7 +313,7 @@ def _default_blend() -> Blend:
 
 def _question_document(question: QuestionFile) -> str:
     parts = [question.title, question.prompt, question.model_answer, " ".join(question.glossary)]
-    parts += [f"{p.point} {' '.join(p.cues)}" for p in question.key_points]
+    parts += [p.wording for p in question.key_points]
     return " ".join(parts)
 
 

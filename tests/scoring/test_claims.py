@@ -144,6 +144,37 @@ def test_a_red_flag_resting_on_a_misheard_word_names_the_words_to_check() -> Non
             "You could reset main to the last good commit and force push it. I would never do that on a "
             "shared branch.",
         ),
+        # what others do, and what the speaker steers away from
+        (
+            "staging-validation",
+            "A lot of teams start with a branch per environment and promote by merging staging into main. "
+            "I steer away from that, because the branches drift.",
+        ),
+        (
+            "image-update-automation",
+            "Some teams skip all that and have CI run kubectl set image at the end of the build. I'd argue "
+            "against it, because self-heal reverts it.",
+        ),
+        (
+            "gitops-vs-cicd",
+            "A lot of people say they do GitOps because their pipeline runs kubectl apply on merge, and I'd push "
+            "back on that.",
+        ),
+        (
+            "scaling-argocd",
+            "I'd also resist shortening the reconciliation timeout to a few seconds, because with 3,000 apps that "
+            "multiplies the load.",
+        ),
+        (
+            "ignore-differences-managed-fields",
+            "I wouldn't take the other quick fix people reach for, one giant ignore differences on the whole pod "
+            "template, because that blinds Argo CD to real drift.",
+        ),
+        (
+            "sealed-secrets-workflow",
+            "The risk I watch is people confusing the thirty-day key renewal with rotating the passwords, which "
+            "still has to happen at the source.",
+        ),
     ],
 )
 def test_more_ways_of_rejecting_a_misconception(question: str, rejection: str) -> None:
@@ -330,3 +361,84 @@ def test_a_next_sentence_saying_the_claim_fails_rejects_it() -> None:
 )
 def test_denying_a_drawback_in_the_next_sentence_endorses_the_claim(endorsed: str) -> None:
     assert "base64-is-encryption" in flags("secrets-in-git", endorsed)
+
+
+@pytest.mark.parametrize(
+    ("question", "correct"),
+    [
+        (
+            "image-update-automation",
+            "An ImagePolicy picks the tag to use: a semver range for releases, or a numerical order on a build "
+            "timestamp.",
+        ),
+        (
+            "app-repo-vs-config-repo",
+            "The last step of the pipeline updates the image tag in the config repo's manifests and commits it.",
+        ),
+    ],
+)
+def test_a_claim_is_not_asserted_without_a_word_of_its_own(question: str, correct: str) -> None:
+    """ "Use the latest tag ..." shares all its words but "latest" with correct statements about tags."""
+    assert "latest-tag" not in flags(question, correct)
+    assert "latest-tag" in flags(
+        question,
+        "Just use the latest tag with imagePullPolicy Always, so new images are picked up on restart.",
+    )
+
+
+def test_a_negation_inside_a_purpose_phrase_does_not_reach_the_main_clause() -> None:
+    """ "without" negates the words right after it, not a claim a clause later."""
+    claimed = (
+        "So Flux can decrypt without anyone placing keys on the clusters by hand, I commit the age private key "
+        "into the flux-system folder."
+    )
+    assert "commit-private-key" in flags("sops-with-flux", claimed)
+    rejected = (
+        "Rather than committing the age private key to the repo, I create the Secret in the cluster by hand."
+    )
+    assert "commit-private-key" not in flags("sops-with-flux", rejected)
+
+
+@pytest.mark.parametrize(
+    ("question", "claim", "flag"),
+    [
+        (
+            "rebuild-from-git-principle",
+            "We install the Sealed Secrets controller again on the new cluster, and it picks up the "
+            "SealedSecrets from the repo and decrypts them like before.",
+            "new-controller-decrypts",
+        ),
+        (
+            "sealed-secrets-workflow",
+            "The controller renews its key every thirty days, which takes care of rotating our credentials, "
+            "so we need no separate rotation process.",
+            "renewal-rotates-values",
+        ),
+        (
+            "sync-waves-and-hooks",
+            "Flux understands exactly the same annotations, so kustomize-controller applies the waves in order.",
+            "flux-honours-argo-annotations",
+        ),
+    ],
+)
+def test_misconceptions_that_independent_candidates_keep_stating(
+    question: str, claim: str, flag: str
+) -> None:
+    assert flag in flags(question, claim)
+
+
+def test_what_would_happen_otherwise_is_not_claimed() -> None:
+    warned = (
+        "Restore the sealing key backup into the new cluster, because otherwise the controller generates a "
+        "new key and none of the SealedSecrets in Git can be decrypted."
+    )
+    assert "new-controller-decrypts" not in flags("cluster-rebuild-from-git", warned)
+
+
+def test_a_reason_that_is_a_harm_rejects_but_a_reason_that_is_a_benefit_does_not() -> None:
+    endorsed = "I'd ignore differences on the whole Deployment, because that makes the noise go away."
+    assert "ignore-whole-resource" in flags("ignore-differences-managed-fields", endorsed)
+    narrow = (
+        "For injected sidecars, managedFieldsManagers lets you ignore everything a specific manager owns."
+    )
+    assert "ignore-whole-resource" not in flags("ignore-differences-managed-fields", narrow)
