@@ -73,6 +73,11 @@ PATTERNS += [
     rf"\b(?:the )?(?:correct|right|expected|true|final) (?:grade|score|rating|mark) (?:is|would be|=)\b[^.]{{0,15}}\b{_TOP}",
 ]
 _COMPILED = [re.compile(p, re.IGNORECASE | re.MULTILINE) for p in PATTERNS]
+# The same patterns for text already in lower case, which they match about a third faster. Lowering
+# a pattern is safe only while none of them uses an upper-case escape such as \S or \W.
+if any(re.search(r"\\[A-Z]", p) for p in PATTERNS):
+    raise ValueError("an injection pattern uses an upper-case escape, which cannot be lowered")
+_LOWERED = [re.compile(p.lower(), re.MULTILINE) for p in PATTERNS]
 
 # Letters from other scripts that look Latin, as used to slip past a filter ("ignore" spelled with
 # a Cyrillic o). NFKC already folds full-width and other compatibility forms.
@@ -102,8 +107,14 @@ def fold(text: str) -> tuple[str, list[int]]:
 def injection_spans(text: str) -> list[tuple[int, int]]:
     """Character spans (of the original text) that look addressed to the grader, merged and in order."""
     plain, origin = fold(text)
+    lowered = plain.lower()
+    # a few letters grow when lowered ("İ"), which would shift every span after them
+    patterns, searched = (_LOWERED, lowered) if len(lowered) == len(plain) else (_COMPILED, plain)
     found = [
-        (m.start(), m.end()) for pattern in _COMPILED for m in pattern.finditer(plain) if m.end() > m.start()
+        (m.start(), m.end())
+        for pattern in patterns
+        for m in pattern.finditer(searched)
+        if m.end() > m.start()
     ]
     spans = sorted((origin[a], origin[b - 1] + 1) for a, b in found)
     merged: list[tuple[int, int]] = []
