@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-from openai import APIError, OpenAI, omit
 from pydantic import BaseModel, ConfigDict
 
 from app.config import Settings
@@ -34,6 +33,7 @@ from app.media.vocabulary import UNIVERSAL, correct_vocabulary
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel  # type: ignore[import-untyped]
+    from openai import OpenAI
 
 log = logging.getLogger(__name__)
 
@@ -230,11 +230,13 @@ class OpenAITranscriber:
     """POSTs the original file to `/audio/transcriptions` and asks for word timestamps; a recording
     that ran over is sent as a wav file of its allowed part instead."""
 
-    def __init__(self, client: OpenAI, model: str) -> None:
+    def __init__(self, client: "OpenAI", model: str) -> None:
         self.client = client
         self.model = model
 
     def transcribe(self, path: Path, hotwords: list[str], max_seconds: float | None = None) -> Transcript:
+        from openai import APIError, omit  # the client library loads only where an endpoint is used
+
         clip = decode_audio(path, max_seconds)
         try:
             with path.open("rb") as recording:
@@ -280,6 +282,8 @@ def build_transcriber(settings: Settings) -> Transcriber:
             "COACH_TRANSCRIBER=openai needs COACH_TRANSCRIPTION_API_KEY or OPENAI_API_KEY "
             "(or COACH_TRANSCRIPTION_BASE_URL for a server that needs no key)."
         )
+    from openai import OpenAI
+
     client = OpenAI(api_key=api_key, base_url=settings.transcription_base_url, timeout=OPENAI_TIMEOUT_SECONDS)
     return OpenAITranscriber(client, settings.transcription_model)
 
