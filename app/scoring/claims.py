@@ -101,7 +101,6 @@ CONDITIONS = frozenset(
 LINKS = frozenset("and but so because since as then or".split())
 # "X, which is fine since the value isn't readable": a negation after these justifies X
 ENDORSEMENTS = frozenset("fine safe ok okay acceptable enough".split())
-# told before X as its consequence: "it caused a real incident: someone merged staging into prod"
 # what a practice does to you, said right after "because that": "because that hides real drift"
 HARMS = frozenset(
     """hides hid blinds breaks broke leaks leaked exposes bypasses loses wipes destroys defeats undermines
@@ -109,6 +108,7 @@ HARMS = frozenset(
 )
 # what would happen if the speaker's advice were not followed: "restore the key, otherwise X"
 OTHERWISE = frozenset("otherwise else".split())
+# told before X as its consequence: "it caused a real incident: someone merged staging into prod"
 BLAME_BEFORE = frozenset(
     "caused causing bit burned burnt broke lesson learned learnt regret regretted".split()
 )
