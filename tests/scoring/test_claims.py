@@ -144,6 +144,11 @@ def test_a_red_flag_resting_on_a_misheard_word_names_the_words_to_check() -> Non
             "You could reset main to the last good commit and force push it. I would never do that on a "
             "shared branch.",
         ),
+        (  # the next sentence says it fails
+            "rollback-bad-deploy",
+            "The quick fix is to run kubectl rollout undo on the deployment. With auto-sync and selfHeal on, "
+            "that doesn't work, because Argo CD puts the new version back.",
+        ),
         # what others do, and what the speaker steers away from
         (
             "staging-validation",
@@ -337,30 +342,50 @@ def test_a_canary_with_automated_analysis_is_not_the_manual_canary_claim() -> No
     assert "manual-canary-watching" in flags("progressive-delivery", manual)
 
 
-def test_what_a_condition_foresees_does_not_reject_the_claim() -> None:
-    claimed = "With prune enabled, Argo CD reverts any manual change, and we roll back if it breaks."
-    assert "prune-reverts-drift" in flags("convincing-push-team", claimed)
-
-
-def test_a_next_sentence_saying_the_claim_fails_rejects_it() -> None:
-    fails = (
-        "The quick fix is to run kubectl rollout undo on the deployment. With auto-sync and selfHeal on, "
-        "that doesn't work, because Argo CD puts the new version back."
-    )
-    assert "rollout-undo-only" not in flags("rollback-bad-deploy", fails)
-
-
 @pytest.mark.parametrize(
-    "endorsed",
+    ("question", "claimed", "flag"),
     [
-        "Kubernetes Secrets are base64 encoded so they are safe to commit. That isn't a problem, because "
-        "the repo is private.",
-        "Kubernetes Secrets are base64 encoded so they are safe to commit. It doesn't matter who can read "
-        "the repo.",
+        (  # what a condition foresees is not a verdict
+            "convincing-push-team",
+            "With prune enabled, Argo CD reverts any manual change, and we roll back if it breaks.",
+            "prune-reverts-drift",
+        ),
+        (  # denying a drawback in the next sentence endorses the claim
+            "secrets-in-git",
+            "Kubernetes Secrets are base64 encoded so they are safe to commit. That isn't a problem, because "
+            "the repo is private.",
+            "base64-is-encryption",
+        ),
+        (
+            "secrets-in-git",
+            "Kubernetes Secrets are base64 encoded so they are safe to commit. It doesn't matter who can read "
+            "the repo.",
+            "base64-is-encryption",
+        ),
+        # misconceptions that independent candidates keep stating
+        (
+            "rebuild-from-git-principle",
+            "We install the Sealed Secrets controller again on the new cluster, and it picks up the "
+            "SealedSecrets from the repo and decrypts them like before.",
+            "new-controller-decrypts",
+        ),
+        (
+            "sealed-secrets-workflow",
+            "The controller renews its key every thirty days, which takes care of rotating our credentials, "
+            "so we need no separate rotation process.",
+            "renewal-rotates-values",
+        ),
+        (
+            "sync-waves-and-hooks",
+            "Flux understands exactly the same annotations, so kustomize-controller applies the waves in order.",
+            "flux-honours-argo-annotations",
+        ),
     ],
 )
-def test_denying_a_drawback_in_the_next_sentence_endorses_the_claim(endorsed: str) -> None:
-    assert "base64-is-encryption" in flags("secrets-in-git", endorsed)
+def test_a_claim_is_asserted(question: str, claimed: str, flag: str) -> None:
+    """What follows a claim without judging it leaves it claimed; and the misconceptions candidates
+    keep stating are caught."""
+    assert flag in flags(question, claimed)
 
 
 @pytest.mark.parametrize(
@@ -397,34 +422,6 @@ def test_a_negation_inside_a_purpose_phrase_does_not_reach_the_main_clause() -> 
         "Rather than committing the age private key to the repo, I create the Secret in the cluster by hand."
     )
     assert "commit-private-key" not in flags("sops-with-flux", rejected)
-
-
-@pytest.mark.parametrize(
-    ("question", "claim", "flag"),
-    [
-        (
-            "rebuild-from-git-principle",
-            "We install the Sealed Secrets controller again on the new cluster, and it picks up the "
-            "SealedSecrets from the repo and decrypts them like before.",
-            "new-controller-decrypts",
-        ),
-        (
-            "sealed-secrets-workflow",
-            "The controller renews its key every thirty days, which takes care of rotating our credentials, "
-            "so we need no separate rotation process.",
-            "renewal-rotates-values",
-        ),
-        (
-            "sync-waves-and-hooks",
-            "Flux understands exactly the same annotations, so kustomize-controller applies the waves in order.",
-            "flux-honours-argo-annotations",
-        ),
-    ],
-)
-def test_misconceptions_that_independent_candidates_keep_stating(
-    question: str, claim: str, flag: str
-) -> None:
-    assert flag in flags(question, claim)
 
 
 def test_what_would_happen_otherwise_is_not_claimed() -> None:
