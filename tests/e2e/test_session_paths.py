@@ -61,6 +61,7 @@ def begin_session(page: Page, url: str, mode: str, questions: int = 1, choose: b
     page.get_by_role("button", name="Start").click()
     if mode != "typed":
         page.get_by_role("button", name="Turn on").click()
+        expect(page.get_by_label("Microphone", exact=True)).to_be_enabled(timeout=15_000)
         page.get_by_role("link", name="It works: start the first question").click()
     expect(page.get_by_text("plan your answer")).to_be_visible(timeout=15_000)
 
