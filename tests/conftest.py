@@ -35,6 +35,21 @@ from tests.s3server import CREDENTIALS, S3_SETTINGS, S3Server, drop_bucket  # no
 DATABASE_URL = os.environ["COACH_DATABASE_URL"]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, only the tests that reach the database: the others (media decoding,
+    transcription, scoring, the bank's checks) give the same result on either database and have
+    already run on SQLite. A test reaches it through the `migrated` fixture (every `db`, `client`
+    and `connection` depends on it) or says so with the `database` mark."""
+    if not DATABASE_URL.startswith("postgresql"):
+        return
+    reach = [
+        i for i in items if "migrated" in getattr(i, "fixturenames", ()) or i.get_closest_marker("database")
+    ]
+    if len(reach) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in reach])
+        items[:] = reach
+
+
 @pytest.fixture(scope="session")
 def migrated() -> Iterator[None]:
     if DATABASE_URL.startswith("postgresql"):

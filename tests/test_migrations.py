@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -13,6 +14,8 @@ from app import migrate
 from app.db import build_engine, get_engine
 from app.models import Base
 from tests.conftest import DATABASE_URL
+
+pytestmark = pytest.mark.database  # each test builds its own schema in the database under test
 
 
 @contextmanager
