@@ -45,8 +45,9 @@ REJECTIONS_AFTER = frozenset(
 )
 BELIEF_VERBS = frozenset(
     """assume assumes assumed believe believes believed think thinks expect expects confuse confuses
-    confusing confused mix mixing say says said claim claims""".split()
-)  # "people confusing key renewal with rotating the passwords"
+    confusing confused mix mixing say says said claim claims equate equates equating conflate conflates
+    conflating""".split()
+)  # "people confusing key renewal with rotating the passwords", "teams equate X with GitOps"
 BELIEVERS = frozenset(
     "people teams folks some many others everyone candidates developers engineers juniors someone".split()
 )
@@ -65,6 +66,7 @@ WITNESSED = frozenset("seen saw watched".split())  # "I've seen teams X"
 PUSHBACK = (("push", "back"), ("pushed", "back"), ("pushing", "back"))
 AVOID = frozenset("avoid avoided avoiding".split())
 AVOIDED = frozenset("both that this it them those either".split())  # "X, and I'd avoid both"
+RULE = frozenset("rule ruled".split())  # "I'd rule both out"
 # a next sentence that answers the claim: "It doesn't.", "That's wrong.", "Not true."
 ANSWERS = frozenset("it that thats this which no not wrong false nope".split())
 DENIALS = NEGATORS | frozenset("wrong false untrue".split())
@@ -83,8 +85,8 @@ USED_TO = (("used", "to"), ("at", "first"), ("back", "then"), ("in", "the", "pas
 FORMERLY = frozenset("originally initially previously formerly".split())
 LEFT = frozenset(
     """moved migrated switched replaced changed dropped abandoned ditched stopped retired
-    rebuilt redesigned""".split()
-)
+    rebuilt redesigned now""".split()
+)  # "we used to X ... so now it's one main branch"
 LEFT_WITHIN = 3  # sentences after X in which the change is told
 # "I'd recommend the webhook over just lowering the interval": what is preferred over X rejects X
 PREFERENCE = frozenset(
@@ -95,6 +97,8 @@ SCOPED = frozenset("without instead rather against".split())
 SCOPE = 5  # "instead of resetting X", "rather than granting cluster-admin for the day"
 # "anything that doesn't match Git": a relative clause on a noun, unless it follows a link word
 RELATIVE = frozenset("that who".split())
+SUBJECTS = frozenset("the a an your our their its my you we they i it he she someone".split())
+RELATIVE_REACH = 4  # "anything that the repo doesn't describe": the relative word and the clause's subject
 CONDITIONS = frozenset(
     "if when unless whenever once".split()
 )  # "X ... if it breaks": a condition, not a verdict
@@ -106,6 +110,7 @@ HARMS = frozenset(
     """hides hid blinds breaks broke leaks leaked exposes bypasses loses wipes destroys defeats undermines
     drifts diverges rewrites clobbers""".split()
 )
+WORSE = frozenset("worse worst".split())  # "X, or worse, Y": Y is named as the worse of two bad options
 # what would happen if the speaker's advice were not followed: "restore the key, otherwise X"
 OTHERWISE = frozenset("otherwise else".split())
 # told before X as its consequence: "it caused a real incident: someone merged staging into prod"
@@ -219,13 +224,13 @@ def asserted(tokens: list[Token], first: int, last: int, negative: bool = False)
         after.append(token)
         if token.norm in ENDORSEMENTS:
             break  # what follows "X, which is fine" is why X is fine, not a rejection of it
-    if _condemned(after) or _avoided(after) or reported_belief(before):
+    if _condemned(after) or _avoided(after) or reported_belief([*before, tokens[first]]):
         return False
     if _denied_next(tokens, last, sentence) or _left_behind(before, tokens, last, sentence):
         return False
-    if _passed_over(before):
+    if _passed_over(before) or _steered_from(before):
         return False
-    if any(t.norm in BLAME_BEFORE or t.norm in OTHERWISE for t in before):
+    if any(t.norm in BLAME_BEFORE or t.norm in OTHERWISE for t in before) or _worse_still(before):
         return False
     inside = tokens[first : last + 1]
     main = inside[: next((i for i, t in enumerate(inside) if i and t.norm in CLAUSE_BREAKS), len(inside))]
@@ -233,7 +238,10 @@ def asserted(tokens: list[Token], first: int, last: int, negative: bool = False)
         t.norm in NEGATORS and (t.norm not in SCOPED or len(before) - i <= SCOPE)
         for i, t in enumerate(before)
     )
-    return (negated or any(t.norm in NEGATORS for t in main)) == negative
+    # "prune trims anything on the live object that the repo doesn't describe": a negation in a
+    # relative clause on a noun says which things, not that the claim is false
+    denied = any(t.norm in NEGATORS and not _restricts(main[:i]) for i, t in enumerate(main))
+    return (negated or denied) == negative
 
 
 PURPOSE = frozenset({"so", "otherwise"})
@@ -249,16 +257,22 @@ def is_negative(words: list[str]) -> bool:
 
 def reported_belief(before: list[Token]) -> bool:
     """ "people assume X", "a common myth is X", "teams often X", "I've seen teams X", "I'd push
-    back on the idea that X": X is described, not claimed ("I think X" is)."""
+    back on the idea that X", "people switching off selfHeal so ...": X is described, not claimed
+    ("I think X" is). `before` ends with X's first word."""
     if any(t.stem in BELIEF_NOUNS for t in before):
         return True
     words = [t.norm for t in before]
     return any(
-        (a in BELIEVERS and b in BELIEF_VERBS | HABITS)
+        (a in BELIEVERS and (b in BELIEF_VERBS | HABITS or _doing(b)))
         or (a in WITNESSED and b in BELIEVERS)
         or (a, b) in PUSHBACK
         for a, b in pairwise(words)
     )
+
+
+def _doing(word: str) -> bool:
+    """ "people switching off selfHeal", "teams committing the key": what others are doing"""
+    return word.endswith("ing") and len(word) > 5
 
 
 def _left_behind(before: list[Token], tokens: list[Token], last: int, sentence: int) -> bool:
@@ -280,12 +294,22 @@ def _passed_over(before: list[Token]) -> bool:
     return "over" in words[-3:] and any(word in PREFERENCE for word in words)
 
 
+def _worse_still(before: list[Token]) -> bool:
+    """ "hit rollback in the UI, or worse, git reset main and force-push" """
+    return any(a.norm == "or" and b.norm in WORSE for a, b in pairwise(before))
+
+
+def _steered_from(before: list[Token]) -> bool:
+    """ "I'd steer away from environment branches, where you promote by merging" """
+    return any(a.norm in STEER and b.norm == "away" for a, b in pairwise(before))
+
+
 def _condemned(after: list[Token]) -> bool:
     """ "X ... would drift apart", "X, which isn't safe"; but not a negation that only says which
     things X is about ("prune undoes anything that doesn't match Git"), nor what a condition
     foresees ("X, and roll back by hand if it looks bad")."""
-    words = list(takewhile(lambda word: word not in CONDITIONS, (t.norm for t in after)))
-    return any(word in REJECTIONS_AFTER and not _restricts(words[:i]) for i, word in enumerate(words))
+    said = list(takewhile(lambda t: t.norm not in CONDITIONS, after))
+    return any(t.norm in REJECTIONS_AFTER and not _restricts(said[:i]) for i, t in enumerate(said))
 
 
 def _blamed(tokens: list[Token], at: int) -> bool:
@@ -294,16 +318,41 @@ def _blamed(tokens: list[Token], at: int) -> bool:
     return words[0] == "because" and len(words) > 2 and words[1] in REFUSED and words[2] in HARMS
 
 
-def _restricts(before: list[str]) -> bool:
-    """Whether a word right after these opens a relative clause on a noun ("anything that ...",
-    "resources that ..."), not a remark on the claim ("and that ...", "which ...")."""
-    return len(before) >= 2 and before[-1] in RELATIVE and before[-2] not in LINKS
+def _restricts(before: list[Token]) -> bool:
+    """Whether a word right after these is inside a relative clause on a noun ("anything that
+    ...", "resources that the repo ..."), not a remark on the claim ("and that ...", "which ...",
+    "X: that would make things worse")."""
+    for k in range(len(before) - 1, max(0, len(before) - RELATIVE_REACH) - 1, -1):
+        if before[k].norm in RELATIVE:
+            # "a job that pushes with kubectl doesn't meet it": the clause had no subject of its
+            # own, so what follows is the main clause again
+            own_subject = k == len(before) - 1 or before[k + 1].norm in SUBJECTS
+            return (
+                k >= 1
+                and before[k - 1].norm not in LINKS
+                and _joined(before[k - 1], before[k])
+                and own_subject
+            )
+    return False
+
+
+def _joined(a: Token, b: Token) -> bool:
+    """Whether only a space separates two words: no comma, colon or dash between them."""
+    return b.start - a.end <= 1
 
 
 def _avoided(after: list[Token]) -> bool:
     """ "X, or Y, and I'd avoid both" """
     words = [t.norm for t in after]
     return any(a in AVOID and b in AVOIDED for a, b in pairwise(words))
+
+
+def _ruled_out(words: list[str]) -> bool:
+    """ "I'd rule both out.", "I'd rule that out.", "Ruled it out." """
+    return any(
+        a in RULE and b in AVOIDED and c == "out"
+        for a, b, c in zip(words, words[1:], words[2:], strict=False)
+    )
 
 
 def _denied_next(tokens: list[Token], last: int, sentence: int) -> bool:
@@ -313,6 +362,8 @@ def _denied_next(tokens: list[Token], last: int, sentence: int) -> bool:
     """
     following = [t.norm for t in tokens[last + 1 : last + 40] if t.sentence == sentence + 1]
     if any(a in STEER and b == "away" for a, b in pairwise(following[:4])) and REFUSED & set(following[:6]):
+        return True
+    if _ruled_out(following[:6]):
         return True
     denials = [
         i for i, w in enumerate(following) if w in DENIALS and not HARMLESS & set(following[i + 1 : i + 4])

@@ -439,3 +439,57 @@ def test_a_reason_that_is_a_harm_rejects_but_a_reason_that_is_a_benefit_does_not
         "For injected sidecars, managedFieldsManagers lets you ignore everything a specific manager owns."
     )
     assert "ignore-whole-resource" not in flags("ignore-differences-managed-fields", narrow)
+
+
+@pytest.mark.parametrize(
+    ("question", "flag", "plain", "rejected"),
+    [
+        (
+            "staging-validation",
+            "branch-per-environment",
+            "We keep environment branches and promote by merging dev into staging into main.",
+            "I would steer away from a branch per environment where you promote by merging staging into main.",
+        ),
+        (
+            "iac-vs-gitops",
+            "terraform-in-git-is-gitops",
+            "A merge that triggers terraform apply in the pipeline is GitOps.",
+            "A lot of teams equate a merge that triggers terraform apply in the pipeline with GitOps, but "
+            "that's still push.",
+        ),
+        (
+            "rollback-bad-deploy",
+            "reset-and-force-push",
+            "After an abort I git reset main to the previous commit and force-push.",
+            "The tempting fix after an abort is to hit rollback in the Argo CD UI, or worse, git reset main to "
+            "the previous commit and force-push. I'd rule both out.",
+        ),
+        (
+            "drift-manual-edit",
+            "disable-reconciliation-to-keep-edit",
+            "I switch off self heal so the kubectl fix sticks.",
+            "A pattern I've seen go badly is people switching off self heal so their kubectl fix sticks.",
+        ),
+        (
+            "staging-validation",
+            "branch-per-environment",
+            "We have a staging branch and a prod branch and promote by merging one into the other.",
+            "We used to have a staging branch and a prod branch and promote by merging one into the other. "
+            "Every merge dragged along whatever else had landed. So now it's one main branch with folders.",
+        ),
+    ],
+)
+def test_a_rejection_form_rejects_what_the_plain_claim_asserts(
+    question: str, flag: str, plain: str, rejected: str
+) -> None:
+    assert flag in flags(question, plain)
+    assert flag not in flags(question, rejected)
+
+
+def test_a_negation_in_a_relative_clause_with_its_own_subject_does_not_reject_the_claim() -> None:
+    """ "anything ... that the repo doesn't describe" says which things; after a colon, "that" is
+    the speaker's verdict on the claim."""
+    claimed = "With prune set to true, Argo CD reverts any manual change that the repo doesn't describe."
+    assert "prune-reverts-drift" in flags("convincing-push-team", claimed)
+    judged = "With prune set to true, Argo CD reverts any manual change: that wouldn't be right."
+    assert "prune-reverts-drift" not in flags("convincing-push-team", judged)
