@@ -46,7 +46,7 @@ REJECTIONS_AFTER = frozenset(
 BELIEF_VERBS = frozenset(
     """assume assumes assumed believe believes believed think thinks expect expects confuse confuses
     confusing confused mix mixing say says said claim claims equate equates equating conflate conflates
-    conflating""".split()
+    conflating call calls called""".split()
 )  # "people confusing key renewal with rotating the passwords", "teams equate X with GitOps"
 BELIEVERS = frozenset(
     "people teams folks some many others everyone candidates developers engineers juniors someone".split()
@@ -67,6 +67,7 @@ PUSHBACK = (("push", "back"), ("pushed", "back"), ("pushing", "back"))
 AVOID = frozenset("avoid avoided avoiding".split())
 AVOIDED = frozenset("both that this it them those either".split())  # "X, and I'd avoid both"
 RULE = frozenset("rule ruled".split())  # "I'd rule both out"
+AVOID_REACH = 16  # "X and merge between them, and I'd steer away from that": how far the refusal may follow
 # a next sentence that answers the claim: "It doesn't.", "That's wrong.", "Not true."
 ANSWERS = frozenset("it that thats this which no not wrong false nope".split())
 DENIALS = NEGATORS | frozenset("wrong false untrue".split())
@@ -224,7 +225,7 @@ def asserted(tokens: list[Token], first: int, last: int, negative: bool = False)
         after.append(token)
         if token.norm in ENDORSEMENTS:
             break  # what follows "X, which is fine" is why X is fine, not a rejection of it
-    if _condemned(after) or _avoided(after) or reported_belief([*before, tokens[first]]):
+    if _condemned(after) or _avoided(tokens, last, sentence) or reported_belief([*before, tokens[first]]):
         return False
     if _denied_next(tokens, last, sentence) or _left_behind(before, tokens, last, sentence):
         return False
@@ -341,10 +342,20 @@ def _joined(a: Token, b: Token) -> bool:
     return b.start - a.end <= 1
 
 
-def _avoided(after: list[Token]) -> bool:
-    """ "X, or Y, and I'd avoid both" """
-    words = [t.norm for t in after]
-    return any(a in AVOID and b in AVOIDED for a, b in pairwise(words))
+def _avoided(tokens: list[Token], last: int, sentence: int) -> bool:
+    """ "X, or Y, and I'd avoid both", "X and promote by merging, and I'd steer away from that":
+    the rest of X's clause refuses it."""
+    words = list(
+        takewhile(
+            lambda word: word not in CLAUSE_BREAKS,
+            (t.norm for t in tokens[last + 1 : last + 1 + AVOID_REACH] if t.sentence == sentence),
+        )
+    )
+    steered = any(
+        a in STEER and b == "away" and AVOIDED & set(words[i + 2 : i + 4])
+        for i, (a, b) in enumerate(pairwise(words))
+    )
+    return steered or any(a in AVOID and b in AVOIDED for a, b in pairwise(words))
 
 
 def _ruled_out(words: list[str]) -> bool:

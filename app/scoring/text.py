@@ -24,11 +24,18 @@ FUNCTION_WORDS = frozenset(
 
 
 # How speech recognition tends to write the tools' names, mapped to the names themselves.
-WORD_ALIASES = {"customize": "kustomize", "customise": "kustomize", "customization": "kustomization"}
+WORD_ALIASES = {
+    "customize": "kustomize", "customise": "kustomize", "customization": "kustomization",
+    "customizations": "kustomizations", "cube": "kube", "caverno": "kyverno", "converno": "kyverno",
+    "sink": "sync", "sinks": "syncs", "sinking": "syncing", "sinked": "synced",
+}  # fmt: skip
 PAIR_ALIASES = {
-    ("cube", "control"): "kubectl", ("kube", "control"): "kubectl", ("cube", "ctl"): "kubectl",
-    ("kube", "ctl"): "kubectl", ("cube", "cuddle"): "kubectl", ("kube", "cuddle"): "kubectl",
-    ("cube", "seal"): "kubeseal", ("kube", "seal"): "kubeseal",
+    ("kube", "control"): "kubectl", ("kube", "ctl"): "kubectl", ("kube", "cuddle"): "kubectl",
+    ("kube", "seal"): "kubeseal", ("kube", "config"): "kubeconfig",
+    ("our", "go"): "argo", ("argo", "city"): "argocd",
+    ("self", "heel"): "selfheal", ("self", "hell"): "selfheal",
+    ("home", "release"): "helmrelease", ("home", "releases"): "helmreleases",
+    ("helm", "realise"): "helmrelease",
 }  # fmt: skip
 
 

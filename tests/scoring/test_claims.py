@@ -380,6 +380,26 @@ def test_a_canary_with_automated_analysis_is_not_the_manual_canary_claim() -> No
             "Flux understands exactly the same annotations, so kustomize-controller applies the waves in order.",
             "flux-honours-argo-annotations",
         ),
+        (
+            "gitops-vs-cicd",
+            "That's the pull model: when a PR merges, the pipeline pulls the manifests from Git and applies them.",
+            "kubectl-from-ci-is-gitops",
+        ),
+        (
+            "drift-manual-edit",
+            "In an emergency I'd set prune to false on that app so the fix holds, then open a PR.",
+            "prune-reverts-drift",
+        ),
+        (
+            "secrets-in-git",
+            "Secret manifests store their values base64-encoded, so they aren't readable at a glance.",
+            "base64-is-encryption",
+        ),
+        (
+            "progressive-delivery",
+            "When the analysis fails, Flagger commits the previous image tag back into the repository for you.",
+            "abort-writes-git",
+        ),
     ],
 )
 def test_a_claim_is_asserted(question: str, claimed: str, flag: str) -> None:
@@ -476,6 +496,20 @@ def test_a_reason_that_is_a_harm_rejects_but_a_reason_that_is_a_benefit_does_not
             "We have a staging branch and a prod branch and promote by merging one into the other.",
             "We used to have a staging branch and a prod branch and promote by merging one into the other. "
             "Every merge dragged along whatever else had landed. So now it's one main branch with folders.",
+        ),
+        (
+            "gitops-vs-cicd",
+            "kubectl-from-ci-is-gitops",
+            "It's GitOps when the YAML lives in Git and the pipeline runs kubectl apply after the merge.",
+            "A lot of people call it GitOps when the YAML lives in Git and the pipeline runs kubectl apply after "
+            "the merge, but that's still push.",
+        ),
+        (
+            "staging-validation",
+            "branch-per-environment",
+            "We create a branch per environment and promote by merging staging into main.",
+            "Some teams create a branch per environment and promote by merging staging into main, and I'd steer "
+            "away from that, because the branches drift apart.",
         ),
     ],
 )

@@ -35,11 +35,18 @@ def test_a_strong_answer_scores_high_with_its_own_words_as_evidence() -> None:
     assert all(c.score is not None and c.evidence for c in report.criteria)
 
 
-def test_speech_recognition_spellings_count_like_the_written_terms() -> None:
+@pytest.mark.parametrize(
+    "spoken",
+    [
+        "argo cd marks the app out of sync, only self heal reverts a cube control edit, see the customize overlay.",
+        # misheard the ways independent writers of the evaluation sets kept mishearing them
+        "our go cd marks the app out of sink, only self heel reverts a cube cuddle edit, see the customize overlay.",
+    ],
+)
+def test_speech_recognition_spellings_count_like_the_written_terms(spoken: str) -> None:
     written = (
         "Argo CD marks the app OutOfSync, only selfHeal reverts a kubectl edit, see the Kustomize overlay."
     )
-    spoken = "argo cd marks the app out of sync, only self heal reverts a cube control edit, see the customize overlay."
     heard, read = score("drift-manual-edit", spoken), score("drift-manual-edit", written)
     assert heard.overall == read.overall
     assert [c.score for c in heard.criteria] == [c.score for c in read.criteria]
