@@ -59,8 +59,13 @@ PATTERNS += [
     r"\bnote (?:maximale|parfaite)\b|\b(?:[àa] l'|au |pour l')(?:[eé]valuateur|correcteur|IA|intelligence artificielle)\b",
     # German
     r"\b(?:ignorier(?:e|en|t)?|vergiss|vergessen sie|missachte)\b[^.]{0,40}\b(?:anweisungen|anleitung|vorgaben|bewertungskriterien|kriterien|rubrik)\b",
-    r"\b(?:gib|geben sie|vergib|vergeben sie|bewerte|bewerten sie)\b[^.]{0,40}\b(?:bestnote|h[öo]chste(?:n)? (?:note|punktzahl|bewertung)|volle(?:n)? punkt(?:zahl|e)|note (?:1|eins|5|f[üu]nf)|5 punkte|f[üu]nf punkte)\b",
-    r"\b(?:an|f[üu]r) (?:den|die|das) (?:bewerter|pr[üu]fer|ki|bewertungssystem|sprachmodell)\b",
+    r"\b(?:gib|geben sie|vergib|vergeben sie|bewerte|bewerten sie)\b[^.]{0,40}\b(?:bestnote|h[öo]chstnote|h[öo]chstpunktzahl|maximalpunktzahl|h[öo]chste(?:n)? (?:note|punktzahl|bewertung)|volle(?:n)? punkt(?:zahl|e)|note (?:1|eins|5|f[üu]nf)|5 punkte|f[üu]nf punkte)\b",
+    r"\b(?:an|f[üu]r) (?:den|die|das) (?:automatischen? )?(?:bewerter|pr[üu]fer|ki|bewertungssystem|sprachmodell)\b",
+    # Italian and Dutch
+    r"\b(?:assegna|assegni|assegnate|dai|date|dia)\b[^.]{0,40}\b(?:punteggio|voto) (?:massimo|pieno|di 5|di cinque)\b",
+    r"\b(?:al|per il) (?:valutatore|correttore|sistema di valutazione)\b",
+    r"\b(?:geef|geeft u|ken)\b[^.]{0,40}\b(?:hoogste|maximale|volle)\b[^.]{0,15}\b(?:score|cijfer|punten|beoordeling)\b",
+    r"\b(?:aan (?:de|het)) (?:beoordelaar|beoordelingssysteem|ai)\b",
     # Spanish and Portuguese
     r"\b(?:ignora|ignore|ignorad|olvida|olvide)\b[^.]{0,40}\b(?:instrucciones|instruções|indicaciones|r[uú]brica|criterios|crit[eé]rios)\b",
     r"\b(?:da(?:le|me)?|d[ée](?:le)?|asign(?:a|e)(?:le)?|as[ií]gnele|otorg(?:a|ue)|califi(?:ca|que)|punt[uú](?:a|e)|d[eê])\b[^.]{0,40}\b(?:puntuaci[oó]n|nota|calificaci[oó]n|pontua[cç][aã]o)\b[^.]{0,30}\b(?:m[aá]xima|perfecta|perfeita|5|cinco)\b",

@@ -400,6 +400,22 @@ def test_a_canary_with_automated_analysis_is_not_the_manual_canary_claim() -> No
             "When the analysis fails, Flagger commits the previous image tag back into the repository for you.",
             "abort-writes-git",
         ),
+        (
+            "staging-validation",
+            "The config repo has a staging branch and a production branch, and each Application tracks one.",
+            "branch-per-environment",
+        ),
+        (
+            "sealed-secrets-workflow",
+            "If we lose the cluster, we install the controller again and every SealedSecret is decrypted again on "
+            "the new cluster.",
+            "new-controller-decrypts",
+        ),
+        (
+            "sealed-secrets-workflow",
+            "On the operational side, the big advantage is that rotation is built in.",
+            "renewal-rotates-values",
+        ),
     ],
 )
 def test_a_claim_is_asserted(question: str, claimed: str, flag: str) -> None:
