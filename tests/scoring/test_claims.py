@@ -416,6 +416,21 @@ def test_a_canary_with_automated_analysis_is_not_the_manual_canary_claim() -> No
             "On the operational side, the big advantage is that rotation is built in.",
             "renewal-rotates-values",
         ),
+        (
+            "helm-with-gitops",
+            "That's handy, because you can still use helm list and helm history to see what Argo CD deployed.",
+            "argocd-runs-helm-install",
+        ),
+        (
+            "rollback-bad-deploy",
+            "I'd open the app, go to History and Rollback, pick the last good revision and roll back.",
+            "ui-rollback-leave-git",
+        ),
+        (
+            "progressive-delivery",
+            "When a canary aborts, a revert commit is pushed to the config repo restoring the previous image tag.",
+            "abort-writes-git",
+        ),
     ],
 )
 def test_a_claim_is_asserted(question: str, claimed: str, flag: str) -> None:
