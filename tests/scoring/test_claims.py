@@ -431,6 +431,22 @@ def test_a_canary_with_automated_analysis_is_not_the_manual_canary_claim() -> No
             "When a canary aborts, a revert commit is pushed to the config repo restoring the previous image tag.",
             "abort-writes-git",
         ),
+        (
+            "leaked-secret-response",
+            "Once the history is rewritten the password effectively never existed in the repo.",
+            "deleting-is-enough",
+        ),
+        (
+            "multi-tenancy",
+            "We keep every Application in the default project; the destination on each one already does the "
+            "isolation.",
+            "namespaces-are-enough",
+        ),
+        (
+            "auto-sync-risks",
+            "I'd keep selfHeal, which is what restarts things when they crash, and turn prune off.",
+            "selfheal-restarts-pods",
+        ),
     ],
 )
 def test_a_claim_is_asserted(question: str, claimed: str, flag: str) -> None:
@@ -558,3 +574,12 @@ def test_a_negation_in_a_relative_clause_with_its_own_subject_does_not_reject_th
     assert "prune-reverts-drift" in flags("convincing-push-team", claimed)
     judged = "With prune set to true, Argo CD reverts any manual change: that wouldn't be right."
     assert "prune-reverts-drift" not in flags("convincing-push-team", judged)
+
+
+def test_what_self_heal_really_does_is_not_the_restart_claim() -> None:
+    correct = (
+        "selfHeal re-applies what Git declares when someone edits a live object; the kubelet restarts "
+        "containers that crash, and syncPolicy.retry retries a failed sync."
+    )
+    assert "selfheal-restarts-pods" not in flags("auto-sync-risks", correct)
+    assert "selfheal-restarts-pods" in flags("auto-sync-risks", "selfHeal restarts pods when they crash.")
