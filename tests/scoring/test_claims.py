@@ -447,6 +447,18 @@ def test_a_canary_with_automated_analysis_is_not_the_manual_canary_claim() -> No
             "I'd keep selfHeal, which is what restarts things when they crash, and turn prune off.",
             "selfheal-restarts-pods",
         ),
+        (
+            "database-migrations-gitops",
+            "If the release misbehaves, you git revert that commit and Argo CD brings the schema back to the "
+            "previous version.",
+            "revert-rolls-back-schema",
+        ),
+        (
+            "applicationset-generators",
+            "If someone renames a service directory, the existing Applications just become orphaned and keep "
+            "running.",
+            "appset-never-deletes",
+        ),
     ],
 )
 def test_a_claim_is_asserted(question: str, claimed: str, flag: str) -> None:
@@ -583,3 +595,24 @@ def test_what_self_heal_really_does_is_not_the_restart_claim() -> None:
     )
     assert "selfheal-restarts-pods" not in flags("auto-sync-risks", correct)
     assert "selfheal-restarts-pods" in flags("auto-sync-risks", "selfHeal restarts pods when they crash.")
+
+
+@pytest.mark.parametrize(
+    ("question", "correct", "flag"),
+    [
+        (
+            "database-migrations-gitops",
+            "Reverting the Git commit rolls back the pods but not the schema, so migrations have to be backward "
+            "compatible, expand then contract.",
+            "revert-rolls-back-schema",
+        ),
+        (
+            "applicationset-generators",
+            "Generated apps are owned by the ApplicationSet, so if the generator stops matching, those "
+            "Applications are deleted, and with the default finalizer their resources go too.",
+            "appset-never-deletes",
+        ),
+    ],
+)
+def test_the_correct_statement_is_not_its_misconception(question: str, correct: str, flag: str) -> None:
+    assert flag not in flags(question, correct)
