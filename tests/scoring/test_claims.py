@@ -459,6 +459,16 @@ def test_a_canary_with_automated_analysis_is_not_the_manual_canary_claim() -> No
             "running.",
             "appset-never-deletes",
         ),
+        (
+            "flux-core-objects",
+            "In the app's folder you have a kustomization.yaml, and that is the Flux Kustomization.",
+            "kustomization-equals-file",
+        ),
+        (
+            "app-repo-vs-config-repo",
+            "We set imagePullPolicy Always, and Argo CD restarts the pods when it sees the registry has a newer image.",
+            "latest-tag",
+        ),
     ],
 )
 def test_a_claim_is_asserted(question: str, claimed: str, flag: str) -> None:
