@@ -598,18 +598,15 @@ def test_a_negation_in_a_relative_clause_with_its_own_subject_does_not_reject_th
     assert "prune-reverts-drift" not in flags("convincing-push-team", judged)
 
 
-def test_what_self_heal_really_does_is_not_the_restart_claim() -> None:
-    correct = (
-        "selfHeal re-applies what Git declares when someone edits a live object; the kubelet restarts "
-        "containers that crash, and syncPolicy.retry retries a failed sync."
-    )
-    assert "selfheal-restarts-pods" not in flags("auto-sync-risks", correct)
-    assert "selfheal-restarts-pods" in flags("auto-sync-risks", "selfHeal restarts pods when they crash.")
-
-
 @pytest.mark.parametrize(
     ("question", "correct", "flag"),
     [
+        (
+            "auto-sync-risks",
+            "selfHeal re-applies what Git declares when someone edits a live object; the kubelet restarts "
+            "containers that crash, and syncPolicy.retry retries a failed sync.",
+            "selfheal-restarts-pods",
+        ),
         (
             "database-migrations-gitops",
             "Reverting the Git commit rolls back the pods but not the schema, so migrations have to be backward "
