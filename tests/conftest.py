@@ -42,12 +42,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     and `connection` depends on it) or says so with the `database` mark."""
     if not DATABASE_URL.startswith("postgresql"):
         return
-    reach = [
-        i for i in items if "migrated" in getattr(i, "fixturenames", ()) or i.get_closest_marker("database")
-    ]
-    if len(reach) < len(items):
-        config.hook.pytest_deselected(items=[i for i in items if i not in reach])
-        items[:] = reach
+    reaches = {
+        id(i)
+        for i in items
+        if "migrated" in getattr(i, "fixturenames", ()) or i.get_closest_marker("database")
+    }
+    if len(reaches) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if id(i) not in reaches])
+        items[:] = [i for i in items if id(i) in reaches]
 
 
 @pytest.fixture(scope="session")

@@ -302,7 +302,12 @@ def _worse_still(before: list[Token]) -> bool:
 
 def _steered_from(before: list[Token]) -> bool:
     """ "I'd steer away from environment branches, where you promote by merging" """
-    return any(a.norm in STEER and b.norm == "away" for a, b in pairwise(before))
+    return bool(_steers_away([t.norm for t in before]))
+
+
+def _steers_away(words: list[str]) -> list[int]:
+    """Where the words say "steer away", "stay away", "move away", "keep away" """
+    return [i for i, (a, b) in enumerate(pairwise(words)) if a in STEER and b == "away"]
 
 
 def _condemned(after: list[Token]) -> bool:
@@ -351,10 +356,7 @@ def _avoided(tokens: list[Token], last: int, sentence: int) -> bool:
             (t.norm for t in tokens[last + 1 : last + 1 + AVOID_REACH] if t.sentence == sentence),
         )
     )
-    steered = any(
-        a in STEER and b == "away" and AVOIDED & set(words[i + 2 : i + 4])
-        for i, (a, b) in enumerate(pairwise(words))
-    )
+    steered = any(AVOIDED & set(words[i + 2 : i + 4]) for i in _steers_away(words))
     return steered or any(a in AVOID and b in AVOIDED for a, b in pairwise(words))
 
 
@@ -372,7 +374,7 @@ def _denied_next(tokens: list[Token], last: int, sentence: int) -> bool:
     work." But not when what is denied is a drawback: "That isn't a problem, the repo is private."
     """
     following = [t.norm for t in tokens[last + 1 : last + 40] if t.sentence == sentence + 1]
-    if any(a in STEER and b == "away" for a, b in pairwise(following[:4])) and REFUSED & set(following[:6]):
+    if _steers_away(following[:4]) and REFUSED & set(following[:6]):
         return True
     if _ruled_out(following[:6]):
         return True
