@@ -188,7 +188,8 @@ def test_the_reconciler_resends_lost_and_stuck_work_but_not_live_or_finished_wor
 def test_a_corrected_transcript_is_kept_beside_the_original_and_rescored(db: Session) -> None:
     user = consenting_candidate(db)
     [take_id] = answered_session(db, user, ["Argo see dee marks it out of sink."], AnswerMode.typed)
-    pipeline.process_take(take_id)
+    assert pipeline.process_take(take_id) == TakeState.scored
+    db.expire_all()  # the pipeline's own sessions moved the take on; ours may still hold it
     before = db.scalars(select(TakeScore.overall).where(TakeScore.take_id == take_id)).one()
     take = get_take(db, user, take_id)
     correct_transcript(
