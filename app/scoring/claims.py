@@ -5,7 +5,8 @@ short stretch of one sentence carries most of the claim's distinctive words (or 
 cue phrases) and nothing around that stretch rejects it: a negation ("doesn't", "I wouldn't
 use X and Y"), a consequence that condemns it ("X would drift apart", "X is refused"), a
 contrast ("instead of X"), a preference ("I'd recommend webhooks over X"), a reported belief
-("people assume X, but"), X told as the cause of an incident, or X told as a practice the team
+("people assume X, but"), a heading that refuses it ("what I wouldn't do is X"), X told as the
+cause of an incident, or X told as a practice the team
 has left behind ("originally we had X ... we moved to Y"). A negation after an endorsement is the
 speaker's reason for X ("X, which is fine since the value isn't readable"), not a rejection. A
 stretch that reads more like the question's correct statements than like the claim is a correct
@@ -89,6 +90,13 @@ LEFT = frozenset(
     rebuilt redesigned now""".split()
 )  # "we used to X ... so now it's one main branch"
 LEFT_WITHIN = 3  # sentences after X in which the change is told
+# "What I wouldn't do is X", "A pattern I'd steer away from is X": the subject of the sentence's
+# first "is" refuses what the sentence goes on to name
+COPULAS = frozenset("is was are were".split())
+HEAD_WORDS = 14  # a subject longer than this is not a heading for what follows
+REFUSING = frozenset("tempting temptation antipattern wrong".split()) | AVOID
+# "what I wouldn't do", "what you don't want": a negation of the speaker's own doing
+ACTIONS = frozenset("do use recommend want allow accept suggest try reach ship go take choose pick".split())
 # "I'd recommend the webhook over just lowering the interval": what is preferred over X rejects X
 PREFERENCE = frozenset(
     "prefer prefers preferred recommend recommends recommended choose chose favour favor pick".split()
@@ -229,7 +237,7 @@ def asserted(tokens: list[Token], first: int, last: int, negative: bool = False)
         return False
     if _denied_next(tokens, last, sentence) or _left_behind(before, tokens, last, sentence):
         return False
-    if _passed_over(before) or _steered_from(before):
+    if _passed_over(before) or _steered_from(before) or _refused_heading(tokens, first, sentence):
         return False
     if any(t.norm in BLAME_BEFORE or t.norm in OTHERWISE for t in before) or _worse_still(before):
         return False
@@ -298,6 +306,30 @@ def _passed_over(before: list[Token]) -> bool:
 def _worse_still(before: list[Token]) -> bool:
     """ "hit rollback in the UI, or worse, git reset main and force-push" """
     return any(a.norm == "or" and b.norm in WORSE for a, b in pairwise(before))
+
+
+def _refused_heading(tokens: list[Token], first: int, sentence: int) -> bool:
+    """ "What I wouldn't do when a canary goes bad is X", "A pattern I'd steer away from, because
+    I've lived with it, is X", "The tempting fix is to X, or to Y", "And not what I've seen teams
+    do: X": the sentence opens by refusing what it then names in the same clause, however far X
+    comes after."""
+    start = first
+    while start and tokens[start - 1].sentence == sentence:
+        start -= 1
+    words = [t.norm for t in tokens[start:first]]
+    opening = words[1:] if words[:1] and words[0] in LINKS else words
+    if opening[:2] == ["not", "what"]:
+        return True
+    head = list(takewhile(lambda word: word not in COPULAS, words))
+    named = words[len(head) + 1 :]  # up to X: in "is a second outage, so X" the heading names the outage
+    if len(head) == len(words) or len(head) > HEAD_WORDS or CLAUSE_BREAKS & set(named):
+        return False
+    return (
+        any(w in REFUSING or stem(w) in BELIEF_NOUNS for w in head)
+        or bool(_steers_away(head))
+        or any(pair in PUSHBACK for pair in pairwise(head))
+        or any(w in NEGATORS and ACTIONS & set(head[i + 1 : i + 3]) for i, w in enumerate(head))
+    )
 
 
 def _steered_from(before: list[Token]) -> bool:
@@ -376,7 +408,7 @@ def _denied_next(tokens: list[Token], last: int, sentence: int) -> bool:
     following = [t.norm for t in tokens[last + 1 : last + 40] if t.sentence == sentence + 1]
     if _steers_away(following[:4]) and REFUSED & set(following[:6]):
         return True
-    if _ruled_out(following[:6]):
+    if _ruled_out(following[:6]) or any(a in AVOID and b in AVOIDED for a, b in pairwise(following[:4])):
         return True
     denials = [
         i for i, w in enumerate(following) if w in DENIALS and not HARMLESS & set(following[i + 1 : i + 4])

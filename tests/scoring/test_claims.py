@@ -580,6 +580,41 @@ def test_a_reason_that_is_a_harm_rejects_but_a_reason_that_is_a_benefit_does_not
             "Some teams create a branch per environment and promote by merging staging into main, and I'd steer "
             "away from that, because the branches drift apart.",
         ),
+        (
+            "staging-validation",
+            "branch-per-environment",
+            "We create a branch per environment and promote by merging staging into main.",
+            "A pattern I'd steer away from, because I've lived with it, is a branch per environment where you "
+            "promote by merging staging into main.",
+        ),
+        (
+            "drift-manual-edit",
+            "disable-reconciliation-to-keep-edit",
+            "I switch off self heal so the kubectl fix sticks.",
+            "What I'd push back on, every time someone suggests it after an incident, is the reflex to switch "
+            "off self heal so the kubectl fix sticks.",
+        ),
+        (
+            "rollback-bad-deploy",
+            "reset-and-force-push",
+            "After an abort I git reset main to the previous commit and force-push.",
+            "What I wouldn't do when a release goes bad is the instinctive thing: git reset main to the previous "
+            "commit and force-push.",
+        ),
+        (
+            "rollback-bad-deploy",
+            "reset-and-force-push",
+            "After an abort I git reset main to the previous commit and force-push.",
+            "The tempting fix after an abort is to open the Argo CD UI, or to git reset main to the previous "
+            "commit and force-push. I'd avoid both: the revert commit is the fix.",
+        ),
+        (
+            "drift-manual-edit",
+            "disable-reconciliation-to-keep-edit",
+            "I switch off self heal so the kubectl fix sticks.",
+            "And not what I've seen teams do after an outage at three in the morning: switch off self heal so "
+            "the kubectl fix sticks.",
+        ),
     ],
 )
 def test_a_rejection_form_rejects_what_the_plain_claim_asserts(
@@ -587,6 +622,17 @@ def test_a_rejection_form_rejects_what_the_plain_claim_asserts(
 ) -> None:
     assert flag in flags(question, plain)
     assert flag not in flags(question, rejected)
+
+
+def test_a_heading_refuses_only_what_its_own_clause_names() -> None:
+    """ "What I wouldn't do is X" heads off X; a heading that says something else, or whose clause
+    has ended, does not reach the claim after it."""
+    claimed = "What I always do is git reset main to the previous commit and force-push."
+    assert "reset-and-force-push" in flags("rollback-bad-deploy", claimed)
+    wanted = (
+        "What you don't want is a second outage, so I git reset main to the previous commit and force-push."
+    )
+    assert "reset-and-force-push" in flags("rollback-bad-deploy", wanted)
 
 
 def test_a_negation_in_a_relative_clause_with_its_own_subject_does_not_reject_the_claim() -> None:
