@@ -47,7 +47,7 @@ REJECTIONS_AFTER = frozenset(
 BELIEF_VERBS = frozenset(
     """assume assumes assumed believe believes believed think thinks expect expects confuse confuses
     confusing confused mix mixing say says said claim claims equate equates equating conflate conflates
-    conflating call calls called""".split()
+    conflating call calls called describe describes described treat treats treated""".split()
 )  # "people confusing key renewal with rotating the passwords", "teams equate X with GitOps"
 BELIEVERS = frozenset(
     "people teams folks some many others everyone candidates developers engineers juniors someone".split()
@@ -55,7 +55,8 @@ BELIEVERS = frozenset(
 # by stem: "the misreading I hear most is X", "common mistakes are X"
 BELIEF_NOUNS = frozenset(
     stem(word)
-    for word in "myth misconception assumption mistake trap misunderstanding misreading fallacy".split()
+    for word in """myth misconception assumption belief mistake trap misunderstanding misreading
+    fallacy""".split()
 )
 # "teams often X", "some people would X"
 HABITS = frozenset(
@@ -401,14 +402,20 @@ def _ruled_out(words: list[str]) -> bool:
 
 
 def _denied_next(tokens: list[Token], last: int, sentence: int) -> bool:
-    """The next sentence answers the claim: "Renewal rotates the secrets? It doesn't.", refuses
-    it: "I'd not do that.", "Don't do this.", or says it fails: "With selfHeal on, that doesn't
-    work." But not when what is denied is a drawback: "That isn't a problem, the repo is private."
+    """The next sentence answers the claim: "Renewal rotates the secrets? It doesn't.", "I
+    disagree.", refuses it: "I'd not do that.", "Don't do this.", "I'd avoid both.", "I'd push back
+    on that.", or says it fails: "With selfHeal on, that doesn't work." But not when what is
+    denied is a drawback: "That isn't a problem, the repo is private."
     """
     following = [t.norm for t in tokens[last + 1 : last + 40] if t.sentence == sentence + 1]
     if _steers_away(following[:4]) and REFUSED & set(following[:6]):
         return True
     if _ruled_out(following[:6]) or any(a in AVOID and b in AVOIDED for a, b in pairwise(following[:4])):
+        return True
+    if "disagree" in following[:3] or any(
+        p in PUSHBACK and REFUSED & set(following[i + 2 : i + 4])
+        for i, p in enumerate(pairwise(following[:6]))
+    ):
         return True
     denials = [
         i for i, w in enumerate(following) if w in DENIALS and not HARMLESS & set(following[i + 1 : i + 4])

@@ -615,6 +615,34 @@ def test_a_reason_that_is_a_harm_rejects_but_a_reason_that_is_a_benefit_does_not
             "And not what I've seen teams do after an outage at three in the morning: switch off self heal so "
             "the kubectl fix sticks.",
         ),
+        (
+            "gitops-vs-cicd",
+            "kubectl-from-ci-is-gitops",
+            "It's GitOps when the YAML lives in Git and the pipeline runs kubectl apply after the merge.",
+            "A lot of people describe it as GitOps when the YAML lives in Git and the pipeline runs kubectl apply "
+            "after the merge.",
+        ),
+        (
+            "gitops-vs-cicd",
+            "kubectl-from-ci-is-gitops",
+            "It's GitOps when the YAML lives in Git and the pipeline runs kubectl apply after the merge.",
+            "A common belief is that it's GitOps when the YAML lives in Git and the pipeline runs kubectl apply "
+            "after the merge.",
+        ),
+        (
+            "gitops-vs-cicd",
+            "kubectl-from-ci-is-gitops",
+            "It's GitOps when the YAML lives in Git and the pipeline runs kubectl apply after the merge.",
+            "It's GitOps when the YAML lives in Git and the pipeline runs kubectl apply after the merge? I "
+            "disagree: nothing reconciles afterwards.",
+        ),
+        (
+            "gitops-vs-cicd",
+            "kubectl-from-ci-is-gitops",
+            "It's GitOps when the YAML lives in Git and the pipeline runs kubectl apply after the merge.",
+            "You hear that it's GitOps when the YAML lives in Git and the pipeline runs kubectl apply after the "
+            "merge. I'd push back on that, because the pipeline still holds the credentials.",
+        ),
     ],
 )
 def test_a_rejection_form_rejects_what_the_plain_claim_asserts(
