@@ -102,6 +102,10 @@ ACTIONS = frozenset("do use recommend want allow accept suggest try reach ship g
 PREFERENCE = frozenset(
     "prefer prefers preferred recommend recommends recommended choose chose favour favor pick".split()
 )
+PREFER_TO = frozenset("prefer prefers preferred".split())  # "I prefer directories to X"
+SPEAKERS = frozenset("i id we wed".split())  # "X I'd avoid"
+# "X looks tidy, but ...", "X sounds like promotion, but": granted only to be knocked down
+SEEMS = frozenset("looks look sounds sound seems seem feels feel".split())
 # "without anyone placing keys by hand, I commit X": these negate the words right after them only
 SCOPED = frozenset("without instead rather against".split())
 SCOPE = 5  # "instead of resetting X", "rather than granting cluster-admin for the day"
@@ -236,6 +240,8 @@ def asserted(tokens: list[Token], first: int, last: int, negative: bool = False)
             break  # what follows "X, which is fine" is why X is fine, not a rejection of it
     if _condemned(after) or _avoided(tokens, last, sentence) or reported_belief([*before, tokens[first]]):
         return False
+    if _conceded(tokens, last, sentence):
+        return False
     if _denied_next(tokens, last, sentence) or _left_behind(before, tokens, last, sentence):
         return False
     if _passed_over(before) or _steered_from(before) or _refused_heading(tokens, first, sentence):
@@ -299,9 +305,16 @@ def _left_behind(before: list[Token], tokens: list[Token], last: int, sentence: 
 
 
 def _passed_over(before: list[Token]) -> bool:
-    """ "I'd recommend the webhook over X", "we chose directories over X" """
+    """ "I'd recommend the webhook over X", "we chose directories over X", "I prefer this to X"
+    (but not "I prefer to X")"""
     words = [t.norm for t in before]
-    return "over" in words[-3:] and any(word in PREFERENCE for word in words)
+    preferred = [i for i, word in enumerate(words) if word in PREFERENCE]
+    if not preferred:
+        return False
+    ends = range(max(0, len(words) - 3), len(words))
+    return "over" in words[-3:] or any(
+        words[i] == "to" and words[preferred[0]] in PREFER_TO and i > preferred[0] + 1 for i in ends
+    )
 
 
 def _worse_still(before: list[Token]) -> bool:
@@ -339,8 +352,9 @@ def _steered_from(before: list[Token]) -> bool:
 
 
 def _steers_away(words: list[str]) -> list[int]:
-    """Where the words say "steer away", "stay away", "move away", "keep away" """
-    return [i for i, (a, b) in enumerate(pairwise(words)) if a in STEER and b == "away"]
+    """Where "away" ends "steer away", "stay away", "move away", "keep away", or "steer people
+    away" """
+    return [i for i, word in enumerate(words) if word == "away" and STEER & set(words[max(0, i - 2) : i])]
 
 
 def _condemned(after: list[Token]) -> bool:
@@ -349,6 +363,14 @@ def _condemned(after: list[Token]) -> bool:
     foresees ("X, and roll back by hand if it looks bad")."""
     said = list(takewhile(lambda t: t.norm not in CONDITIONS, after))
     return any(t.norm in REJECTIONS_AFTER and not _restricts(said[:i]) for i, t in enumerate(said))
+
+
+def _conceded(tokens: list[Token], last: int, sentence: int) -> bool:
+    """ "A branch per environment looks tidy, but the branches drift": X is granted an appearance,
+    then a "but" knocks it down."""
+    words = [t.norm for t in tokens[last + 1 : last + 1 + REJECTION_WINDOW] if t.sentence == sentence]
+    seems = next((i for i, word in enumerate(words) if word in SEEMS), None)
+    return seems is not None and seems < 3 and "but" in words[seems:]
 
 
 def _blamed(tokens: list[Token], at: int) -> bool:
@@ -389,8 +411,10 @@ def _avoided(tokens: list[Token], last: int, sentence: int) -> bool:
             (t.norm for t in tokens[last + 1 : last + 1 + AVOID_REACH] if t.sentence == sentence),
         )
     )
-    steered = any(AVOIDED & set(words[i + 2 : i + 4]) for i in _steers_away(words))
-    return steered or any(a in AVOID and b in AVOIDED for a, b in pairwise(words))
+    steered = any(AVOIDED & set(words[i + 1 : i + 3]) for i in _steers_away(words))
+    # "Branch-per-environment I'd avoid", "X we'd steer away from": the speaker refuses X just named
+    named_first = words[:1] and words[0] in SPEAKERS and (AVOID & set(words[1:3]) or _steers_away(words[1:4]))
+    return steered or bool(named_first) or any(a in AVOID and b in AVOIDED for a, b in pairwise(words))
 
 
 def _ruled_out(words: list[str]) -> bool:
@@ -408,7 +432,7 @@ def _denied_next(tokens: list[Token], last: int, sentence: int) -> bool:
     denied is a drawback: "That isn't a problem, the repo is private."
     """
     following = [t.norm for t in tokens[last + 1 : last + 40] if t.sentence == sentence + 1]
-    if _steers_away(following[:4]) and REFUSED & set(following[:6]):
+    if _steers_away(following[:5]) and REFUSED & set(following[:6]):
         return True
     if _ruled_out(following[:6]) or any(a in AVOID and b in AVOIDED for a, b in pairwise(following[:4])):
         return True

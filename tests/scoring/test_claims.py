@@ -643,6 +643,32 @@ def test_a_reason_that_is_a_harm_rejects_but_a_reason_that_is_a_benefit_does_not
             "You hear that it's GitOps when the YAML lives in Git and the pipeline runs kubectl apply after the "
             "merge. I'd push back on that, because the pipeline still holds the credentials.",
         ),
+        (
+            "staging-validation",
+            "branch-per-environment",
+            "We create a branch per environment and promote by merging staging into main.",
+            "A branch per environment I'd avoid, because the branches drift apart.",
+        ),
+        (
+            "staging-validation",
+            "branch-per-environment",
+            "We create a branch per environment and promote by merging staging into main.",
+            "One thing I'd steer people away from is a branch per environment where you promote by merging "
+            "staging into main.",
+        ),
+        (
+            "staging-validation",
+            "branch-per-environment",
+            "We create a branch per environment and promote by merging staging into main.",
+            "I prefer directories to a branch per environment where you promote by merging staging into main.",
+        ),
+        (
+            "staging-validation",
+            "branch-per-environment",
+            "We merge staging into main to promote.",
+            "Merging staging into main sounds like promotion, but you end up with cherry-picks and branches that "
+            "drift.",
+        ),
     ],
 )
 def test_a_rejection_form_rejects_what_the_plain_claim_asserts(
@@ -650,6 +676,12 @@ def test_a_rejection_form_rejects_what_the_plain_claim_asserts(
 ) -> None:
     assert flag in flags(question, plain)
     assert flag not in flags(question, rejected)
+
+
+def test_preferring_to_do_something_is_doing_it() -> None:
+    """ "I prefer directories to X" passes X over; "I prefer to X" does X."""
+    claimed = "I prefer to create a branch per environment and promote by merging staging into main."
+    assert "branch-per-environment" in flags("staging-validation", claimed)
 
 
 def test_a_heading_refuses_only_what_its_own_clause_names() -> None:
