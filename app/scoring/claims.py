@@ -76,7 +76,9 @@ DENIALS = NEGATORS | frozenset("wrong false untrue".split())
 REFUSED = frozenset(
     "that this either it".split()
 )  # "I wouldn't do that", "never this", "I'd argue against it"
-STEER = frozenset("steer stay move keep".split())  # "I steer away from that"
+STEER = frozenset(
+    "steer steered steering stay stayed staying move moved moving keep".split()
+)  # "I steer away from that", "what we moved away from: X"
 # "That isn't a problem", "it doesn't matter": denying a drawback endorses the claim
 HARMLESS = frozenset(
     """problem problems issue issues matter matters concern concerns risk risky deal big necessary need
@@ -104,8 +106,10 @@ PREFERENCE = frozenset(
 )
 PREFER_TO = frozenset("prefer prefers preferred".split())  # "I prefer directories to X"
 SPEAKERS = frozenset("i id we wed".split())  # "X I'd avoid"
+AGENTS = frozenset("i we you they".split())  # "X, and we never have to ...": a clause of its own
 # "X looks tidy, but ...", "X sounds like promotion, but": granted only to be knocked down
-SEEMS = frozenset("looks look sounds sound seems seem feels feel".split())
+SEEMS = frozenset("looks look looked sounds sound sounded seems seem seemed feels feel felt".split())
+FAILS = frozenset("fails fail failed unable".split())  # "every SealedSecret fails to decrypt" denies it
 # "without anyone placing keys by hand, I commit X": these negate the words right after them only
 SCOPED = frozenset("without instead rather against".split())
 SCOPE = 5  # "instead of resetting X", "rather than granting cluster-admin for the day"
@@ -256,7 +260,11 @@ def asserted(tokens: list[Token], first: int, last: int, negative: bool = False)
     )
     # "prune trims anything on the live object that the repo doesn't describe": a negation in a
     # relative clause on a noun says which things, not that the claim is false
-    denied = any(t.norm in NEGATORS and not _restricts(main[:i]) for i, t in enumerate(main))
+    words = [t.norm for t in main]
+    denied = any(
+        (word in NEGATORS or (word in FAILS and words[i + 1 : i + 2] == ["to"])) and not _restricts(main[:i])
+        for i, word in enumerate(words)
+    )
     return (negated or denied) == negative
 
 
@@ -360,9 +368,18 @@ def _steers_away(words: list[str]) -> list[int]:
 def _condemned(after: list[Token]) -> bool:
     """ "X ... would drift apart", "X, which isn't safe"; but not a negation that only says which
     things X is about ("prune undoes anything that doesn't match Git"), nor what a condition
-    foresees ("X, and roll back by hand if it looks bad")."""
+    foresees ("X, and roll back by hand if it looks bad"), nor a negation in a clause of its own
+    about the speaker ("X, and we never have to rotate by hand", which is why X is good); "X, and
+    you lose the history" still condemns X."""
     said = list(takewhile(lambda t: t.norm not in CONDITIONS, after))
-    return any(t.norm in REJECTIONS_AFTER and not _restricts(said[:i]) for i, t in enumerate(said))
+    agent = next(
+        (i + 1 for i, (a, b) in enumerate(pairwise(said)) if a.norm in COORDINATORS and b.norm in AGENTS),
+        len(said),
+    )
+    return any(
+        t.norm in REJECTIONS_AFTER and not _restricts(said[:i]) and not (i > agent and t.norm in NEGATORS)
+        for i, t in enumerate(said)
+    )
 
 
 def _conceded(tokens: list[Token], last: int, sentence: int) -> bool:
@@ -450,4 +467,8 @@ def _denied_next(tokens: list[Token], last: int, sentence: int) -> bool:
         return True
     if any(w in REFUSED for w in following[:5]) and denials[0] < 5:
         return True
-    return any(0 < i < DENIAL_REACH and following[i - 1] in ANSWERS for i in denials)
+    # "It isn't.", "which isn't true"; not "... over Flagger, which doesn't integrate with Git"
+    return any(
+        0 < i < DENIAL_REACH and following[i - 1] in ANSWERS and (following[i - 1] != "which" or i == 1)
+        for i in denials
+    )

@@ -669,6 +669,26 @@ def test_a_reason_that_is_a_harm_rejects_but_a_reason_that_is_a_benefit_does_not
             "Merging staging into main sounds like promotion, but you end up with cherry-picks and branches that "
             "drift.",
         ),
+        (
+            "staging-validation",
+            "branch-per-environment",
+            "We had a branch per environment, where promotion meant merging staging into main.",
+            "I'll start with what we moved away from: a branch per environment, where promotion meant merging "
+            "staging into main.",
+        ),
+        (
+            "staging-validation",
+            "branch-per-environment",
+            "We merge staging into main to promote.",
+            "Merging staging into main looked neat, but merges carried unrelated commits.",
+        ),
+        (
+            "sealed-secrets-workflow",
+            "new-controller-decrypts",
+            "A fresh controller generates a new key pair and decrypts every SealedSecret in the repo.",
+            "Without a backup of the sealing keys a fresh controller generates a new key pair and every "
+            "SealedSecret in the repo fails to decrypt.",
+        ),
     ],
 )
 def test_a_rejection_form_rejects_what_the_plain_claim_asserts(
@@ -676,6 +696,24 @@ def test_a_rejection_form_rejects_what_the_plain_claim_asserts(
 ) -> None:
     assert flag in flags(question, plain)
     assert flag not in flags(question, rejected)
+
+
+def test_a_negation_in_a_clause_about_the_speaker_is_not_a_verdict_on_the_claim() -> None:
+    """ "X, and we never have to rotate by hand" says why the speaker likes X."""
+    claimed = (
+        "The controller renews its key every 30 days and re-encrypts everything, so the database password is "
+        "effectively rotated on that schedule and we never have to do manual rotation."
+    )
+    assert "renewal-rotates-values" in flags("sealed-secrets-workflow", claimed)
+
+
+def test_a_relative_clause_on_another_thing_does_not_answer_the_claim() -> None:
+    """ "... over Flagger, which doesn't integrate with Git" is about Flagger, not a denial."""
+    claimed = (
+        "When the analysis fails and the Rollout aborts, Argo CD writes the previous image tag back into the "
+        "repo as a commit. That's why I prefer Rollouts over Flagger, which doesn't integrate with Git like that."
+    )
+    assert "abort-writes-git" in flags("progressive-delivery", claimed)
 
 
 def test_preferring_to_do_something_is_doing_it() -> None:
