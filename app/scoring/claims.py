@@ -66,7 +66,7 @@ HABITS = frozenset(
 WITNESSED = frozenset("seen saw watched".split())  # "I've seen teams X"
 # "I'd push back on the idea that X"
 PUSHBACK = (("push", "back"), ("pushed", "back"), ("pushing", "back"))
-AVOID = frozenset("avoid avoided avoiding".split())
+AVOID = frozenset("avoid avoided avoiding against".split())  # "I'd avoid both", "I'd argue against that"
 AVOIDED = frozenset("both that this it them those either".split())  # "X, and I'd avoid both"
 RULE = frozenset("rule ruled".split())  # "I'd rule both out"
 AVOID_REACH = 16  # "X and merge between them, and I'd steer away from that": how far the refusal may follow
@@ -97,7 +97,9 @@ LEFT_WITHIN = 3  # sentences after X in which the change is told
 # first "is" refuses what the sentence goes on to name
 COPULAS = frozenset("is was are were".split())
 HEAD_WORDS = 14  # a subject longer than this is not a heading for what follows
-REFUSING = frozenset("tempting temptation antipattern wrong".split()) | AVOID
+REFUSING = (
+    frozenset("tempting temptation antipattern wrong jerk reflex".split()) | AVOID
+)  # "the knee-jerk fix"
 # "what I wouldn't do", "what you don't want": a negation of the speaker's own doing
 ACTIONS = frozenset("do use recommend want allow accept suggest try reach ship go take choose pick".split())
 # "I'd recommend the webhook over just lowering the interval": what is preferred over X rejects X
@@ -108,6 +110,7 @@ PREFER_TO = frozenset("prefer prefers preferred".split())  # "I prefer directori
 SPEAKERS = frozenset("i id we wed".split())  # "X I'd avoid"
 AGENTS = frozenset("i we you they".split())  # "X, and we never have to ...": a clause of its own
 # "X looks tidy, but ...", "X sounds like promotion, but": granted only to be knocked down
+CONCESSION_REACH = 3  # "It looks tidy, X": how near X the appearance is told
 SEEMS = frozenset("looks look looked sounds sound sounded seems seem seemed feels feel felt".split())
 FAILS = frozenset("fails fail failed unable".split())  # "every SealedSecret fails to decrypt" denies it
 # "without anyone placing keys by hand, I commit X": these negate the words right after them only
@@ -244,7 +247,7 @@ def asserted(tokens: list[Token], first: int, last: int, negative: bool = False)
             break  # what follows "X, which is fine" is why X is fine, not a rejection of it
     if _condemned(after) or _avoided(tokens, last, sentence) or reported_belief([*before, tokens[first]]):
         return False
-    if _conceded(tokens, last, sentence):
+    if _conceded(before, tokens, last, sentence):
         return False
     if _denied_next(tokens, last, sentence) or _left_behind(before, tokens, last, sentence):
         return False
@@ -342,6 +345,10 @@ def _refused_heading(tokens: list[Token], first: int, sentence: int) -> bool:
     opening = words[1:] if words[:1] and words[0] in LINKS else words
     if opening[:2] == ["not", "what"]:
         return True
+    # "Two patterns I'd steer away from: copying whole manifests, and a branch per environment"
+    clause = words[max((i + 1 for i, word in enumerate(words) if word in CLAUSE_BREAKS), default=0) :]
+    if _steers_away(clause):
+        return True
     head = list(takewhile(lambda word: word not in COPULAS, words))
     named = words[len(head) + 1 :]  # up to X: in "is a second outage, so X" the heading names the outage
     if len(head) == len(words) or len(head) > HEAD_WORDS or CLAUSE_BREAKS & set(named):
@@ -382,12 +389,15 @@ def _condemned(after: list[Token]) -> bool:
     )
 
 
-def _conceded(tokens: list[Token], last: int, sentence: int) -> bool:
-    """ "A branch per environment looks tidy, but the branches drift": X is granted an appearance,
-    then a "but" knocks it down."""
+def _conceded(before: list[Token], tokens: list[Token], last: int, sentence: int) -> bool:
+    """ "A branch per environment looks tidy, but the branches drift", "It looks tidy, merge
+    staging into main to promote, but ...": X is granted an appearance, then a "but" knocks it
+    down."""
     words = [t.norm for t in tokens[last + 1 : last + 1 + REJECTION_WINDOW] if t.sentence == sentence]
+    if any(t.norm in SEEMS for t in before[-CONCESSION_REACH:]):
+        return "but" in words
     seems = next((i for i, word in enumerate(words) if word in SEEMS), None)
-    return seems is not None and seems < 3 and "but" in words[seems:]
+    return seems is not None and seems < CONCESSION_REACH and "but" in words[seems:]
 
 
 def _blamed(tokens: list[Token], at: int) -> bool:

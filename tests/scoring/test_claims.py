@@ -683,6 +683,31 @@ def test_a_reason_that_is_a_harm_rejects_but_a_reason_that_is_a_benefit_does_not
             "Merging staging into main looked neat, but merges carried unrelated commits.",
         ),
         (
+            "staging-validation",
+            "branch-per-environment",
+            "We copy complete manifests into every environment folder, and a branch per environment.",
+            "Two patterns I'd steer away from: copying complete manifests into every environment folder, and a "
+            "branch per environment.",
+        ),
+        (
+            "sync-interval",
+            "poll-every-few-seconds",
+            "I'd set timeout.reconciliation to ten seconds.",
+            "The knee-jerk fix is to set timeout.reconciliation to ten seconds.",
+        ),
+        (
+            "sync-interval",
+            "poll-every-few-seconds",
+            "I'd set timeout.reconciliation to ten seconds.",
+            "Some would set timeout.reconciliation to ten seconds, and I'd argue against that.",
+        ),
+        (
+            "staging-validation",
+            "branch-per-environment",
+            "It's simple: merge staging into main to promote.",
+            "It looks tidy, merge staging into main to promote, but in practice the branches drift.",
+        ),
+        (
             "sealed-secrets-workflow",
             "new-controller-decrypts",
             "A fresh controller generates a new key pair and decrypts every SealedSecret in the repo.",
@@ -714,6 +739,11 @@ def test_a_relative_clause_on_another_thing_does_not_answer_the_claim() -> None:
         "repo as a commit. That's why I prefer Rollouts over Flagger, which doesn't integrate with Git like that."
     )
     assert "abort-writes-git" in flags("progressive-delivery", claimed)
+
+
+def test_a_branch_for_each_region_is_a_branch_per_cluster() -> None:
+    claimed = "For the layout I'd give each region its own branch and merge main into them to roll out."
+    assert "branch-per-cluster" in flags("multi-cluster", claimed)
 
 
 def test_preferring_to_do_something_is_doing_it() -> None:
