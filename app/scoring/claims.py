@@ -42,7 +42,7 @@ REJECTIONS_AFTER = frozenset(
     fail caused causes cause outage incident bites bit burned burnt hurt regret regretted nightmare
     mess disaster painful pain trouble problem problems dangerous leaks leak leaked exposes expose
     exposed defeats defeat undermines undermine misses miss overwritten clobber clobbers blinds
-    blind""".split()
+    blind drags drag dragged dragging""".split()
 )
 BELIEF_VERBS = frozenset(
     """assume assumes assumed believe believes believed think thinks expect expects confuse confuses
@@ -61,7 +61,7 @@ BELIEF_NOUNS = frozenset(
 # "teams often X", "some people would X"
 HABITS = frozenset(
     """sometimes often usually always still commonly routinely regularly would might start starts begin
-    begins try tries skip skips just reach""".split()
+    begins try tries skip skips just reach keep keeps leave leaves""".split()
 )  # "a lot of teams start with X", "some teams skip all that and X"
 WITNESSED = frozenset("seen saw watched".split())  # "I've seen teams X"
 # "I'd push back on the idea that X"

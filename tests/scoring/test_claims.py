@@ -708,6 +708,18 @@ def test_a_reason_that_is_a_harm_rejects_but_a_reason_that_is_a_benefit_does_not
             "It looks tidy, merge staging into main to promote, but in practice the branches drift.",
         ),
         (
+            "staging-validation",
+            "branch-per-environment",
+            "We merge staging into prod to promote.",
+            "Merging staging into prod drags along whatever else happened to be on staging.",
+        ),
+        (
+            "argocd-application-anatomy",
+            "prune-reverts-drift",
+            "In production I keep prune off, so the manual fix survives.",
+            "In production some teams keep prune off, so the manual fix survives.",
+        ),
+        (
             "sealed-secrets-workflow",
             "new-controller-decrypts",
             "A fresh controller generates a new key pair and decrypts every SealedSecret in the repo.",
@@ -739,6 +751,52 @@ def test_a_relative_clause_on_another_thing_does_not_answer_the_claim() -> None:
         "repo as a commit. That's why I prefer Rollouts over Flagger, which doesn't integrate with Git like that."
     )
     assert "abort-writes-git" in flags("progressive-delivery", claimed)
+
+
+@pytest.mark.parametrize(
+    ("question", "flag", "claimed", "correct"),
+    [
+        (
+            "secrets-in-git",
+            "base64-is-encryption",
+            "Kubernetes Secrets are already base64-encoded, so the values in the manifests aren't human-readable, "
+            "and we commit them.",
+            "Base64 is only an encoding: anyone can decode it, so the values are human-readable to anyone with the "
+            "repo.",
+        ),
+        (
+            "secrets-in-git",
+            "private-repo-is-fine",
+            "Repository permissions are the gate: if you can't see the repo you can't see the secrets.",
+            "A private repo is not a control: every clone and CI cache keeps the secret, so I keep only references "
+            "in Git.",
+        ),
+        (
+            "gitops-vs-cicd",
+            "kubectl-from-ci-is-gitops",
+            "The pipeline runs kubectl apply after the merge, and Argo CD is basically a nicer UI on top of the same "
+            "idea.",
+            "Argo CD is not a UI for the pipeline: it runs in the cluster, pulls from Git and keeps reconciling.",
+        ),
+        (
+            "drift-manual-edit",
+            "prune-reverts-drift",
+            "If the Application has prune enabled, Argo CD cleans up anything on the live object that isn't in Git.",
+            "Prune only deletes resources that were removed from Git; selfHeal is what reverts a live edit.",
+        ),
+        (
+            "clusters-drifted-apart",
+            "prune-reverts-drift",
+            "Prune is the setting that makes Argo CD take the cluster back to exactly what Git says.",
+            "SelfHeal is the setting that makes Argo CD take the cluster back to exactly what Git says.",
+        ),
+    ],
+)
+def test_misconceptions_in_the_words_several_writers_used(
+    question: str, flag: str, claimed: str, correct: str
+) -> None:
+    assert flag in flags(question, claimed)
+    assert flag not in flags(question, correct)
 
 
 def test_a_branch_for_each_region_is_a_branch_per_cluster() -> None:
