@@ -531,7 +531,7 @@ def test_a_reason_that_is_a_harm_rejects_but_a_reason_that_is_a_benefit_does_not
 
 
 @pytest.mark.parametrize(
-    ("question", "flag", "plain", "rejected"),
+    ("question", "flag", "claimed", "cleared"),
     [
         (
             "staging-validation",
@@ -726,36 +726,7 @@ def test_a_reason_that_is_a_harm_rejects_but_a_reason_that_is_a_benefit_does_not
             "Without a backup of the sealing keys a fresh controller generates a new key pair and every "
             "SealedSecret in the repo fails to decrypt.",
         ),
-    ],
-)
-def test_a_rejection_form_rejects_what_the_plain_claim_asserts(
-    question: str, flag: str, plain: str, rejected: str
-) -> None:
-    assert flag in flags(question, plain)
-    assert flag not in flags(question, rejected)
-
-
-def test_a_negation_in_a_clause_about_the_speaker_is_not_a_verdict_on_the_claim() -> None:
-    """ "X, and we never have to rotate by hand" says why the speaker likes X."""
-    claimed = (
-        "The controller renews its key every 30 days and re-encrypts everything, so the database password is "
-        "effectively rotated on that schedule and we never have to do manual rotation."
-    )
-    assert "renewal-rotates-values" in flags("sealed-secrets-workflow", claimed)
-
-
-def test_a_relative_clause_on_another_thing_does_not_answer_the_claim() -> None:
-    """ "... over Flagger, which doesn't integrate with Git" is about Flagger, not a denial."""
-    claimed = (
-        "When the analysis fails and the Rollout aborts, Argo CD writes the previous image tag back into the "
-        "repo as a commit. That's why I prefer Rollouts over Flagger, which doesn't integrate with Git like that."
-    )
-    assert "abort-writes-git" in flags("progressive-delivery", claimed)
-
-
-@pytest.mark.parametrize(
-    ("question", "flag", "claimed", "correct"),
-    [
+        # a misconception in the words several writers used, and a correct statement in the same words
         (
             "secrets-in-git",
             "base64-is-encryption",
@@ -792,11 +763,29 @@ def test_a_relative_clause_on_another_thing_does_not_answer_the_claim() -> None:
         ),
     ],
 )
-def test_misconceptions_in_the_words_several_writers_used(
-    question: str, flag: str, claimed: str, correct: str
+def test_a_claim_is_flagged_and_its_rejection_or_correction_is_not(
+    question: str, flag: str, claimed: str, cleared: str
 ) -> None:
     assert flag in flags(question, claimed)
-    assert flag not in flags(question, correct)
+    assert flag not in flags(question, cleared)
+
+
+def test_a_negation_in_a_clause_about_the_speaker_is_not_a_verdict_on_the_claim() -> None:
+    """ "X, and we never have to rotate by hand" says why the speaker likes X."""
+    claimed = (
+        "The controller renews its key every 30 days and re-encrypts everything, so the database password is "
+        "effectively rotated on that schedule and we never have to do manual rotation."
+    )
+    assert "renewal-rotates-values" in flags("sealed-secrets-workflow", claimed)
+
+
+def test_a_relative_clause_on_another_thing_does_not_answer_the_claim() -> None:
+    """ "... over Flagger, which doesn't integrate with Git" is about Flagger, not a denial."""
+    claimed = (
+        "When the analysis fails and the Rollout aborts, Argo CD writes the previous image tag back into the "
+        "repo as a commit. That's why I prefer Rollouts over Flagger, which doesn't integrate with Git like that."
+    )
+    assert "abort-writes-git" in flags("progressive-delivery", claimed)
 
 
 def test_a_branch_for_each_region_is_a_branch_per_cluster() -> None:
