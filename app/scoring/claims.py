@@ -454,14 +454,18 @@ def _ruled_out(words: list[str]) -> bool:
 
 def _denied_next(tokens: list[Token], last: int, sentence: int) -> bool:
     """The next sentence answers the claim: "Renewal rotates the secrets? It doesn't.", "I
-    disagree.", refuses it: "I'd not do that.", "Don't do this.", "I'd avoid both.", "I'd push back
-    on that.", or says it fails: "With selfHeal on, that doesn't work." But not when what is
-    denied is a drawback: "That isn't a problem, the repo is private."
+    disagree.", "It looks clean, but ...", refuses it: "I'd not do that.", "Don't do this.",
+    "I'd avoid both.", "I'd push back on that.", or says it fails: "With selfHeal on, that
+    doesn't work." But not when what is denied is a drawback: "That isn't a problem, the repo is
+    private."
     """
     following = [t.norm for t in tokens[last + 1 : last + 40] if t.sentence == sentence + 1]
     if _steers_away(following[:5]) and REFUSED & set(following[:6]):
         return True
     if _ruled_out(following[:6]) or any(a in AVOID and b in AVOIDED for a, b in pairwise(following[:4])):
+        return True
+    # "It looks clean, but it rewrites shared history."
+    if following[:1] and following[0] in ANSWERS and SEEMS & set(following[1:3]) and "but" in following[:8]:
         return True
     if "disagree" in following[:3] or any(
         p in PUSHBACK and REFUSED & set(following[i + 2 : i + 4])

@@ -726,7 +726,29 @@ def test_a_reason_that_is_a_harm_rejects_but_a_reason_that_is_a_benefit_does_not
             "Without a backup of the sealing keys a fresh controller generates a new key pair and every "
             "SealedSecret in the repo fails to decrypt.",
         ),
+        (
+            "rollback-bad-deploy",
+            "reset-and-force-push",
+            "After an abort I git reset main to the previous commit and force-push.",
+            "One: git reset main to the previous commit and force-push. It looks clean, but it rewrites shared "
+            "history.",
+        ),
         # a misconception in the words several writers used, and a correct statement in the same words
+        (
+            "progressive-delivery",
+            "abort-writes-git",
+            "When the analysis fails, Flagger rolls back and also updates the repository back to the previous "
+            "image tag.",
+            "When the analysis fails, Flagger rolls traffic back to the primary; the repository still declares "
+            "the new tag until we revert it.",
+        ),
+        (
+            "gitops-vs-cicd",
+            "kubectl-from-ci-is-gitops",
+            "The pipeline applies the manifests after the merge; Argo CD is mostly a nice UI on top of those "
+            "applies.",
+            "Argo CD reconciles the cluster from Git, and you get the nice UI on top for visibility.",
+        ),
         (
             "secrets-in-git",
             "base64-is-encryption",
