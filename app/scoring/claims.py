@@ -5,8 +5,8 @@ short stretch of one sentence carries most of the claim's distinctive words (or 
 cue phrases) and nothing around that stretch rejects it: a negation ("doesn't", "I wouldn't
 use X and Y"), a consequence that condemns it ("X would drift apart", "X is refused"), a
 contrast ("instead of X"), a preference ("I'd recommend webhooks over X"), a reported belief
-("people assume X, but"), a heading that refuses it ("what I wouldn't do is X"), X told as the
-cause of an incident, or X told as a practice the team
+("people assume X, but"), a heading that refuses it ("what I wouldn't do is X"), a concession
+("X looks tidy, but ..."), X told as the cause of an incident, or X told as a practice the team
 has left behind ("originally we had X ... we moved to Y"). A negation after an endorsement is the
 speaker's reason for X ("X, which is fine since the value isn't readable"), not a rejection. A
 stretch that reads more like the question's correct statements than like the claim is a correct
@@ -251,7 +251,7 @@ def asserted(tokens: list[Token], first: int, last: int, negative: bool = False)
         return False
     if _denied_next(tokens, last, sentence) or _left_behind(before, tokens, last, sentence):
         return False
-    if _passed_over(before) or _steered_from(before) or _refused_heading(tokens, first, sentence):
+    if _passed_over(before) or _refused_heading(tokens, first, sentence):
         return False
     if any(t.norm in BLAME_BEFORE or t.norm in OTHERWISE for t in before) or _worse_still(before):
         return False
@@ -345,7 +345,8 @@ def _refused_heading(tokens: list[Token], first: int, sentence: int) -> bool:
     opening = words[1:] if words[:1] and words[0] in LINKS else words
     if opening[:2] == ["not", "what"]:
         return True
-    # "Two patterns I'd steer away from: copying whole manifests, and a branch per environment"
+    # "I'd steer away from environment branches, where you promote by merging", "Two patterns I'd
+    # steer away from: copying whole manifests, and a branch per environment"
     clause = words[max((i + 1 for i, word in enumerate(words) if word in CLAUSE_BREAKS), default=0) :]
     if _steers_away(clause):
         return True
@@ -359,11 +360,6 @@ def _refused_heading(tokens: list[Token], first: int, sentence: int) -> bool:
         or any(pair in PUSHBACK for pair in pairwise(head))
         or any(w in NEGATORS and ACTIONS & set(head[i + 1 : i + 3]) for i, w in enumerate(head))
     )
-
-
-def _steered_from(before: list[Token]) -> bool:
-    """ "I'd steer away from environment branches, where you promote by merging" """
-    return bool(_steers_away([t.norm for t in before]))
 
 
 def _steers_away(words: list[str]) -> list[int]:
