@@ -426,8 +426,8 @@ def _joined(a: Token, b: Token) -> bool:
 
 
 def _avoided(tokens: list[Token], last: int, sentence: int) -> bool:
-    """ "X, or Y, and I'd avoid both", "X and promote by merging, and I'd steer away from that":
-    the rest of X's clause refuses it."""
+    """ "X, or Y, and I'd avoid both", "X and promote by merging, and I'd steer away from that",
+    "X, and I'd push back on that": the rest of X's clause refuses it."""
     words = list(
         takewhile(
             lambda word: word not in CLAUSE_BREAKS,
@@ -437,7 +437,13 @@ def _avoided(tokens: list[Token], last: int, sentence: int) -> bool:
     steered = any(AVOIDED & set(words[i + 1 : i + 3]) for i in _steers_away(words))
     # "Branch-per-environment I'd avoid", "X we'd steer away from": the speaker refuses X just named
     named_first = words[:1] and words[0] in SPEAKERS and (AVOID & set(words[1:3]) or _steers_away(words[1:4]))
-    return steered or bool(named_first) or any(a in AVOID and b in AVOIDED for a, b in pairwise(words))
+    # "X, and I'd push back on that"
+    pushed = any(
+        pair in PUSHBACK and AVOIDED & set(words[i + 2 : i + 4]) for i, pair in enumerate(pairwise(words))
+    )
+    return (
+        steered or bool(named_first) or pushed or any(a in AVOID and b in AVOIDED for a, b in pairwise(words))
+    )
 
 
 def _ruled_out(words: list[str]) -> bool:

@@ -733,7 +733,21 @@ def test_a_reason_that_is_a_harm_rejects_but_a_reason_that_is_a_benefit_does_not
             "One: git reset main to the previous commit and force-push. It looks clean, but it rewrites shared "
             "history.",
         ),
+        (
+            "drift-manual-edit",
+            "disable-reconciliation-to-keep-edit",
+            "I'd just turn off self heal so the fix sticks.",
+            "Everyone's first instinct is to just turn off self heal so the fix sticks, and I'd push back on that.",
+        ),
         # a misconception in the words several writers used, and a correct statement in the same words
+        (
+            "database-migrations-gitops",
+            "revert-rolls-back-schema",
+            "If the release fails, you git revert the commit and Argo CD syncs the previous state, which includes "
+            "rolling the schema back.",
+            "A git revert rolls back the pods but it doesn't roll the schema back, so migrations must be backward "
+            "compatible.",
+        ),
         (
             "progressive-delivery",
             "abort-writes-git",
