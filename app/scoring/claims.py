@@ -245,7 +245,11 @@ def asserted(tokens: list[Token], first: int, last: int, negative: bool = False)
         after.append(token)
         if token.norm in ENDORSEMENTS:
             break  # what follows "X, which is fine" is why X is fine, not a rejection of it
-    if _condemned(after) or _avoided(tokens, last, sentence) or reported_belief([*before, tokens[first]]):
+    if (
+        _condemned(tokens[last], after)
+        or _avoided(tokens, last, sentence)
+        or reported_belief([*before, tokens[first]])
+    ):
         return False
     if _conceded(before, tokens, last, sentence):
         return False
@@ -345,6 +349,10 @@ def _refused_heading(tokens: list[Token], first: int, sentence: int) -> bool:
     opening = words[1:] if words[:1] and words[0] in LINKS else words
     if opening[:2] == ["not", "what"]:
         return True
+    # "I'll start with what I wouldn't do, because I've inherited it twice: X" (but "what you don't
+    # want is an outage, so X" names its own object, the outage)
+    if any(_untold_refusal(words, i) for i, word in enumerate(words) if word == "what"):
+        return True
     # "I'd steer away from environment branches, where you promote by merging", "Two patterns I'd
     # steer away from: copying whole manifests, and a branch per environment"
     clause = words[max((i + 1 for i, word in enumerate(words) if word in CLAUSE_BREAKS), default=0) :]
@@ -362,13 +370,22 @@ def _refused_heading(tokens: list[Token], first: int, sentence: int) -> bool:
     )
 
 
+def _untold_refusal(words: list[str], what: int) -> bool:
+    """ "what I wouldn't do" at `what`, with no "is" after it to say what that is."""
+    for k in range(what + 1, min(len(words), what + 4)):
+        if words[k] in NEGATORS:
+            actions = [a for a in range(k + 1, min(len(words), k + 3)) if words[a] in ACTIONS]
+            return bool(actions) and words[actions[0] + 1 : actions[0] + 2] != ["is"]
+    return False
+
+
 def _steers_away(words: list[str]) -> list[int]:
     """Where "away" ends "steer away", "stay away", "move away", "keep away", or "steer people
     away" """
     return [i for i, word in enumerate(words) if word == "away" and STEER & set(words[max(0, i - 2) : i])]
 
 
-def _condemned(after: list[Token]) -> bool:
+def _condemned(end: Token, after: list[Token]) -> bool:
     """ "X ... would drift apart", "X, which isn't safe"; but not a negation that only says which
     things X is about ("prune undoes anything that doesn't match Git"), nor what a condition
     foresees ("X, and roll back by hand if it looks bad"), nor a negation in a clause of its own
@@ -380,7 +397,9 @@ def _condemned(after: list[Token]) -> bool:
         len(said),
     )
     return any(
-        t.norm in REJECTIONS_AFTER and not _restricts(said[:i]) and not (i > agent and t.norm in NEGATORS)
+        t.norm in REJECTIONS_AFTER
+        and not _restricts([end, *said[:i]])
+        and not (i > agent and t.norm in NEGATORS)
         for i, t in enumerate(said)
     )
 

@@ -739,7 +739,27 @@ def test_a_reason_that_is_a_harm_rejects_but_a_reason_that_is_a_benefit_does_not
             "I'd just turn off self heal so the fix sticks.",
             "Everyone's first instinct is to just turn off self heal so the fix sticks, and I'd push back on that.",
         ),
+        (
+            "staging-validation",
+            "branch-per-environment",
+            "I'll start with what I do, because I've done it twice: a branch per environment.",
+            "I'll start with what I wouldn't do, because I've inherited it twice: a branch per environment.",
+        ),
         # a misconception in the words several writers used, and a correct statement in the same words
+        (
+            "drift-manual-edit",
+            "prune-reverts-drift",
+            "If the Application has prune: true, then at the next sync Argo CD prunes fields that aren't in Git, "
+            "including the new memory limit.",
+            "Prune deletes resources that are no longer in Git; it never touches fields of a live object.",
+        ),
+        (
+            "flux-core-objects",
+            "kustomization-equals-file",
+            "The core object is the Kustomization, and that's literally the kustomization.yaml you already have in "
+            "the folder.",
+            "The Flux Kustomization is a custom resource, not literally the kustomization.yaml in the folder.",
+        ),
         (
             "database-migrations-gitops",
             "revert-rolls-back-schema",
