@@ -42,7 +42,7 @@ REJECTIONS_AFTER = frozenset(
     fail caused causes cause outage incident bites bit burned burnt hurt regret regretted nightmare
     mess disaster painful pain trouble problem problems dangerous leaks leak leaked exposes expose
     exposed defeats defeat undermines undermine misses miss overwritten clobber clobbers blinds
-    blind drags drag dragged dragging""".split()
+    blind drags drag dragged dragging undecryptable unusable""".split()
 )
 BELIEF_VERBS = frozenset(
     """assume assumes assumed believe believes believed think thinks expect expects confuse confuses
@@ -98,8 +98,8 @@ LEFT_WITHIN = 3  # sentences after X in which the change is told
 COPULAS = frozenset("is was are were".split())
 HEAD_WORDS = 14  # a subject longer than this is not a heading for what follows
 REFUSING = (
-    frozenset("tempting temptation antipattern wrong jerk reflex".split()) | AVOID
-)  # "the knee-jerk fix"
+    frozenset("tempting temptation antipattern anti wrong jerk reflex".split()) | AVOID
+)  # "the knee-jerk fix", "the other anti-pattern is X"
 # "what I wouldn't do", "what you don't want": a negation of the speaker's own doing
 ACTIONS = frozenset("do use recommend want allow accept suggest try reach ship go take choose pick".split())
 # "I'd recommend the webhook over just lowering the interval": what is preferred over X rejects X

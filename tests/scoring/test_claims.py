@@ -745,7 +745,33 @@ def test_a_reason_that_is_a_harm_rejects_but_a_reason_that_is_a_benefit_does_not
             "I'll start with what I do, because I've done it twice: a branch per environment.",
             "I'll start with what I wouldn't do, because I've inherited it twice: a branch per environment.",
         ),
+        (
+            "staging-validation",
+            "branch-per-environment",
+            "The other option is having a branch per environment.",
+            "The other anti-pattern is having a branch per environment.",
+        ),
+        (
+            "sealed-secrets-workflow",
+            "new-controller-decrypts",
+            "If the cluster dies, a new controller generates new keys and decrypts every SealedSecret in Git.",
+            "If the cluster dies, a new controller generates new keys and every SealedSecret in Git is "
+            "undecryptable, so we back up the keys.",
+        ),
         # a misconception in the words several writers used, and a correct statement in the same words
+        (
+            "cluster-rebuild-from-git",
+            "new-controller-decrypts",
+            "The secrets come back too, because the Sealed Secrets controller regenerates the same key when you "
+            "install it with the same Helm values.",
+            "The secrets come back only if we restore the sealing key first; a fresh install generates a new key.",
+        ),
+        (
+            "secrets-in-git",
+            "private-repo-is-fine",
+            "Committing Secret manifests to our private GitLab repo is fine as long as the repo isn't public.",
+            "Whether the repo is public or private, only references to a secret store go into it.",
+        ),
         (
             "drift-manual-edit",
             "prune-reverts-drift",
@@ -847,6 +873,9 @@ def test_a_relative_clause_on_another_thing_does_not_answer_the_claim() -> None:
 def test_a_branch_for_each_region_is_a_branch_per_cluster() -> None:
     claimed = "For the layout I'd give each region its own branch and merge main into them to roll out."
     assert "branch-per-cluster" in flags("multi-cluster", claimed)
+    assert "branch-per-cluster" in flags(
+        "multi-cluster", "I'd give each cluster its own branch in the config repo."
+    )
 
 
 def test_preferring_to_do_something_is_doing_it() -> None:
