@@ -64,6 +64,7 @@ HABITS = frozenset(
     begins try tries skip skips just reach keep keeps leave leaves""".split()
 )  # "a lot of teams start with X", "some teams skip all that and X"
 WITNESSED = frozenset("seen saw watched".split())  # "I've seen teams X"
+HEARD = frozenset("heard hear".split())  # "I've heard 'we do GitOps, our pipeline runs kubectl apply'"
 # "I'd push back on the idea that X"
 PUSHBACK = (("push", "back"), ("pushed", "back"), ("pushing", "back"))
 AVOID = frozenset("avoid avoided avoiding against".split())  # "I'd avoid both", "I'd argue against that"
@@ -96,6 +97,8 @@ LEFT_WITHIN = 3  # sentences after X in which the change is told
 # "What I wouldn't do is X", "A pattern I'd steer away from is X": the subject of the sentence's
 # first "is" refuses what the sentence goes on to name
 COPULAS = frozenset("is was are were".split())
+ORDINALS = frozenset("first firstly one second secondly two third thirdly three another".split())
+LIST_REACH = 5  # sentences back to the one that announces a list of refusals
 HEAD_WORDS = 14  # a subject longer than this is not a heading for what follows
 REFUSING = (
     frozenset("tempting temptation antipattern anti wrong jerk reflex".split()) | AVOID
@@ -255,7 +258,11 @@ def asserted(tokens: list[Token], first: int, last: int, negative: bool = False)
         return False
     if _denied_next(tokens, last, sentence) or _left_behind(before, tokens, last, sentence):
         return False
-    if _passed_over(before) or _refused_heading(tokens, first, sentence):
+    if (
+        _passed_over(before)
+        or _refused_heading(tokens, first, sentence)
+        or _listed_refusal(tokens, first, sentence)
+    ):
         return False
     if any(t.norm in BLAME_BEFORE or t.norm in OTHERWISE for t in before) or _worse_still(before):
         return False
@@ -287,10 +294,10 @@ def is_negative(words: list[str]) -> bool:
 
 
 def reported_belief(before: list[Token]) -> bool:
-    """ "people assume X", "a common myth is X", "teams often X", "I've seen teams X", "I'd push
-    back on the idea that X", "people switching off selfHeal so ...": X is described, not claimed
-    ("I think X" is). `before` ends with X's first word."""
-    if any(t.stem in BELIEF_NOUNS for t in before):
+    """ "people assume X", "a common myth is X", "teams often X", "I've seen teams X", "I've heard
+    X", "I'd push back on the idea that X", "people switching off selfHeal so ...": X is
+    described, not claimed ("I think X" is). `before` ends with X's first word."""
+    if any(t.stem in BELIEF_NOUNS or t.norm in HEARD for t in before):
         return True
     words = [t.norm for t in before]
     return any(
@@ -362,11 +369,35 @@ def _refused_heading(tokens: list[Token], first: int, sentence: int) -> bool:
     named = words[len(head) + 1 :]  # up to X: in "is a second outage, so X" the heading names the outage
     if len(head) == len(words) or len(head) > HEAD_WORDS or CLAUSE_BREAKS & set(named):
         return False
+    return _refusing(head)
+
+
+def _listed_refusal(tokens: list[Token], first: int, sentence: int) -> bool:
+    """ "Three things I'd explicitly not do. First, a branch per environment. ... Second, X": a
+    sentence that opens a list, a few sentences after a short one that announces what the list
+    refuses."""
+    start = first
+    while start and tokens[start - 1].sentence == sentence:
+        start -= 1
+    opening = [t.norm for t in tokens[start : min(first + 1, start + 2)]]
+    if not ORDINALS & set(opening):
+        return False
+    earlier: dict[int, list[str]] = {}
+    for t in reversed(tokens[max(0, start - 120) : start]):
+        if t.sentence < sentence - LIST_REACH:
+            break
+        earlier.setdefault(t.sentence, []).insert(0, t.norm)
+    return any(len(words) <= HEAD_WORDS and _refusing(words) for words in earlier.values())
+
+
+def _refusing(words: list[str]) -> bool:
+    """Words that refuse what they are about: "things I'd not do", "habits I'd steer people away
+    from", "the mistakes", "an anti-pattern"."""
     return (
-        any(w in REFUSING or stem(w) in BELIEF_NOUNS for w in head)
-        or bool(_steers_away(head))
-        or any(pair in PUSHBACK for pair in pairwise(head))
-        or any(w in NEGATORS and ACTIONS & set(head[i + 1 : i + 3]) for i, w in enumerate(head))
+        any(w in REFUSING or stem(w) in BELIEF_NOUNS for w in words)
+        or bool(_steers_away(words))
+        or any(pair in PUSHBACK for pair in pairwise(words))
+        or any(w in NEGATORS and ACTIONS & set(words[i + 1 : i + 3]) for i, w in enumerate(words))
     )
 
 

@@ -758,6 +758,20 @@ def test_a_reason_that_is_a_harm_rejects_but_a_reason_that_is_a_benefit_does_not
             "If the cluster dies, a new controller generates new keys and every SealedSecret in Git is "
             "undecryptable, so we back up the keys.",
         ),
+        (
+            "what-belongs-in-git",
+            "branch-per-environment",
+            "Three things I always do. First, a branch per environment. People like it because promotion looks "
+            "like a merge.",
+            "Three things I'd explicitly not do. First, a branch per environment. People like it because "
+            "promotion looks like a merge.",
+        ),
+        (
+            "opengitops-principles",
+            "kubectl-from-ci-is-gitops",
+            "We do GitOps: our pipeline runs kubectl apply after merge.",
+            "I've heard 'we do GitOps, our pipeline runs kubectl apply after merge.'",
+        ),
         # a misconception in the words several writers used, and a correct statement in the same words
         (
             "cluster-rebuild-from-git",
