@@ -10,7 +10,7 @@ from functools import cached_property, lru_cache
 from app.questions.cues import normalize_spoken
 
 _WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
-_SENTENCE_END = re.compile(r"[.!?;]+(?=\s|$)|\n+")
+_SENTENCE_END = re.compile(r"[.!?;]+['\"\u2019\u201d)]*(?=\s|$)|\n+")  # a closing quote may follow
 FUNCTION_WORDS = frozenset(
     """a an the and or but so if then than that this these those it its is are was were be been being
     to of in on at by for with from as into onto about over under after before because since while

@@ -4,6 +4,7 @@ never when the answer names it to reject it; a key point needs its mechanism, no
 import pytest
 
 from app.media.transcript_text import WordTiming
+from app.scoring.text import analyse
 from tests.scoring.shipped_bank import QUESTIONS, score
 
 ROLLBACK_GOOD = (
@@ -772,7 +773,28 @@ def test_a_reason_that_is_a_harm_rejects_but_a_reason_that_is_a_benefit_does_not
             "We do GitOps: our pipeline runs kubectl apply after merge.",
             "I've heard 'we do GitOps, our pipeline runs kubectl apply after merge.'",
         ),
+        (
+            "drift-manual-edit",
+            "disable-reconciliation-to-keep-edit",
+            "Turn off selfHeal so my fix sticks, and we'll update Git later.",
+            "The usual instinct is 'turn off selfHeal so my fix sticks, and we'll update Git later.' I don't "
+            "accept that.",
+        ),
         # a misconception in the words several writers used, and a correct statement in the same words
+        (
+            "sealed-secrets-workflow",
+            "renewal-rotates-values",
+            "The controller rotates its keys every 30 days, so your secrets effectively get rotated monthly.",
+            "The controller renews its sealing key every 30 days, but the secrets themselves never get rotated by "
+            "that.",
+        ),
+        (
+            "sealed-secrets-workflow",
+            "new-controller-decrypts",
+            "If we lose the cluster, we reinstall the controller and the SealedSecrets decrypt again.",
+            "If we lose the cluster and not the key backup, we restore the key first, or no SealedSecret "
+            "decrypts.",
+        ),
         (
             "cluster-rebuild-from-git",
             "new-controller-decrypts",
@@ -890,6 +912,20 @@ def test_a_branch_for_each_region_is_a_branch_per_cluster() -> None:
     assert "branch-per-cluster" in flags(
         "multi-cluster", "I'd give each cluster its own branch in the config repo."
     )
+
+
+def test_a_sentence_ends_after_its_closing_quote() -> None:
+    """ "... so my fix sticks.' I don't accept that." is two sentences, so the second answers the
+    first."""
+    text = analyse(
+        "The usual instinct is 'turn it off so my fix sticks.' I don't accept that. He said \"no.\" Fine."
+    )
+    assert [text.text[s.start : s.end].strip() for s in text.sentences] == [
+        "The usual instinct is 'turn it off so my fix sticks.'",
+        "I don't accept that.",
+        'He said "no."',
+        "Fine.",
+    ]
 
 
 def test_preferring_to_do_something_is_doing_it() -> None:
