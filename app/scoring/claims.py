@@ -366,8 +366,11 @@ def _refused_heading(tokens: list[Token], first: int, sentence: int) -> bool:
     if _steers_away(clause):
         return True
     head = list(takewhile(lambda word: word not in COPULAS, words))
-    named = words[len(head) + 1 :]  # up to X: in "is a second outage, so X" the heading names the outage
-    if len(head) == len(words) or len(head) > HEAD_WORDS or CLAUSE_BREAKS & set(named):
+    # up to X: in "is a second outage, so X" the heading names the outage; but after "is a pattern
+    # I've seen: " what follows, clause breaks and all, is the pattern
+    named = tokens[start + len(head) + 1 : first]
+    told = list(takewhile(lambda t: not t.colon, named))
+    if len(head) == len(words) or len(head) > HEAD_WORDS or CLAUSE_BREAKS & {t.norm for t in told}:
         return False
     return _refusing(head)
 

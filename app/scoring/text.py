@@ -100,6 +100,7 @@ class Token:
     start: int  # character span in the original text
     end: int
     sentence: int
+    colon: bool = False  # a colon comes right before this word ("the trap: X")
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,9 @@ def analyse(text: str) -> AnalysedText:
             for match in _WORD.finditer(text, sentence.start, sentence.end)
             for word in _spoken(match.group())
         ]
-        tokens += [Token(word, stem(word), start, end, index) for word, start, end in spoken_words(words)]
+        for word, start, end in spoken_words(words):
+            before = text[tokens[-1].end if tokens else 0 : start]
+            tokens.append(Token(word, stem(word), start, end, index, ":" in before))
     return AnalysedText(text, tokens, sentences)
 
 

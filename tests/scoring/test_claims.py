@@ -780,6 +780,13 @@ def test_a_reason_that_is_a_harm_rejects_but_a_reason_that_is_a_benefit_does_not
             "The usual instinct is 'turn off selfHeal so my fix sticks, and we'll update Git later.' I don't "
             "accept that.",
         ),
+        (
+            "drift-manual-edit",
+            "disable-reconciliation-to-keep-edit",
+            "I switch off self heal so the kubectl fix sticks.",
+            "What I'd push back on is a reflex I've seen in a few teams: the edit gets reverted, so they switch "
+            "off self heal so the kubectl fix sticks.",
+        ),
         # a misconception in the words several writers used, and a correct statement in the same words
         (
             "sealed-secrets-workflow",
