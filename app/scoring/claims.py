@@ -349,9 +349,7 @@ def _refused_heading(tokens: list[Token], first: int, sentence: int) -> bool:
     I've lived with it, is X", "The tempting fix is to X, or to Y", "And not what I've seen teams
     do: X": the sentence opens by refusing what it then names in the same clause, however far X
     comes after."""
-    start = first
-    while start and tokens[start - 1].sentence == sentence:
-        start -= 1
+    start = _sentence_start(tokens, first, sentence)
     words = [t.norm for t in tokens[start:first]]
     opening = words[1:] if words[:1] and words[0] in LINKS else words
     if opening[:2] == ["not", "what"]:
@@ -375,13 +373,18 @@ def _refused_heading(tokens: list[Token], first: int, sentence: int) -> bool:
     return _refusing(head)
 
 
+def _sentence_start(tokens: list[Token], at: int, sentence: int) -> int:
+    """The index of the first word of the sentence the word at `at` belongs to."""
+    while at and tokens[at - 1].sentence == sentence:
+        at -= 1
+    return at
+
+
 def _listed_refusal(tokens: list[Token], first: int, sentence: int) -> bool:
     """ "Three things I'd explicitly not do. First, a branch per environment. ... Second, X": a
     sentence that opens a list, a few sentences after a short one that announces what the list
     refuses."""
-    start = first
-    while start and tokens[start - 1].sentence == sentence:
-        start -= 1
+    start = _sentence_start(tokens, first, sentence)
     opening = [t.norm for t in tokens[start : min(first + 1, start + 2)]]
     if not ORDINALS & set(opening):
         return False
