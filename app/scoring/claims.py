@@ -14,7 +14,7 @@ statement on the same topic, not the claim; so is one that does not name the thi
 about ("selfHeal reverts manual changes" is not "prune reverts manual changes")."""
 
 from dataclasses import dataclass
-from itertools import pairwise, takewhile
+from itertools import groupby, pairwise, takewhile
 
 from app.scoring.text import AnalysedText, Token, stem
 
@@ -99,6 +99,7 @@ LEFT_WITHIN = 3  # sentences after X in which the change is told
 COPULAS = frozenset("is was are were".split())
 ORDINALS = frozenset("first firstly one second secondly two third thirdly three another".split())
 LIST_REACH = 5  # sentences back to the one that announces a list of refusals
+LIST_WORDS = 120  # and at most this many words back
 HEAD_WORDS = 14  # a subject longer than this is not a heading for what follows
 REFUSING = (
     frozenset("tempting temptation antipattern anti wrong jerk reflex".split()) | AVOID
@@ -388,12 +389,11 @@ def _listed_refusal(tokens: list[Token], first: int, sentence: int) -> bool:
     opening = [t.norm for t in tokens[start : min(first + 1, start + 2)]]
     if not ORDINALS & set(opening):
         return False
-    earlier: dict[int, list[str]] = {}
-    for t in reversed(tokens[max(0, start - 120) : start]):
-        if t.sentence < sentence - LIST_REACH:
-            break
-        earlier.setdefault(t.sentence, []).insert(0, t.norm)
-    return any(len(words) <= HEAD_WORDS and _refusing(words) for words in earlier.values())
+    earlier = [t for t in tokens[max(0, start - LIST_WORDS) : start] if t.sentence >= sentence - LIST_REACH]
+    return any(
+        len(words) <= HEAD_WORDS and _refusing(words)
+        for words in ([t.norm for t in said] for _, said in groupby(earlier, key=lambda t: t.sentence))
+    )
 
 
 def _refusing(words: list[str]) -> bool:
@@ -490,15 +490,20 @@ def _avoided(tokens: list[Token], last: int, sentence: int) -> bool:
             (t.norm for t in tokens[last + 1 : last + 1 + AVOID_REACH] if t.sentence == sentence),
         )
     )
-    steered = any(AVOIDED & set(words[i + 1 : i + 3]) for i in _steers_away(words))
     # "Branch-per-environment I'd avoid", "X we'd steer away from": the speaker refuses X just named
     named_first = words[:1] and words[0] in SPEAKERS and (AVOID & set(words[1:3]) or _steers_away(words[1:4]))
-    # "X, and I'd push back on that"
-    pushed = any(
-        pair in PUSHBACK and AVOIDED & set(words[i + 2 : i + 4]) for i, pair in enumerate(pairwise(words))
-    )
+    return bool(named_first) or _refuses_it(words)
+
+
+def _refuses_it(words: list[str]) -> bool:
+    """ "I'd avoid both", "I'd steer away from that", "I'd push back on that", "I'd argue against
+    it": a refusal whose object is what was just said."""
     return (
-        steered or bool(named_first) or pushed or any(a in AVOID and b in AVOIDED for a, b in pairwise(words))
+        any(AVOIDED & set(words[i + 1 : i + 3]) for i in _steers_away(words))
+        or any(
+            pair in PUSHBACK and AVOIDED & set(words[i + 2 : i + 4]) for i, pair in enumerate(pairwise(words))
+        )
+        or any(a in AVOID and b in AVOIDED for a, b in pairwise(words))
     )
 
 
@@ -518,17 +523,12 @@ def _denied_next(tokens: list[Token], last: int, sentence: int) -> bool:
     private."
     """
     following = [t.norm for t in tokens[last + 1 : last + 40] if t.sentence == sentence + 1]
-    if _steers_away(following[:5]) and REFUSED & set(following[:6]):
-        return True
-    if _ruled_out(following[:6]) or any(a in AVOID and b in AVOIDED for a, b in pairwise(following[:4])):
+    if _refuses_it(following[:6]) or _ruled_out(following[:6]):
         return True
     # "It looks clean, but it rewrites shared history."
     if following[:1] and following[0] in ANSWERS and SEEMS & set(following[1:3]) and "but" in following[:8]:
         return True
-    if "disagree" in following[:3] or any(
-        p in PUSHBACK and REFUSED & set(following[i + 2 : i + 4])
-        for i, p in enumerate(pairwise(following[:6]))
-    ):
+    if "disagree" in following[:3]:
         return True
     denials = [
         i for i, w in enumerate(following) if w in DENIALS and not HARMLESS & set(following[i + 1 : i + 4])
