@@ -250,7 +250,7 @@ class RubricScorer:
         glossary, vocabulary = names
         cues = [
             _Cue(stems, TERM_CUE_WEIGHT if named else _cue_weight(stems), named)
-            for stems in {phrase_stems(c) for c in point.cues}
+            for stems in dict.fromkeys(phrase_stems(c) for c in point.cues)  # in the bank's order
             for named in [_only_names(stems, glossary)]
         ]
         own_words = _content_stems(point.wording)
@@ -258,7 +258,7 @@ class RubricScorer:
         return _CompiledPoint(point, cues, self._weighted(mechanism))
 
     def _weighted(self, stems: list[str]) -> dict[str, float]:
-        return {s: self._point_idf.get(s, 1.0) for s in set(stems)}
+        return {s: self._point_idf.get(s, 1.0) for s in dict.fromkeys(stems)}  # one order: sums round alike
 
     def _match_point(self, text: AnalysedText, point: _CompiledPoint) -> PointMatch:
         missing, named = 1.0, 0.0

@@ -1,5 +1,9 @@
 """The offline rubric scorer on the things real spoken answers do."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from app.scoring.schemas import ScoreReport
@@ -160,6 +164,36 @@ def test_the_report_says_what_produced_it_and_is_deterministic() -> None:
     )
     assert first.scorer_version.startswith("rubric-")
     assert first.fallback is False
+
+
+SCORE_IN_A_NEW_PROCESS = """
+import json, sys
+from tests.scoring.shipped_bank import score
+print(json.dumps(score(sys.argv[1], sys.argv[2]).model_dump(mode="json", exclude={"usage"}), sort_keys=True))
+"""
+
+
+def test_the_same_answer_gets_the_same_report_after_a_restart() -> None:
+    """Quotes and all, whatever order this process happens to keep its sets in: a report a
+    hiring manager saw yesterday must read the same today."""
+    answer = (
+        "I'd keep one base with the Deployment and Service, and an overlay per environment. Each overlay has "
+        "its own kustomization that points back at the base, like dot dot slash dot dot slash base, under "
+        "resources. In prod I'd add a patch that bumps replicas to, say, five, and I'd set the image tag with "
+        "the images field, new tag, so I don't have to patch. Then in argo cd you make one application per "
+        "environment pointing at that overlay path."
+    )
+    reports = [
+        subprocess.run(
+            [sys.executable, "-c", SCORE_IN_A_NEW_PROCESS, "kustomize-overlays", answer],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "7")
+    ]
+    assert reports[0] == reports[1] == reports[2]
 
 
 @pytest.mark.parametrize(("duration", "wpm"), [(None, None), (60.0, 130.0)])
