@@ -30,6 +30,7 @@ from app.questions.bank_files import load_bank
 from app.questions.schemas import QuestionFile
 from app.scoring.evaluation import spearman
 from app.scoring.meaning import WINDOW_STRIDE, WINDOW_WORDS, Embedder, Vectors
+from app.scoring.rarity import bank_rarity
 
 EVAL = Path(__file__).resolve().parents[1] / "benchmarks" / "eval"
 TUNING = ("dev", "dev2", "validation", "calibration")
@@ -53,7 +54,7 @@ def main() -> None:
 
     bank = load_bank(QUESTION_BANK_DIR)
     questions = {q.id: q for q in bank.questions}
-    table = Embedder([t for q in bank.questions for t in _texts(q)])
+    table = Embedder(bank_rarity(bank.questions).pieces)
 
     def static(texts: Sequence[str]) -> Vectors:
         return np.array([table.embed(t) for t in texts])
@@ -77,15 +78,6 @@ def main() -> None:
         for kind in KINDS:
             if margins[kind]:
                 print(f"  misconception margin, {kind:14s} {statistics.mean(margins[kind]):+.3f}")
-
-
-def _texts(question: QuestionFile) -> list[str]:
-    return [
-        question.prompt,
-        question.model_answer,
-        *(p.point for p in question.key_points),
-        *(f.misconception for f in question.red_flags),
-    ]
 
 
 def _similarities(

@@ -6,10 +6,8 @@ Each word piece has a vector distilled from the sentence model all-MiniLM-L6-v2
 weighted by how rare the piece is in the question bank. No model runs at scoring time: a table
 lookup and a sum, so the scorer stays at milliseconds per answer with numpy alone."""
 
-import math
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -19,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from app.questions.schemas import QuestionFile, RedFlag
+from app.scoring.similarity import Rarity
 
 TABLE = Path(__file__).parent / "data" / "static_minilm_128.npz"
 DIMENSIONS = 128
@@ -41,6 +40,11 @@ def _table() -> _Table:
     with np.load(TABLE) as data:
         pieces = str(data["pieces"]).split("\n")
         return _Table({piece: i for i, piece in enumerate(pieces)}, data["vectors"].astype(np.float32))
+
+
+@cache
+def _piece_names() -> list[str]:
+    return list(_table().index)
 
 
 def words(text: str) -> list[str]:
@@ -70,6 +74,12 @@ def pieces(word: str) -> tuple[int, ...]:
     return tuple(found)
 
 
+def piece_set(text: str) -> set[str]:
+    """The word pieces a text is made of, by name: what the bank's rarity counts."""
+    names = _piece_names()
+    return {names[p] for w in words(text) for p in pieces(w)}
+
+
 def _unit(vector: Vectors) -> Vectors:
     norm = float(np.linalg.norm(vector))
     return vector / norm if norm else vector
@@ -93,15 +103,14 @@ class Meaning:
 
 
 class Embedder:
-    """Unit vectors of texts, weighted by the rarity of their pieces in `documents` (the bank)."""
+    """Unit vectors of texts, each piece weighted by its rarity in the bank (piece_set counts)."""
 
-    def __init__(self, documents: Sequence[str]) -> None:
+    def __init__(self, rarity: Rarity) -> None:
         table = _table()
-        counts = Counter(p for doc in documents for p in {p for w in words(doc) for p in pieces(w)})
-        unseen = math.log(1 + len(documents)) + 1
-        weights = np.full(len(table.vectors), unseen, np.float32)
-        for piece, count in counts.items():
-            weights[piece] = math.log((1 + len(documents)) / (1 + count)) + 1
+        weights = np.full(len(table.vectors), rarity.weight(0), np.float32)
+        for piece, count in rarity.counts.items():
+            if piece in table.index:
+                weights[table.index[piece]] = rarity.weight(count)
         self._vectors = table.vectors * weights[:, None]
 
     def embed(self, text: str) -> Vectors:

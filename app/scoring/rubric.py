@@ -27,15 +27,17 @@ from app.scoring.features import (
 from app.scoring.injection import injection_spans
 from app.scoring.meaning import Embedder, QuestionMeaning
 from app.scoring.policy import SCORER_VERSION, criterion_values, report, rubric_overall, signals_of
+from app.scoring.rarity import bank_rarity, frozen_rarity
 from app.scoring.schemas import (
     ScoreReport,
     ScoringInput,
 )
-from app.scoring.similarity import QuestionSimilarity, best_window_similarity, idf
+from app.scoring.similarity import QuestionSimilarity, best_window_similarity
 from app.scoring.text import (
     FUNCTION_WORDS,
     AnalysedText,
     analyse,
+    content_stems,
     content_tokens,
     find_phrase,
     phrase_stems,
@@ -98,15 +100,11 @@ class _CompiledQuestion:
         return frozenset(s for p in self.points for cue in p.cues for s in cue.stems if s not in function)
 
 
-def _content_stems(text: str) -> list[str]:
-    return [t.stem for t in content_tokens(analyse(text).tokens)]
-
-
 def _claim_stems(text: str) -> list[str]:
     """A misconception's words that say what it claims ("Setting prune to true makes Argo CD revert
     manual changes" -> prune, revert, manual, change: "true" is a setting's value, which a speaker
     says as often as "enabled" or "on")."""
-    return [s for s in _content_stems(text) if s not in FILLER_STEMS]
+    return [s for s in content_stems(text) if s not in FILLER_STEMS]
 
 
 class RubricScorer:
@@ -116,13 +114,11 @@ class RubricScorer:
     def __init__(self, bank: Sequence[QuestionFile], blend: Blend | None = None) -> None:
         self._bank = {q.id: q for q in bank}
         self._blend = blend or _default_blend()
-        self._embedder = Embedder([text for q in bank for text in _question_texts(q)])
-        point_docs = [set(_content_stems(p.wording)) for q in bank for p in q.key_points] + [
-            set(_content_stems(f.misconception)) for q in bank for f in q.red_flags
-        ]
-        self._point_idf = idf(point_docs)
+        rarity = frozen_rarity().with_new_terms(bank_rarity(bank))
+        self._embedder = Embedder(rarity.pieces)
+        self._point_idf = rarity.stems.idf()
         self._questions = QuestionSimilarity(
-            {q.id: Counter(_content_stems(_question_document(q))) for q in bank}
+            {q.id: Counter(content_stems(_question_document(q))) for q in bank}
         )
         self._compiled: dict[tuple[str, str], _CompiledQuestion] = {}
         self._by_identity: dict[int, tuple[QuestionFile, _CompiledQuestion]] = {}
@@ -199,14 +195,14 @@ class RubricScorer:
             names = self._names(question)
             points = [self._compile_point(point, names) for point in question.key_points]
             contrasts = tuple(p.mechanism for p in points)
-            said = frozenset(s for p in question.key_points for s in _content_stems(p.wording))
+            said = frozenset(s for p in question.key_points for s in content_stems(p.wording))
             flags = [
                 _CompiledFlag(
                     flag,
                     sorted({(phrase_stems(c), _negative(c)) for c in flag.cues}),
                     Claim(
                         self._weighted(_claim_stems(flag.misconception)),
-                        (*contrasts, self._weighted(_content_stems(flag.why_wrong))),
+                        (*contrasts, self._weighted(content_stems(flag.why_wrong))),
                         _negative(flag.misconception),
                         *self._about(_claim_stems(flag.misconception), self._owner_names(flag, names[0])),
                         frozenset(_claim_stems(flag.misconception)) - said,
@@ -253,7 +249,7 @@ class RubricScorer:
             for stems in dict.fromkeys(phrase_stems(c) for c in point.cues)  # in the bank's order
             for named in [_only_names(stems, glossary)]
         ]
-        own_words = _content_stems(point.wording)
+        own_words = content_stems(point.wording)
         mechanism = [s for s in own_words if s not in vocabulary and s not in FILLER_STEMS]
         return _CompiledPoint(point, cues, self._weighted(mechanism))
 
@@ -294,16 +290,6 @@ def _negative(text: str) -> bool:
 
 def _cue_weight(stems: tuple[str, ...]) -> float:
     return SPECIFIC_CUE_WEIGHT if len(stems) > 1 or len(stems[0]) >= 7 else SHORT_CUE_WEIGHT
-
-
-def _question_texts(question: QuestionFile) -> list[str]:
-    """The bank texts whose word pieces set their rarity: prompts, model answers, points, misconceptions."""
-    return [
-        question.prompt,
-        question.model_answer,
-        *(p.point for p in question.key_points),
-        *(f.misconception for f in question.red_flags),
-    ]
 
 
 @cache

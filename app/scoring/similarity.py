@@ -3,6 +3,8 @@ about this question at all?) and the share of a point's distinctive terms said w
 
 import math
 from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -15,9 +17,29 @@ SIMILARITY_TERMS = 4
 SIMILARITY_WINDOW = 24  # words in which a point's mechanism must be said
 
 
-def idf(documents: list[set[str]]) -> dict[str, float]:
-    counts = Counter(term for doc in documents for term in doc)
-    return {term: math.log((1 + len(documents)) / (1 + n)) + 1 for term, n in counts.items()}
+@dataclass(frozen=True)
+class Rarity:
+    """In how many of a corpus's documents each term occurs, and how many documents there are."""
+
+    documents: int
+    counts: dict[str, int]
+
+    @classmethod
+    def of(cls, documents: Iterable[set[str]]) -> "Rarity":
+        docs = list(documents)
+        return cls(len(docs), dict(Counter(term for doc in docs for term in doc)))
+
+    def weight(self, count: int) -> float:
+        """Inverse document frequency: 1 for a term in every document, highest for an unseen one."""
+        return math.log((1 + self.documents) / (1 + count)) + 1
+
+    def idf(self) -> dict[str, float]:
+        return {term: self.weight(n) for term, n in self.counts.items()}
+
+    def with_new_terms(self, other: "Rarity") -> "Rarity":
+        """These counts, and `other`'s for the terms these have never seen."""
+        new = {term: n for term, n in other.counts.items() if term not in self.counts}
+        return Rarity(self.documents, {**self.counts, **new})
 
 
 def _tfidf(counts: Counter[str], weights: dict[str, float]) -> dict[str, float]:
@@ -34,7 +56,7 @@ class QuestionSimilarity:
     """Each question of the bank as a tf-idf vector of its stems."""
 
     def __init__(self, documents: dict[str, Counter[str]]) -> None:
-        self.idf = idf([set(doc) for doc in documents.values()])
+        self.idf = Rarity.of(set(doc) for doc in documents.values()).idf()
         self._ids = list(documents)
         self._column = {term: i for i, term in enumerate(self.idf)}
         self._matrix = np.zeros((len(documents), len(self._column)))

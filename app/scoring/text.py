@@ -239,6 +239,10 @@ def content_tokens(tokens: list[Token]) -> list[Token]:
     return [t for t in tokens if t.norm not in FUNCTION_WORDS and len(t.norm) > 2]
 
 
+def content_stems(text: str) -> list[str]:
+    return [t.stem for t in content_tokens(analyse(text).tokens)]
+
+
 def function_word_ratio(tokens: list[Token]) -> float:
     if not tokens:
         return 0.0

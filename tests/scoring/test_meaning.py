@@ -7,12 +7,13 @@ import numpy as np
 import pytest
 
 from app.scoring.blend import BLEND_FILE, SIGNALS, Blend, fit_blend, load_blend, rubric_only
-from app.scoring.meaning import WINDOW_STRIDE, Embedder, pieces, words
+from app.scoring.meaning import WINDOW_STRIDE, Embedder, piece_set, pieces, words
 from app.scoring.rubric import RubricScorer
 from app.scoring.schemas import ScoringInput
+from app.scoring.similarity import Rarity
 from tests.scoring.shipped_bank import BANK, QUESTIONS, score
 
-EMBEDDER = Embedder([q.model_answer for q in BANK.questions])
+EMBEDDER = Embedder(Rarity.of(piece_set(q.model_answer) for q in BANK.questions))
 
 
 def test_words_are_split_into_the_vocabularys_pieces_longest_first() -> None:

@@ -6,8 +6,10 @@ import sys
 
 import pytest
 
-from app.scoring.schemas import ScoreReport
-from tests.scoring.shipped_bank import score
+from app.questions.schemas import RedFlag
+from app.scoring.rubric import RubricScorer
+from app.scoring.schemas import ScoreReport, ScoringInput
+from tests.scoring.shipped_bank import BANK, QUESTIONS, SCORER, score
 
 DRIFT_GOOD = (
     "So Argo CD watches the live objects, and when someone edits the deployment by hand it compares the live "
@@ -231,3 +233,39 @@ def test_speech_recognition_chopping_fluent_speech_at_pauses_is_not_a_keyword_li
     report = score("sync-interval", heard)
     assert "keyword-list" not in report.flags
     assert report.overall >= 2.5  # well above the keyword-list ceiling, though recognition garbled a third
+
+
+SYNC_ANSWER = (
+    "Argo CD polls Git about every three minutes by default; that is timeout.reconciliation in the argocd-cm "
+    "ConfigMap. Flux uses the interval on each GitRepository. I would not just lower the interval, that "
+    "hammers the Git server. I'd add a webhook from the Git host so a push triggers a refresh right away."
+)
+
+
+def test_a_red_flag_added_to_one_question_moves_no_other_questions_scores() -> None:
+    """Word weights are frozen with the scorer's version: an editor's new misconception on one
+    question must not shift what every other question's candidates were told."""
+    drift = QUESTIONS["drift-manual-edit"]
+    edited = drift.model_copy(
+        update={
+            "red_flags": [
+                *drift.red_flags,
+                RedFlag(
+                    id="dashboard-shows-live-edits",
+                    misconception="The dashboard never shows edits made directly in the cluster until the next commit.",
+                    why_wrong="Argo CD compares the live objects with Git on every refresh and shows them OutOfSync.",
+                    cues=["never shows edits made directly in the cluster"],
+                ),
+            ]
+        }
+    )
+    after = RubricScorer([edited if q.id == drift.id else q for q in BANK.questions])
+    answer = ScoringInput(question=QUESTIONS["sync-interval"], text=SYNC_ANSWER)
+
+    assert after.signals(answer) == SCORER.signals(answer)
+    assert after.score(answer) == SCORER.score(answer)
+    drift_answer = ScoringInput(
+        question=edited,
+        text="Our dashboard never shows edits made directly in the cluster until someone commits.",
+    )
+    assert [hit.id for hit in after.score(drift_answer).red_flags] == ["dashboard-shows-live-edits"]
