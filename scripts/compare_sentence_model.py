@@ -30,7 +30,7 @@ from app.questions.bank_files import load_bank
 from app.questions.schemas import QuestionFile
 from app.scoring.evaluation import spearman
 from app.scoring.meaning import WINDOW_STRIDE, WINDOW_WORDS, Embedder, Vectors
-from app.scoring.rarity import bank_rarity
+from app.scoring.snapshot import bank_snapshot
 
 EVAL = Path(__file__).resolve().parents[1] / "benchmarks" / "eval"
 TUNING = ("dev", "dev2", "validation", "calibration")
@@ -54,7 +54,7 @@ def main() -> None:
 
     bank = load_bank(QUESTION_BANK_DIR)
     questions = {q.id: q for q in bank.questions}
-    table = Embedder(bank_rarity(bank.questions).pieces)
+    table = Embedder(bank_snapshot(bank.questions).pieces)
 
     def static(texts: Sequence[str]) -> Vectors:
         return np.array([table.embed(t) for t in texts])

@@ -27,12 +27,12 @@ from app.scoring.features import (
 from app.scoring.injection import injection_spans
 from app.scoring.meaning import Embedder, QuestionMeaning
 from app.scoring.policy import SCORER_VERSION, criterion_values, report, rubric_overall, signals_of
-from app.scoring.rarity import bank_rarity, frozen_rarity
 from app.scoring.schemas import (
     ScoreReport,
     ScoringInput,
 )
 from app.scoring.similarity import QuestionSimilarity, best_window_similarity
+from app.scoring.snapshot import BankSnapshot, bank_snapshot, frozen_snapshot
 from app.scoring.text import (
     FUNCTION_WORDS,
     AnalysedText,
@@ -114,9 +114,9 @@ class RubricScorer:
     def __init__(self, bank: Sequence[QuestionFile], blend: Blend | None = None) -> None:
         self._bank = {q.id: q for q in bank}
         self._blend = blend or _default_blend()
-        rarity = frozen_rarity().with_new_terms(bank_rarity(bank))
-        self._embedder = Embedder(rarity.pieces)
-        self._point_idf = rarity.stems.idf()
+        self._snapshot: BankSnapshot = frozen_snapshot().with_new_terms(bank_snapshot(bank))
+        self._embedder = Embedder(self._snapshot.pieces)
+        self._point_idf = self._snapshot.stems.idf()
         self._questions = QuestionSimilarity(
             {q.id: Counter(content_stems(_question_document(q))) for q in bank}
         )
@@ -210,7 +210,9 @@ class RubricScorer:
                 )
                 for flag in question.red_flags
             ]
-            meaning = self._embedder.question(question, question.red_flags)
+            meaning = self._embedder.question(
+                question, self._snapshot.meaning_flags(question, question.red_flags)
+            )
             self._compiled[key] = _CompiledQuestion(question, points, flags, meaning)
         self._by_identity[id(question)] = (question, self._compiled[key])  # the same object: no re-dump
         return self._compiled[key]

@@ -242,9 +242,10 @@ SYNC_ANSWER = (
 )
 
 
-def test_a_red_flag_added_to_one_question_moves_no_other_questions_scores() -> None:
-    """Word weights are frozen with the scorer's version: an editor's new misconception on one
-    question must not shift what every other question's candidates were told."""
+def test_a_red_flag_added_to_a_question_moves_only_the_answers_that_state_it() -> None:
+    """Word weights and the misconceptions read by meaning are frozen with the scorer's version:
+    an editor's new misconception must not shift what candidates who never state it were told,
+    on this question or any other."""
     drift = QUESTIONS["drift-manual-edit"]
     edited = drift.model_copy(
         update={
@@ -252,7 +253,10 @@ def test_a_red_flag_added_to_one_question_moves_no_other_questions_scores() -> N
                 *drift.red_flags,
                 RedFlag(
                     id="dashboard-shows-live-edits",
-                    misconception="The dashboard never shows edits made directly in the cluster until the next commit.",
+                    misconception=(
+                        "Argo CD does not watch the live objects: when someone edits the deployment by hand it "
+                        "never notices, the app stays in sync and the edit survives until the next commit."
+                    ),
                     why_wrong="Argo CD compares the live objects with Git on every refresh and shows them OutOfSync.",
                     cues=["never shows edits made directly in the cluster"],
                 ),
@@ -260,12 +264,20 @@ def test_a_red_flag_added_to_one_question_moves_no_other_questions_scores() -> N
         }
     )
     after = RubricScorer([edited if q.id == drift.id else q for q in BANK.questions])
-    answer = ScoringInput(question=QUESTIONS["sync-interval"], text=SYNC_ANSWER)
+    other_question = ScoringInput(question=QUESTIONS["sync-interval"], text=SYNC_ANSWER)
+    correct = (  # close to the new misconception's words, which meaning alone cannot tell apart
+        "Argo CD watches the live objects, so when someone edits the deployment by hand it notices on the next "
+        "refresh and the app goes out of sync. With self heal on, the edit is reverted; without it the edit "
+        "survives until the next sync."
+    )
+    same_question = (ScoringInput(question=drift, text=correct), ScoringInput(question=edited, text=correct))
 
-    assert after.signals(answer) == SCORER.signals(answer)
-    assert after.score(answer) == SCORER.score(answer)
-    drift_answer = ScoringInput(
+    assert after.signals(other_question) == SCORER.signals(other_question)
+    assert after.score(other_question) == SCORER.score(other_question)
+    assert after.signals(same_question[1]) == SCORER.signals(same_question[0])
+    assert after.score(same_question[1]).overall == SCORER.score(same_question[0]).overall
+    stating = ScoringInput(
         question=edited,
         text="Our dashboard never shows edits made directly in the cluster until someone commits.",
     )
-    assert [hit.id for hit in after.score(drift_answer).red_flags] == ["dashboard-shows-live-edits"]
+    assert [hit.id for hit in after.score(stating).red_flags] == ["dashboard-shows-live-edits"]
