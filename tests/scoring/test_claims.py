@@ -71,6 +71,57 @@ def test_a_misconception_in_the_candidates_own_words_still_counts(question: str,
     )
 
 
+@pytest.mark.parametrize(
+    ("question", "claim", "flag"),
+    [
+        (
+            "external-secrets-operator",
+            "When the password rotates, Kubernetes propagates the change into the pods, environment variables "
+            "included, so nobody has to restart anything.",
+            "env-vars-update-live",
+        ),
+        (
+            "drift-manual-edit",
+            "Argo CD only compares Git commits, so a kubectl edit is invisible to it and the app still shows Synced.",
+            "blind-to-live-edits",
+        ),
+        (
+            "incident-manual-change",
+            "The controller only reacts to new commits, so the kubectl edit is invisible to it and can stay.",
+            "blind-to-live-edits",
+        ),
+        (
+            "reconciliation-loop",
+            "Between commits it's idle: if nothing is committed nothing happens.",
+            "only-on-commit",
+        ),
+    ],
+)
+def test_a_misconception_that_many_writers_state_trips_its_flag(question: str, claim: str, flag: str) -> None:
+    """Each was stated, in nearly these words, by writers of at least four evaluation sets."""
+    assert flag in flags(question, claim)
+
+
+@pytest.mark.parametrize(
+    ("question", "rejection"),
+    [
+        (
+            "external-secrets-operator",
+            "Env vars are read when the container starts. People assume the new value propagates into the running "
+            "containers, but it doesn't, so I roll the deployment.",
+        ),
+        (
+            "drift-manual-edit",
+            "Some people think Argo CD only acts on new commits, but it compares the live objects on every refresh.",
+        ),
+    ],
+)
+def test_a_recurring_misconception_named_to_reject_it_is_not_held_against_the_answer(
+    question: str, rejection: str
+) -> None:
+    assert flags(question, rejection) == []
+
+
 def test_a_strong_answer_that_rejects_an_anti_pattern_keeps_its_score() -> None:
     report = score("rollback-bad-deploy", ROLLBACK_GOOD)
     assert report.red_flags == []
