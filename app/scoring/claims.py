@@ -97,6 +97,7 @@ LEFT_WITHIN = 3  # sentences after X in which the change is told
 # "What I wouldn't do is X", "A pattern I'd steer away from is X": the subject of the sentence's
 # first "is" refuses what the sentence goes on to name
 COPULAS = frozenset("is was are were".split())
+EXCLUDED = (("out",), ("ruled", "out"), ("off", "the", "table"), ("out", "of", "the", "question"))
 ORDINALS = frozenset("first firstly one second secondly two third thirdly three another".split())
 LIST_REACH = 5  # sentences back to the one that announces a list of refusals
 LIST_WORDS = 120  # and at most this many words back
@@ -251,6 +252,7 @@ def asserted(tokens: list[Token], first: int, last: int, negative: bool = False)
             break  # what follows "X, which is fine" is why X is fine, not a rejection of it
     if (
         _condemned(tokens[last], after)
+        or _excluded(after)
         or _avoided(tokens, last, sentence)
         or reported_belief([*before, tokens[first]])
     ):
@@ -479,6 +481,13 @@ def _restricts(before: list[Token]) -> bool:
 def _joined(a: Token, b: Token) -> bool:
     """Whether only a space separates two words: no comma, colon or dash between them."""
     return b.start - a.end <= 1
+
+
+def _excluded(after: list[Token]) -> bool:
+    """ "so rollback is reverting a commit, and force-pushing main is out": the claim's clause ends
+    by excluding it ("is out", "is ruled out", "is off the table", "is out of the question")."""
+    words = tuple(t.norm for t in after)
+    return len(words) > 1 and words[0] in COPULAS and words[1:] in EXCLUDED
 
 
 def _avoided(tokens: list[Token], last: int, sentence: int) -> bool:

@@ -95,6 +95,17 @@ def test_a_misconception_in_the_candidates_own_words_still_counts(question: str,
             "Between commits it's idle: if nothing is committed nothing happens.",
             "only-on-commit",
         ),
+        (
+            "auto-sync-risks",
+            "If a sync leaves the app Degraded, selfHeal heals the application by rolling back to the last healthy "
+            "revision, so a bad release undoes itself.",
+            "argo-cd-rolls-back-on-its-own",
+        ),
+        (
+            "risky-multi-env-pr",  # a misconception wrong whatever the question
+            "And if prod goes Degraded, Argo CD automatically rolls back to the last healthy revision.",
+            "argo-cd-rolls-back-on-its-own",
+        ),
     ],
 )
 def test_a_misconception_that_many_writers_state_trips_its_flag(question: str, claim: str, flag: str) -> None:
@@ -114,12 +125,34 @@ def test_a_misconception_that_many_writers_state_trips_its_flag(question: str, c
             "drift-manual-edit",
             "Some people think Argo CD only acts on new commits, but it compares the live objects on every refresh.",
         ),
+        (
+            "auto-sync-risks",
+            "A common belief is that Argo CD automatically rolls back to the last healthy revision; it doesn't, "
+            "selfHeal re-applies the bad commit, so the fix is a revert in Git.",
+        ),
+        (
+            "progressive-delivery",
+            "When the analysis fails, Argo Rollouts aborts the canary and shifts all traffic back to the stable "
+            "ReplicaSet, and then we revert the image tag in Git.",
+        ),
     ],
 )
 def test_a_recurring_misconception_named_to_reject_it_is_not_held_against_the_answer(
     question: str, rejection: str
 ) -> None:
     assert flags(question, rejection) == []
+
+
+def test_a_practice_the_clause_rules_out_is_not_claimed() -> None:
+    """ "... and force-pushing main is out" lists what a principle excludes."""
+    assert "reset-and-force-push" not in flags(
+        "opengitops-principles",
+        "Versioned and immutable: the history is never rewritten, so rollback is reverting a commit, and "
+        "force-pushing main is out.",
+    )
+    assert "reset-and-force-push" in flags(
+        "opengitops-principles", "To roll back I reset and force push main, so the history stays clean."
+    )
 
 
 def test_a_strong_answer_that_rejects_an_anti_pattern_keeps_its_score() -> None:
@@ -1037,3 +1070,13 @@ def test_a_negation_in_a_relative_clause_with_its_own_subject_does_not_reject_th
 )
 def test_the_correct_statement_is_not_its_misconception(question: str, correct: str, flag: str) -> None:
     assert flag not in flags(question, correct)
+
+
+def test_an_alerting_answer_about_failed_syncs_is_not_read_as_automatic_rollback() -> None:
+    """The flag's own sentence must not make every answer about failed, Degraded syncs read as it:
+    "owning" is not "on its own"."""
+    assert "argo-cd-rolls-back-on-its-own" not in flags(
+        "gitops-alerting",
+        "The team owning the app gets paged when a sync fails or the app goes Degraded, and the alert names the "
+        "last healthy revision so they can roll back in Git.",
+    )
