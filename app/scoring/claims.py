@@ -251,7 +251,7 @@ def asserted(tokens: list[Token], first: int, last: int, negative: bool = False)
         if token.norm in ENDORSEMENTS:
             break  # what follows "X, which is fine" is why X is fine, not a rejection of it
     if (
-        _condemned(tokens[last], after)
+        _condemned(tokens, last, after)
         or _excluded(after)
         or _avoided(tokens, last, sentence)
         or reported_belief([*before, tokens[first]])
@@ -424,7 +424,7 @@ def _steers_away(words: list[str]) -> list[int]:
     return [i for i, word in enumerate(words) if word == "away" and STEER & set(words[max(0, i - 2) : i])]
 
 
-def _condemned(end: Token, after: list[Token]) -> bool:
+def _condemned(tokens: list[Token], last: int, after: list[Token]) -> bool:
     """ "X ... would drift apart", "X, which isn't safe"; but not a negation that only says which
     things X is about ("prune undoes anything that doesn't match Git"), nor what a condition
     foresees ("X, and roll back by hand if it looks bad"), nor a negation in a clause of its own
@@ -437,10 +437,20 @@ def _condemned(end: Token, after: list[Token]) -> bool:
     )
     return any(
         t.norm in REJECTIONS_AFTER
-        and not _restricts([end, *said[:i]])
+        and not _restricts([tokens[last], *said[:i]])
         and not (i > agent and t.norm in NEGATORS)
+        and not _indifferent(tokens, last + 1 + i)
         for i, t in enumerate(said)
     )
+
+
+def _indifferent(tokens: list[Token], at: int) -> bool:
+    """ "I commit X, encrypted or not", "X, it doesn't really matter because ...": the negation
+    shrugs off a detail of X, it does not reject X."""
+    if tokens[at].norm not in NEGATORS:
+        return False
+    rest = [t.norm for t in tokens[at + 1 : at + 3] if t.norm not in ("really", "much")]
+    return tokens[at - 1].norm == "or" or rest[:1] == ["matter"]
 
 
 def _conceded(before: list[Token], tokens: list[Token], last: int, sentence: int) -> bool:

@@ -106,10 +106,51 @@ def test_a_misconception_in_the_candidates_own_words_still_counts(question: str,
             "And if prod goes Degraded, Argo CD automatically rolls back to the last healthy revision.",
             "argo-cd-rolls-back-on-its-own",
         ),
+        (
+            "cluster-rebuild-from-git",
+            "Because the PVCs are defined in Git, the databases come back with their data, so we dropped Velero.",
+            "pvc-manifests-restore-data",
+        ),
+        (
+            "argocd-application-anatomy",  # a misconception wrong whatever the question
+            "selfHeal is Argo CD's health-based recovery: a Deployment that goes Degraded gets redeployed.",
+            "self-heal-fixes-unhealthy",
+        ),
+        (
+            "sync-waves-and-hooks",
+            "Flux applies them one by one, so I list migration-job.yaml first and the Deployment after it.",
+            "flux-applies-in-listed-order",
+        ),
+        (
+            "auto-sync-risks",
+            "If a release goes bad, Argo CD pins the application to that older revision from History, even with "
+            "automated sync on.",
+            "ui-rollback-holds-with-auto-sync",
+        ),
+        (
+            "opengitops-principles",
+            "Pulled automatically means that when a PR merges the pipeline checks out main and runs kubectl apply.",
+            "kubectl-from-ci-is-gitops",
+        ),
+        (
+            "staging-validation",
+            "Once QA signs off, the release job builds a fresh production image from the same commit.",
+            "rebuild-for-production",
+        ),
+        (
+            "sops-with-flux",
+            "The private key I'd commit under flux-system so bootstrap finds it.",
+            "commit-private-key",
+        ),
+        (
+            "argocd-application-anatomy",
+            "In syncOptions I'd put the refresh interval, say Interval=60s, so it polls every minute.",
+            "interval-in-sync-options",
+        ),
     ],
 )
 def test_a_misconception_that_many_writers_state_trips_its_flag(question: str, claim: str, flag: str) -> None:
-    """Each was stated, in nearly these words, by writers of at least four evaluation sets."""
+    """Each was stated, in nearly these words, by writers of at least two evaluation sets."""
     assert flag in flags(question, claim)
 
 
@@ -141,6 +182,57 @@ def test_a_recurring_misconception_named_to_reject_it_is_not_held_against_the_an
     question: str, rejection: str
 ) -> None:
     assert flags(question, rejection) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "statement"),
+    [
+        (
+            "cluster-rebuild-from-git",
+            "The PVC manifests are in Git, but a new cluster gets empty volumes, so the data comes back from "
+            "Velero backups.",
+        ),
+        (
+            "rebuild-from-git-principle",
+            "Rebuilding from Git recreates the PersistentVolumeClaims, and a separate volume backup restores what "
+            "was in them.",
+        ),
+        (
+            "drift-manual-edit",
+            "selfHeal only reverts drift from Git; if pods crash or the app goes Degraded, Argo CD just reports the "
+            "health, it doesn't redeploy anything.",
+        ),
+        (
+            "sync-waves-and-hooks",
+            "In Flux you model the order with separate Kustomizations: the migration Job's with wait enabled, so it "
+            "is only Ready when the Job completes, and the app's with dependsOn on it.",
+        ),
+        (
+            "rollback-bad-deploy",
+            "Argo CD won't let you roll back from the UI while automated sync is on; you'd have to disable it and "
+            "then the rollback holds only until someone turns it back on.",
+        ),
+    ],
+)
+def test_a_correct_statement_in_a_new_misconceptions_words_is_not_flagged(
+    question: str, statement: str
+) -> None:
+    assert flags(question, statement) == []
+
+
+@pytest.mark.parametrize(
+    "shrug",
+    [
+        "encrypted or not, because the repo is private",
+        "encrypted or not doesn't really matter",
+        "it doesn't matter",
+    ],
+)
+def test_a_shrugged_off_detail_does_not_reject_the_claim(shrug: str) -> None:
+    """ "X, encrypted or not" and "X, it doesn't matter" wave a detail away; they do not reject X."""
+    assert "commit-private-key" in flags(
+        "sops-with-flux", f"You commit the private key into flux-system, {shrug}."
+    )
 
 
 def test_a_practice_the_clause_rules_out_is_not_claimed() -> None:
