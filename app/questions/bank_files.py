@@ -40,12 +40,15 @@ class BankFiles:
 
 
 _UNREADABLE = object()
+# libyaml's safe loader where PyYAML was built with it: the same documents, ten times faster, and
+# the bank is read at every start of the app and of `gitops-coach score`
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _read_yaml(path: Path, name: str, problems: list[Problem]) -> Any:
     """The file's data, or _UNREADABLE with the reason added to `problems`."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)  # noqa: S506 (a safe loader)
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(name, "(file)", f"cannot read: {exc}"))
         return _UNREADABLE

@@ -14,6 +14,7 @@ statement on the same topic, not the claim; so is one that does not name the thi
 about ("selfHeal reverts manual changes" is not "prune reverts manual changes")."""
 
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import groupby, pairwise, takewhile
 
 from app.scoring.text import AnalysedText, Token, stem
@@ -161,7 +162,7 @@ class Claim:
     # of them says what the question's correct statements say
     own: frozenset[str] = frozenset()
 
-    @property
+    @cached_property
     def total(self) -> float:
         return sum(sorted(self.terms.values(), reverse=True)[:CLAIM_TERMS])
 
@@ -169,7 +170,7 @@ class Claim:
 def claim_spans(text: AnalysedText, claim: Claim) -> list[tuple[int, int]]:
     """Token ranges (first, last) where the answer asserts the claim."""
     total = claim.total
-    if not total or len(claim.terms) < 2:
+    if not total or len(claim.terms) < 2 or not _could_hold(text, claim, total):
         return []
     found: list[tuple[int, int]] = []
     for sentence in text.by_sentence:
@@ -187,6 +188,15 @@ def claim_spans(text: AnalysedText, claim: Claim) -> list[tuple[int, int]]:
                 found.append((first, last))
                 break
     return found
+
+
+def _could_hold(text: AnalysedText, claim: Claim, total: float) -> bool:
+    """Whether the whole answer has the words a stretch asserting the claim needs: most answers
+    do not, and this is cheaper than looking at each stretch (a stretch is never more)."""
+    stems = text.positions.keys()
+    if (claim.subjects and claim.subjects.isdisjoint(stems)) or (claim.own and claim.own.isdisjoint(stems)):
+        return False
+    return sum(w for s, w in claim.terms.items() if s in stems) / total >= CLAIM_AT - 1e-9
 
 
 def _about_another(tokens: list[Token], sentence: list[int], first: int, last: int, claim: Claim) -> bool:

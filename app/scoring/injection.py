@@ -83,6 +83,13 @@ _COMPILED = [re.compile(p, re.IGNORECASE | re.MULTILINE) for p in PATTERNS]
 if any(re.search(r"\\[A-Z]", p) for p in PATTERNS):
     raise ValueError("an injection pattern uses an upper-case escape, which cannot be lowered")
 _LOWERED = [re.compile(p.lower(), re.MULTILINE) for p in PATTERNS]
+# Each pattern without its leading word boundary: it matches wherever the pattern does (and in the
+# middle of words too), and is searched about three times faster, so a pattern runs only on the
+# few answers its gate lets through.
+_GATES = {
+    pattern: re.compile(pattern.pattern.removeprefix(r"\b"), pattern.flags)
+    for pattern in _COMPILED + _LOWERED
+}
 
 # Letters from other scripts that look Latin, as used to slip past a filter ("ignore" spelled with
 # a Cyrillic o). NFKC already folds full-width and other compatibility forms.
@@ -118,6 +125,7 @@ def injection_spans(text: str) -> list[tuple[int, int]]:
     found = [
         (m.start(), m.end())
         for pattern in patterns
+        if _GATES[pattern].search(searched)
         for m in pattern.finditer(searched)
         if m.end() > m.start()
     ]

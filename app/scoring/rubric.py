@@ -36,10 +36,10 @@ from app.scoring.snapshot import BankSnapshot, bank_snapshot, frozen_snapshot
 from app.scoring.text import (
     FUNCTION_WORDS,
     AnalysedText,
+    Phrases,
     analyse,
     content_stems,
     content_tokens,
-    find_phrase,
     phrase_stems,
     stem,
 )
@@ -92,6 +92,17 @@ class _CompiledQuestion:
     points: list[_CompiledPoint]
     flags: list[_CompiledFlag]
     meaning: QuestionMeaning
+
+    @cached_property
+    def point_cues(self) -> Phrases:
+        """The cues of its key points, to be looked for in an answer at once."""
+        return Phrases(c.stems for p in self.points for c in p.cues)
+
+    @cached_property
+    def flag_cues(self) -> Phrases:
+        """The cues of its red flags, to be looked for at once, with a few words allowed between
+        a cue's words ("prune is true, argo will revert")."""
+        return Phrases((c for f in self.flags for c, _ in f.cues), max_gap=RED_FLAG_GAP)
 
     @cached_property
     def domain_stems(self) -> frozenset[str]:
@@ -162,11 +173,12 @@ class RubricScorer:
         injected = injection_spans(answer.text)
         scored = [t for t in text.tokens if not any(a <= t.start < b for a, b in injected)]
         usable = AnalysedText(text.text, scored, text.sentences)
-        claims = {f.flag.id: spans for f in question.flags if (spans := _red_flag_spans(usable, f))}
+        cues = question.flag_cues
+        claims = {f.flag.id: spans for f in question.flags if (spans := _red_flag_spans(usable, f, cues))}
         # a sentence that asserts a misconception earns no key point, however many right words it has
         wrong = {usable.tokens[first].sentence for spans in claims.values() for first, _ in spans}
         sound = AnalysedText(text.text, [t for t in scored if t.sentence not in wrong], text.sentences)
-        points = {p.point.id: self._match_point(sound, p) for p in question.points}
+        points = {p.point.id: self._match_point(sound, p, question.point_cues) for p in question.points}
         unsure = low_confidence_tokens(usable, answer.words)
         return Features(
             words=len(answer.text.split()),
@@ -258,13 +270,14 @@ class RubricScorer:
     def _weighted(self, stems: list[str]) -> dict[str, float]:
         return {s: self._point_idf.get(s, 1.0) for s in dict.fromkeys(stems)}  # one order: sums round alike
 
-    def _match_point(self, text: AnalysedText, point: _CompiledPoint) -> PointMatch:
+    def _match_point(self, text: AnalysedText, point: _CompiledPoint, cues: Phrases) -> PointMatch:
         missing, named = 1.0, 0.0
         evidence: list[tuple[float, str]] = []
         for cue in point.cues:
-            found = next(find_phrase(text.tokens, cue.stems, index=text.positions), None)
-            if found is None:
+            spans = text.found(cues).get(cue.stems)
+            if not spans:
                 continue
+            found = spans[0]
             weight = cue.weight * (LIST_LIKE_DISCOUNT if sentence_list_like(text, found[0]) else 1.0)
             if cue.names_only:  # naming more things shows no more mechanism
                 named = max(named, weight)
@@ -305,16 +318,14 @@ def _question_document(question: QuestionFile) -> str:
     return " ".join(parts)
 
 
-def _red_flag_spans(text: AnalysedText, flag: _CompiledFlag) -> list[tuple[int, int]]:
+def _red_flag_spans(text: AnalysedText, flag: _CompiledFlag, cues: Phrases) -> list[tuple[int, int]]:
     """Where the answer asserts the flag's misconception: a cue phrase, or most of the
     misconception's own distinctive words, neither of them rejected. Once the answer has rejected
     the claim, what follows about it is the reasoning for rejecting it ("I'd avoid decrypting in CI.
     Decrypting in CI puts plaintext in a pipeline"), not the claim."""
     spans, rejected_at = [], len(text.tokens)
     for cue, negative in flag.cues:
-        for first, last in find_phrase(
-            text.tokens, cue, max_gap=RED_FLAG_GAP if len(cue) > 1 else 0, index=text.positions
-        ):
+        for first, last in text.found(cues).get(cue, []):
             if asserted(text.tokens, first, last, negative):
                 spans.append((first, last))
             else:

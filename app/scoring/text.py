@@ -3,7 +3,7 @@ always quoted verbatim), sentences, light stemming and phrase matching that tole
 speech recognition spaces words ("self heal", "selfheal", "self-heal")."""
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -130,7 +130,7 @@ class AnalysedText:
 
     @cached_property
     def positions(self) -> dict[str, list[int]]:
-        """Where each stem occurs, for find_phrase."""
+        """Where each stem occurs."""
         found: dict[str, list[int]] = {}
         for i, token in enumerate(self.tokens):
             found.setdefault(token.stem, []).append(i)
@@ -143,6 +143,16 @@ class AnalysedText:
         for i, token in enumerate(self.tokens):
             found.setdefault(token.sentence, []).append(i)
         return list(found.values())
+
+    def found(self, phrases: "Phrases") -> dict[tuple[str, ...], list[tuple[int, int]]]:
+        """Where each of the phrases occurs (Phrases.search), searched once per text."""
+        if phrases not in self._found:
+            self._found[phrases] = phrases.search(self)
+        return self._found[phrases]
+
+    @cached_property
+    def _found(self) -> dict["Phrases", dict[tuple[str, ...], list[tuple[int, int]]]]:
+        return {}
 
     def sentence_tokens(self, sentence: int) -> list[Token]:
         return [t for t in self.tokens if t.sentence == sentence]
@@ -180,45 +190,50 @@ def phrase_stems(phrase: str) -> tuple[str, ...]:
     return tuple(stem(word) for word, _, _ in words)
 
 
-def find_phrase(
-    tokens: list[Token],
-    phrase: tuple[str, ...],
-    max_gap: int = 0,
-    index: dict[str, list[int]] | None = None,
-) -> Iterator[tuple[int, int]]:
-    """Token ranges (first, last) where the phrase occurs within one sentence. Spacing may
-    differ ("self heal" = "selfheal"); with max_gap, up to that many other words may sit
-    between the phrase's words ("prune ... will revert"). `index` (AnalysedText.positions)
-    makes the search look only where a token could begin the phrase."""
-    target = "".join(phrase)
-    if index is None:
-        starts: Iterable[int] = (i for i, t in enumerate(tokens) if target.startswith(t.stem))
-    else:
-        found = [index[prefix] for n in range(1, len(target) + 1) if (prefix := target[:n]) in index]
-        starts = found[0] if len(found) == 1 else sorted(i for places in found for i in places)
-    for i in starts:
-        end = _spell(tokens, i, target) if max_gap == 0 else _gapped(tokens, i, phrase, max_gap)
-        if end is not None:
-            yield i, end
+class Phrases:
+    """The phrases one question looks for, compiled once so that an answer is read for all of
+    them in one pass. A phrase is also found spelled with other spacing ("self heal" =
+    "selfheal"), and with max_gap, with up to that many small words between its words ("prune
+    ... will revert")."""
 
+    def __init__(self, phrases: Iterable[tuple[str, ...]], max_gap: int = 0) -> None:
+        self._spelled: dict[str, list[tuple[str, ...]]] = {}  # a phrase's words joined: the phrases
+        self._gapped: dict[str, list[tuple[str, ...]]] = {}  # a first word: the phrases read with gaps
+        for phrase in dict.fromkeys(phrases):
+            self._spelled.setdefault("".join(phrase), []).append(phrase)
+            if max_gap and len(phrase) > 1:
+                self._gapped.setdefault(phrase[0], []).append(phrase)
+        self._with_gaps = frozenset(p for gapped in self._gapped.values() for p in gapped)
+        self._starts = frozenset(t[:n] for t in self._spelled for n in range(1, len(t) + 1))
+        self._max_gap = max_gap
 
-def _spell(tokens: list[Token], i: int, target: str) -> int | None:
-    built = ""
-    for j in range(i, len(tokens)):
-        if tokens[j].sentence != tokens[i].sentence:
-            return None
-        built += tokens[j].stem
-        if built == target:
-            return j
-        if not target.startswith(built):
-            return None
-    return None
+    def search(self, text: AnalysedText) -> dict[tuple[str, ...], list[tuple[int, int]]]:
+        """Token ranges (first, last) within one sentence where each phrase occurs, in order; a
+        phrase that does not occur is left out. Where a phrase could be read with gaps (its first
+        word is there as a word), it is."""
+        found: dict[tuple[str, ...], dict[int, int]] = {}
+        tokens = text.tokens
+        for first, token in enumerate(tokens):
+            built, last = token.stem, first
+            while built in self._starts:
+                for phrase in self._spelled.get(built, []):
+                    if token.stem != phrase[0] or phrase not in self._with_gaps:
+                        found.setdefault(phrase, {})[first] = last
+                last += 1
+                if last == len(tokens) or tokens[last].sentence != token.sentence:
+                    break
+                built += tokens[last].stem
+        for word, places in text.positions.items():
+            for phrase in self._gapped.get(word, []):
+                if all(w in text.positions for w in phrase[1:]):
+                    for first in places:
+                        if (end := _gapped(tokens, first, phrase, self._max_gap)) is not None:
+                            found.setdefault(phrase, {})[first] = end
+        return {phrase: sorted(spans.items()) for phrase, spans in found.items()}
 
 
 def _gapped(tokens: list[Token], i: int, phrase: tuple[str, ...], max_gap: int) -> int | None:
     j = i
-    if tokens[i].stem != phrase[0]:
-        return _spell(tokens, i, "".join(phrase))
     for word in phrase[1:]:
         for k in range(j + 1, min(len(tokens), j + 2 + max_gap)):
             if tokens[k].sentence != tokens[i].sentence:
