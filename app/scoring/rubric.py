@@ -7,10 +7,12 @@ point it credits is backed by a verbatim quote. The words it reads, and what the
 (app/scoring/meaning.py), are weighed into one score as human graders weigh them
 (app/scoring/blend.py)."""
 
+import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
+from pathlib import Path
 
 from app.questions.schemas import KeyPoint, QuestionFile, RedFlag
 from app.scoring.blend import Blend, load_blend
@@ -62,6 +64,7 @@ FILLER_STEMS = frozenset(
     kind kinds thing things part parts lot lots example examples case cases point points setting
     makes true enabled""".split()
 )
+OTHER_SUBJECTS_FILE = Path(__file__).parent / "data" / "other_subjects.json"
 MECHANISM_WEIGHT = 0.85  # how much a sentence that says the point's mechanism in own words credits it
 
 
@@ -129,7 +132,8 @@ class RubricScorer:
         self._embedder = Embedder(self._snapshot.pieces)
         self._point_idf = self._snapshot.stems.idf()
         self._questions = QuestionSimilarity(
-            {q.id: Counter(content_stems(_question_document(q))) for q in bank}
+            {q.id: Counter(content_stems(_question_document(q))) for q in bank},
+            [Counter(content_stems(text)) for text in _other_subjects()],
         )
         self._compiled: dict[tuple[str, str], _CompiledQuestion] = {}
         self._by_identity: dict[int, tuple[QuestionFile, _CompiledQuestion]] = {}
@@ -310,6 +314,14 @@ def _cue_weight(stems: tuple[str, ...]) -> float:
 @cache
 def _default_blend() -> Blend:
     return load_blend()
+
+
+@cache
+def _other_subjects() -> tuple[str, ...]:
+    """Nearby subjects no question asks about (data/other_subjects.json): an answer closer to one
+    of them than to its own question is about something else."""
+    subjects = json.loads(OTHER_SUBJECTS_FILE.read_text(encoding="utf-8"))["subjects"]
+    return tuple(f"{subject['title']} {subject['text']}" for subject in subjects)
 
 
 def _question_document(question: QuestionFile) -> str:

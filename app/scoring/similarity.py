@@ -3,7 +3,7 @@ about this question at all?) and the share of a point's distinctive terms said w
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,29 +53,37 @@ def _unit(vector: dict[str, float]) -> dict[str, float]:
 
 
 class QuestionSimilarity:
-    """Each question of the bank as a tf-idf vector of its stems."""
+    """Each question of the bank, and each of a few nearby subjects that no question asks about
+    (rolling updates, etcd encryption, the test pyramid...), as a tf-idf vector of its stems. An
+    answer closer to another question or to one of those subjects than to its own question is
+    about something else."""
 
-    def __init__(self, documents: dict[str, Counter[str]]) -> None:
-        self.idf = Rarity.of(set(doc) for doc in documents.values()).idf()
+    def __init__(self, documents: dict[str, Counter[str]], others: Sequence[Counter[str]] = ()) -> None:
+        bank = Rarity.of(set(doc) for doc in documents.values())
+        self.idf = bank.idf()  # how common a word is in the bank, which the other subjects do not change
+        # their own words weigh as words the bank has never seen; the bank's weigh as in the bank,
+        # so an answer's relevance moves only where another subject is the closest
+        weights = bank.with_new_terms(Rarity.of(set(doc) for doc in others)).idf()
         self._ids = list(documents)
-        self._column = {term: i for i, term in enumerate(self.idf)}
-        self._matrix = np.zeros((len(documents), len(self._column)))
-        for row, doc in enumerate(documents.values()):
-            for term, value in _unit(_tfidf(doc, self.idf)).items():
+        self._weights = weights
+        self._column = {term: i for i, term in enumerate(weights)}
+        rows = [*documents.values(), *others]
+        self._matrix = np.zeros((len(rows), len(self._column)))
+        for row, doc in enumerate(rows):
+            for term, value in _unit(_tfidf(doc, weights)).items():
                 self._matrix[row, self._column[term]] = value
 
     def relevance(self, text: AnalysedText, question_id: str) -> float:
-        """Cosine similarity to this question divided by the best similarity to any question."""
+        """Cosine similarity to this question divided by the best similarity to any question or
+        other subject."""
         stems = Counter(t.stem for t in text.tokens if t.norm not in FUNCTION_WORDS and len(t.norm) > 2)
-        answer = _unit(_tfidf(stems, self.idf))
+        answer = _unit(_tfidf(stems, self._weights))
         if not answer or question_id not in self._ids:
             return 1.0
         columns = [self._column[term] for term in answer]
-        similarities = dict(
-            zip(self._ids, self._matrix[:, columns] @ np.array(list(answer.values())), strict=True)
-        )
-        best = max(similarities.values())
-        return similarities[question_id] / best if best > 0 else 1.0
+        similarities = self._matrix[:, columns] @ np.array(list(answer.values()))
+        best = float(similarities.max())
+        return float(similarities[self._ids.index(question_id)]) / best if best > 0 else 1.0
 
 
 def best_window_similarity(text: AnalysedText, terms: dict[str, float]) -> tuple[float, str]:

@@ -110,6 +110,34 @@ def test_a_good_answer_to_a_different_question_scores_low() -> None:
     assert report.overall <= 2.0
 
 
+ROLLING_UPDATE = (
+    "I'd rely on the Deployment's RollingUpdate strategy. Set maxUnavailable to zero and maxSurge to one, so "
+    "capacity never drops, and give the container a proper readiness probe so a new pod only gets traffic once it "
+    "answers. minReadySeconds makes a pod stay ready for a while before it counts, and progressDeadlineSeconds marks "
+    "a stuck rollout as failed. If it goes wrong, kubectl rollout undo takes you back to the previous ReplicaSet."
+)
+CANARY = (
+    "I'd use Argo Rollouts with a canary strategy instead of the plain rolling update: send five percent of "
+    "traffic to the new version, pause, and let an AnalysisTemplate query Prometheus for the error rate and p99 "
+    "latency. If the analysis fails the rollout aborts and traffic goes back to the stable ReplicaSet automatically. "
+    "Git still says the new image, so the app shows degraded until someone reverts the commit, which keeps Git the "
+    "source of truth. Readiness probes alone only tell you a pod started, not that users are fine."
+)
+
+
+def test_an_answer_about_a_nearby_subject_no_question_asks_about_is_off_topic() -> None:
+    """Rolling updates are not progressive delivery, though no question of the bank is about them."""
+    report = score("progressive-delivery", ROLLING_UPDATE)
+    assert "off-topic" in report.flags
+    assert report.overall <= 1.5
+
+
+def test_an_answer_that_mentions_the_nearby_subject_on_the_way_is_on_topic() -> None:
+    report = score("progressive-delivery", CANARY)
+    assert "off-topic" not in report.flags
+    assert report.overall >= 3.5
+
+
 def test_long_rambling_without_content_scores_low() -> None:
     rambling = " ".join(
         [
