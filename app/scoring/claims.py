@@ -138,6 +138,8 @@ HARMS = frozenset(
     drifts diverges rewrites clobbers""".split()
 )
 WORSE = frozenset("worse worst".split())  # "X, or worse, Y": Y is named as the worse of two bad options
+# words that soften a negation without changing what it negates: "it doesn't really matter"
+HEDGES = frozenset("really much".split())
 # what would happen if the speaker's advice were not followed: "restore the key, otherwise X"
 OTHERWISE = frozenset("otherwise else".split())
 # told before X as its consequence: "it caused a real incident: someone merged staging into prod"
@@ -459,7 +461,7 @@ def _indifferent(tokens: list[Token], at: int) -> bool:
     shrugs off a detail of X, it does not reject X."""
     if tokens[at].norm not in NEGATORS:
         return False
-    rest = [t.norm for t in tokens[at + 1 : at + 3] if t.norm not in ("really", "much")]
+    rest = [t.norm for t in tokens[at + 1 : at + 3] if t.norm not in HEDGES]
     return tokens[at - 1].norm == "or" or rest[:1] == ["matter"]
 
 

@@ -1158,17 +1158,13 @@ def test_a_negation_in_a_relative_clause_with_its_own_subject_does_not_reject_th
             "Applications are deleted, and with the default finalizer their resources go too.",
             "appset-never-deletes",
         ),
+        (  # the flag's own sentence must not make every answer about failed syncs read as it
+            "gitops-alerting",
+            "The team owning the app gets paged when a sync fails or the app goes Degraded, and the alert names "
+            "the last healthy revision so they can roll back in Git.",
+            "argo-cd-rolls-back-on-its-own",
+        ),
     ],
 )
 def test_the_correct_statement_is_not_its_misconception(question: str, correct: str, flag: str) -> None:
     assert flag not in flags(question, correct)
-
-
-def test_an_alerting_answer_about_failed_syncs_is_not_read_as_automatic_rollback() -> None:
-    """The flag's own sentence must not make every answer about failed, Degraded syncs read as it:
-    "owning" is not "on its own"."""
-    assert "argo-cd-rolls-back-on-its-own" not in flags(
-        "gitops-alerting",
-        "The team owning the app gets paged when a sync fails or the app goes Degraded, and the alert names the "
-        "last healthy revision so they can roll back in Git.",
-    )
