@@ -85,13 +85,8 @@ def _inside(token: Token, spans: list[tuple[int, int]]) -> bool:
     return any(a <= token.start < b for a, b in spans)
 
 
-def _sentence_tokens(text: AnalysedText, index: int) -> list[Token]:
-    sentence = text.tokens[index].sentence
-    return [t for t in text.tokens if t.sentence == sentence]
-
-
 def sentence_list_like(text: AnalysedText, index: int) -> bool:
-    tokens = _sentence_tokens(text, index)
+    tokens = text.sentence_tokens(text.tokens[index].sentence)
     return len(tokens) >= 5 and function_word_ratio(tokens) < 0.2
 
 
