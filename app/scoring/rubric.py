@@ -133,7 +133,7 @@ class RubricScorer:
         self._point_idf = self._snapshot.stems.idf()
         self._questions = QuestionSimilarity(
             {q.id: Counter(content_stems(_question_document(q))) for q in bank},
-            [Counter(content_stems(text)) for text in _other_subjects()],
+            _other_subjects(),
         )
         self._compiled: dict[tuple[str, str], _CompiledQuestion] = {}
         self._by_identity: dict[int, tuple[QuestionFile, _CompiledQuestion]] = {}
@@ -317,11 +317,12 @@ def _default_blend() -> Blend:
 
 
 @cache
-def _other_subjects() -> tuple[str, ...]:
-    """Nearby subjects no question asks about (data/other_subjects.json): an answer closer to one
-    of them than to its own question is about something else."""
+def _other_subjects() -> tuple[Counter[str], ...]:
+    """Nearby subjects no question asks about (data/other_subjects.json), as stem counts, read once
+    per process however many scorers are built: an answer closer to one of them than to its own
+    question is about something else."""
     subjects = json.loads(OTHER_SUBJECTS_FILE.read_text(encoding="utf-8"))["subjects"]
-    return tuple(f"{subject['title']} {subject['text']}" for subject in subjects)
+    return tuple(Counter(content_stems(f"{subject['title']} {subject['text']}")) for subject in subjects)
 
 
 def _question_document(question: QuestionFile) -> str:
