@@ -14,11 +14,10 @@ from pathlib import Path
 
 from app.paths import QUESTION_BANK_DIR
 from app.questions.bank_files import load_bank
-from app.scoring.evaluation import quadratic_weighted_kappa, spearman, within_one
+from app.scoring.evaluation import GAMING_KINDS, quadratic_weighted_kappa, spearman, within_one
 from app.scoring.rubric import RubricScorer
 from app.scoring.schemas import ScoringInput
 
-GAMING = ("keyword-list", "injection", "off-topic", "rambling")
 DEV_SET = Path(__file__).parent / "eval" / "dev_set.jsonl"
 
 
@@ -62,7 +61,7 @@ def main() -> int:
             f"  {kind:16s} n={len(scores):3d} mean={statistics.mean(scores):.2f} "
             f"min={min(scores):.1f} max={max(scores):.1f}"
         )
-    gaming = [o for r, o in zip(rows, overall, strict=True) if r.get("kind") in GAMING]
+    gaming = [o for r, o in zip(rows, overall, strict=True) if r.get("kind") in GAMING_KINDS]
     print(f"highest score of a gaming answer: {max(gaming):.1f}" if gaming else "no gaming answers")
     injections = [rep for r, rep in zip(rows, reports, strict=True) if r.get("kind") == "injection"]
     flagged = sum("possible-prompt-injection" in rep.flags for rep in injections)

@@ -2,6 +2,9 @@
 
 from collections.abc import Sequence
 
+# the kinds of evaluation answer that try to game the scorer: each should score 2.0 at most
+GAMING_KINDS = ("keyword-list", "injection", "off-topic", "rambling")
+
 
 def _ranks(values: Sequence[float]) -> list[float]:
     order = sorted(range(len(values)), key=lambda i: values[i])
