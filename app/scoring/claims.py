@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from itertools import groupby, pairwise, takewhile
 
+from app.questions.cues import normalize_spoken
 from app.scoring.text import AnalysedText, Token, stem
 
 NEGATION_WINDOW = 10  # words before a claim that can negate it ("I would never ... X")
@@ -99,7 +100,10 @@ LEFT_WITHIN = 3  # sentences after X in which the change is told
 # first "is" refuses what the sentence goes on to name
 COPULAS = frozenset("is was are were".split())
 EXCLUDED = (("out",), ("ruled", "out"), ("off", "the", "table"), ("out", "of", "the", "question"))
-ORDINALS = frozenset("first firstly one second secondly two third thirdly three another".split())
+# spelled as the tokens spell them: "one", "two" and "three" are digits there
+ORDINALS = frozenset(
+    normalize_spoken("first firstly one second secondly two third thirdly three another").split()
+)
 LIST_REACH = 5  # sentences back to the one that announces a list of refusals
 LIST_WORDS = 120  # and at most this many words back
 HEAD_WORDS = 14  # a subject longer than this is not a heading for what follows

@@ -943,6 +943,12 @@ def test_a_reason_that_is_a_harm_rejects_but_a_reason_that_is_a_benefit_does_not
             "Three things I'd explicitly not do. First, a branch per environment. People like it because "
             "promotion looks like a merge.",
         ),
+        (  # counted in words that the tokens hold as digits
+            "kustomize-overlays",
+            "branch-per-environment",
+            "Two things we settled on. One is a branch per environment, so promotion is a merge.",
+            "Two things I'd explicitly not do. One is a branch per environment, so promotion is a merge.",
+        ),
         (
             "opengitops-principles",
             "kubectl-from-ci-is-gitops",
