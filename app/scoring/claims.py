@@ -44,7 +44,7 @@ REJECTIONS_AFTER = frozenset(
     fail caused causes cause outage incident bites bit burned burnt hurt regret regretted nightmare
     mess disaster painful pain trouble problem problems dangerous leaks leak leaked exposes expose
     exposed defeats defeat undermines undermine misses miss overwritten clobber clobbers blinds
-    blind drags drag dragged dragging undecryptable unusable""".split()
+    blind drags drag dragged dragging undecryptable unusable disrupts disrupt disrupted disruptive""".split()
 )
 BELIEF_VERBS = frozenset(
     """assume assumes assumed believe believes believed think thinks expect expects confuse confuses
@@ -130,6 +130,11 @@ SCOPE = 5  # "instead of resetting X", "rather than granting cluster-admin for t
 RELATIVE = frozenset("that who".split())
 SUBJECTS = frozenset("the a an your our their its my you we they i it he she someone".split())
 RELATIVE_REACH = 4  # "anything that the repo doesn't describe": the relative word and the clause's subject
+IF_REACH = 30  # words after a supposed X in which its outcome is told
+UNDONE = frozenset(
+    "revert reverts reverted reverting undo undoes undid undone overwrite overwrites overwrote".split()
+)
+PUT = frozenset("put puts putting".split())  # "... would put the old image back"
 CONDITIONS = frozenset(
     "if when unless whenever once".split()
 )  # "X ... if it breaks": a condition, not a verdict
@@ -276,6 +281,8 @@ def asserted(tokens: list[Token], first: int, last: int, negative: bool = False)
     if _conceded(before, tokens, last, sentence):
         return False
     if _denied_next(tokens, last, sentence) or _left_behind(before, tokens, last, sentence):
+        return False
+    if _undone_if(before, tokens, first, last):
         return False
     if (
         _passed_over(before)
@@ -458,6 +465,23 @@ def _condemned(tokens: list[Token], last: int, after: list[Token]) -> bool:
         and not _indifferent(tokens, last + 1 + i)
         for i, t in enumerate(said)
     )
+
+
+def _undone_if(before: list[Token], tokens: list[Token], first: int, last: int) -> bool:
+    """ "If CI just patched the Deployment, Argo CD would put the old image back": X supposed in an
+    if-clause (no comma from the "if" to the end of X) whose outcome, later in the sentence, undoes
+    or condemns it. X after the clause ("If it degrades, Argo CD rolls back") is what follows, and
+    X that runs past it ("If prune is on, Argo CD cleans up ...") is stated."""
+    opens = [i for i, t in enumerate(before) if t.norm == "if"]
+    supposed = [*before[opens[-1] :], *tokens[first : last + 1]] if opens else []
+    if not supposed or not all(_joined(a, b) for a, b in pairwise(supposed)):
+        return False
+    sentence = tokens[last].sentence
+    outcome = [
+        t.norm for t in takewhile(lambda t: t.sentence == sentence, tokens[last + 1 : last + 1 + IF_REACH])
+    ]
+    put_back = any(w in PUT and "back" in outcome[i + 1 : i + 5] for i, w in enumerate(outcome))
+    return put_back or any(w in UNDONE or w in REJECTIONS_AFTER for w in outcome)
 
 
 def _indifferent(tokens: list[Token], at: int) -> bool:

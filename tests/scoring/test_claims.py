@@ -943,6 +943,26 @@ def test_a_reason_that_is_a_harm_rejects_but_a_reason_that_is_a_benefit_does_not
             "Three things I'd explicitly not do. First, a branch per environment. People like it because "
             "promotion looks like a merge.",
         ),
+        (  # supposed in an if-clause whose outcome undoes it
+            "image-update-automation",
+            "kubectl-set-image",
+            "For a hotfix, CI just patches the Deployment with kubectl set image and Argo CD picks it up.",
+            "If CI just patched the Deployment with kubectl set image, Argo CD with selfHeal would put the old "
+            "image back.",
+        ),
+        (
+            "image-update-automation",
+            "kubectl-set-image",
+            "If the build passes, CI patches the Deployment with kubectl set image and we're done.",
+            "If CI patched the Deployment with kubectl set image, Argo would show it OutOfSync, and you'd lose "
+            "the history of what ran when.",
+        ),
+        (
+            "leaked-secret-response",
+            "reset-and-force-push",
+            "Then I git reset to before the commit and force push main so the secret is gone.",
+            "Rewriting history is secondary: a git reset and force push on main disrupts everyone who pulled.",
+        ),
         (  # counted in words that the tokens hold as digits
             "kustomize-overlays",
             "branch-per-environment",
