@@ -943,6 +943,12 @@ def test_a_reason_that_is_a_harm_rejects_but_a_reason_that_is_a_benefit_does_not
             "Three things I'd explicitly not do. First, a branch per environment. People like it because "
             "promotion looks like a merge.",
         ),
+        (  # "fetch" reads as "pull", but a build job that fetched a leaked key is not a pull-based deploy
+            "leaked-secret-response",
+            "kubectl-from-ci-is-gitops",
+            "It's pull based because the deploy job pulls the repo and runs kubectl apply.",
+            "Every build job that fetched the repo has the key, so rotating it comes first.",
+        ),
         (  # supposed in an if-clause whose outcome undoes it
             "image-update-automation",
             "kubectl-set-image",
