@@ -147,6 +147,27 @@ def test_a_misconception_in_the_candidates_own_words_still_counts(question: str,
             "In syncOptions I'd put the refresh interval, say Interval=60s, so it polls every minute.",
             "interval-in-sync-options",
         ),
+        # in the words of dev 28 and dev 29's writers
+        (
+            "reconciliation-loop",
+            "It basically runs once per commit and sits there until the next one.",
+            "only-on-commit",
+        ),
+        (
+            "scaling-argocd",
+            "So the first fix is to drop timeout.reconciliation in argocd-cm way down, to ten seconds.",
+            "poll-more-often",
+        ),
+        (
+            "progressive-delivery",
+            "When a canary aborts, the rollback gets written back to the Git repository as a revert of the tag.",
+            "abort-writes-git",
+        ),
+        (
+            "database-migrations-gitops",
+            "You git revert the commit and the previous migration Job runs again, which puts the schema back.",
+            "revert-rolls-back-schema",
+        ),
     ],
 )
 def test_a_misconception_that_many_writers_state_trips_its_flag(question: str, claim: str, flag: str) -> None:
