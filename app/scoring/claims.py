@@ -286,6 +286,7 @@ def asserted(tokens: list[Token], first: int, last: int, negative: bool = False)
         return False
     if (
         _passed_over(before)
+        or _rules_out([t.norm for t in before])
         or _refused_heading(tokens, first, sentence)
         or _listed_refusal(tokens, first, sentence)
     ):
@@ -423,10 +424,11 @@ def _listed_refusal(tokens: list[Token], first: int, sentence: int) -> bool:
 
 def _refusing(words: list[str]) -> bool:
     """Words that refuse what they are about: "things I'd not do", "habits I'd steer people away
-    from", "the mistakes", "an anti-pattern"."""
+    from", "the first thing I'd rule out", "the mistakes", "an anti-pattern"."""
     return (
         any(w in REFUSING or stem(w) in BELIEF_NOUNS for w in words)
         or bool(_steers_away(words))
+        or _rules_out(words)
         or any(pair in PUSHBACK for pair in pairwise(words))
         or any(w in NEGATORS and ACTIONS & set(words[i + 1 : i + 3]) for i, w in enumerate(words))
     )
@@ -442,9 +444,13 @@ def _untold_refusal(words: list[str], what: int) -> bool:
 
 
 def _steers_away(words: list[str]) -> list[int]:
-    """Where "away" ends "steer away", "stay away", "move away", "keep away", or "steer people
-    away" """
-    return [i for i, word in enumerate(words) if word == "away" and STEER & set(words[max(0, i - 2) : i])]
+    """Where "away" or "clear" ends "steer away", "stay away", "move away", "keep away", "steer
+    people away", "steer clear", "stay clear" """
+    return [
+        i
+        for i, word in enumerate(words)
+        if word in ("away", "clear") and STEER & set(words[max(0, i - 2) : i])
+    ]
 
 
 def _condemned(tokens: list[Token], last: int, after: list[Token]) -> bool:
@@ -564,6 +570,11 @@ def _refuses_it(words: list[str]) -> bool:
         )
         or any(a in AVOID and b in AVOIDED for a, b in pairwise(words))
     )
+
+
+def _rules_out(words: list[str]) -> bool:
+    """ "the first thing I'd rule out", "I'd rule out": the speaker excludes what follows."""
+    return any(a in RULE and b == "out" for a, b in pairwise(words))
 
 
 def _ruled_out(words: list[str]) -> bool:

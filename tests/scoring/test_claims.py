@@ -147,7 +147,17 @@ def test_a_misconception_in_the_candidates_own_words_still_counts(question: str,
             "In syncOptions I'd put the refresh interval, say Interval=60s, so it polls every minute.",
             "interval-in-sync-options",
         ),
-        # in the words of dev 28 and dev 29's writers
+        # in the words of dev 28 to dev 31's writers
+        (
+            "helm-with-gitops",
+            "Argo CD calls helm upgrade --install under the hood, so the release shows up in helm list.",
+            "argocd-runs-helm-install",
+        ),
+        (
+            "external-secrets-operator",
+            "The kubelet pushes the new value into the running containers' environment within a minute.",
+            "env-vars-update-live",
+        ),
         (
             "reconciliation-loop",
             "It basically runs once per commit and sits there until the next one.",
@@ -969,6 +979,18 @@ def test_a_reason_that_is_a_harm_rejects_but_a_reason_that_is_a_benefit_does_not
             "kubectl-from-ci-is-gitops",
             "It's pull based because the deploy job pulls the repo and runs kubectl apply.",
             "Every build job that fetched the repo has the key, so rotating it comes first.",
+        ),
+        (
+            "repo-structure-at-scale",
+            "branch-per-environment",
+            "The rule is a branch per environment, and we merge to promote.",
+            "The first thing I'd rule out is a branch per environment, where you merge to promote.",
+        ),
+        (
+            "immutable-artifact-promotion",
+            "branch-per-environment",
+            "We keep a branch per environment and merge to promote.",
+            "I'd steer clear of a branch per environment, where you merge to promote.",
         ),
         (  # supposed in an if-clause whose outcome undoes it
             "image-update-automation",
