@@ -147,7 +147,28 @@ def test_a_misconception_in_the_candidates_own_words_still_counts(question: str,
             "In syncOptions I'd put the refresh interval, say Interval=60s, so it polls every minute.",
             "interval-in-sync-options",
         ),
-        # in the words of dev 28 to dev 31's writers
+        # in the words of dev 28 to dev 33's writers
+        (
+            "opengitops-principles",
+            "Between commits there's nothing to reconcile: a hand edit stays that way until the next change.",
+            "reconcile-only-on-commit",
+        ),
+        (
+            "argocd-application-anatomy",
+            "If someone does a kubectl edit on the deployment, prune wipes out their change and restores Git.",
+            "prune-fixes-drift",
+        ),
+        (
+            "sealed-secrets-workflow",
+            "Rotation is handled for you: the controller renews its keys every thirty days, so the secrets get "
+            "rotated on that schedule.",
+            "renewal-rotates-values",
+        ),
+        (
+            "leaked-secret-response",
+            "There's no need to rotate the database password, because nobody outside the team could have seen it.",
+            "deleting-is-enough",
+        ),
         (
             "helm-with-gitops",
             "Argo CD calls helm upgrade --install under the hood, so the release shows up in helm list.",
