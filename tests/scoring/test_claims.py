@@ -147,7 +147,32 @@ def test_a_misconception_in_the_candidates_own_words_still_counts(question: str,
             "In syncOptions I'd put the refresh interval, say Interval=60s, so it polls every minute.",
             "interval-in-sync-options",
         ),
-        # in the words of dev 28 to dev 33's writers
+        # in the words of dev 28 to dev 35's writers
+        (
+            "kustomize-overlays",
+            "A Kustomize overlay can only patch things in the base, it can't introduce new resources.",
+            "overlay-cannot-add-resources",
+        ),
+        (
+            "kustomize-overlays",
+            "Overlays only patch the base, so the Ingress has to live in the base, with a delete patch in dev.",
+            "overlay-cannot-add-resources",
+        ),
+        (
+            "external-secrets-operator",
+            "Because the pods use secretKeyRef, the new value flows straight into the running containers.",
+            "env-vars-update-live",
+        ),
+        (
+            "progressive-delivery",
+            "After an abort it also rolls the image tag in the repository back to the previous version.",
+            "abort-writes-git",
+        ),
+        (
+            "applicationset-generators",
+            "If a folder gets renamed, the generated Applications are just left orphaned and nothing happens.",
+            "appset-never-deletes",
+        ),
         (
             "opengitops-principles",
             "Between commits there's nothing to reconcile: a hand edit stays that way until the next change.",
@@ -1012,6 +1037,13 @@ def test_a_reason_that_is_a_harm_rejects_but_a_reason_that_is_a_benefit_does_not
             "branch-per-environment",
             "We keep a branch per environment and merge to promote.",
             "I'd steer clear of a branch per environment, where you merge to promote.",
+        ),
+        (  # the correct statement shares the claim's words but not its own ("introduce", "delete")
+            "kustomize-overlays",
+            "overlay-cannot-add-resources",
+            "Overlays can't introduce new resources, so the Ingress goes in the base with a delete patch in dev.",
+            "The prod overlay adds ingress.yaml under resources, since overlays can add objects, not only patch "
+            "them.",
         ),
         (  # supposed in an if-clause whose outcome undoes it
             "image-update-automation",
