@@ -13,7 +13,7 @@ from app.scoring.schemas import (
     ScoringInput,
 )
 
-SCORER_VERSION = "rubric-4.29"
+SCORER_VERSION = "rubric-4.30"
 EVIDENCE_AT = 0.2  # a point this strong is evidence of its competency, if not of a high level
 NO_COVERAGE = 0.0  # mean key-point strength that still shows nothing (a few words in common)
 FULL_COVERAGE = 0.75  # and the strength at which every point is made

@@ -147,7 +147,18 @@ def test_a_misconception_in_the_candidates_own_words_still_counts(question: str,
             "In syncOptions I'd put the refresh interval, say Interval=60s, so it polls every minute.",
             "interval-in-sync-options",
         ),
-        # in the words of dev 28 to dev 35's writers
+        # in the words of dev 28 to dev 37's writers
+        (
+            "flux-core-objects",
+            "The HelmRelease behaves exactly like the Kustomization: helm-controller reverts anything changed with "
+            "kubectl, without configuring anything extra.",
+            "helmrelease-heals-by-default",
+        ),
+        (
+            "progressive-delivery",
+            "Because Argo CD and Rollouts are integrated, it also rolls the image tag in the Application back.",
+            "abort-writes-git",
+        ),
         (
             "kustomize-overlays",
             "A Kustomize overlay can only patch things in the base, it can't introduce new resources.",
@@ -1044,6 +1055,14 @@ def test_a_reason_that_is_a_harm_rejects_but_a_reason_that_is_a_benefit_does_not
             "Overlays can't introduce new resources, so the Ingress goes in the base with a delete patch in dev.",
             "The prod overlay adds ingress.yaml under resources, since overlays can add objects, not only patch "
             "them.",
+        ),
+        (
+            "flux-core-objects",
+            "helmrelease-heals-by-default",
+            "A HelmRelease heals drift just like a Kustomization: helm-controller reverts kubectl changes by "
+            "default.",
+            "By default helm-controller does not revert kubectl changes to a chart's objects; you set "
+            "spec.driftDetection.mode to enabled for that.",
         ),
         (  # supposed in an if-clause whose outcome undoes it
             "image-update-automation",
