@@ -286,7 +286,7 @@ def asserted(tokens: list[Token], first: int, last: int, negative: bool = False)
         return False
     if (
         _passed_over(before)
-        or _rules_out([t.norm for t in before])
+        or _excludes_what_follows([t.norm for t in before])
         or _refused_heading(tokens, first, sentence)
         or _listed_refusal(tokens, first, sentence)
     ):
@@ -428,7 +428,7 @@ def _refusing(words: list[str]) -> bool:
     return (
         any(w in REFUSING or stem(w) in BELIEF_NOUNS for w in words)
         or bool(_steers_away(words))
-        or _rules_out(words)
+        or _excludes_what_follows(words)
         or any(pair in PUSHBACK for pair in pairwise(words))
         or any(w in NEGATORS and ACTIONS & set(words[i + 1 : i + 3]) for i, w in enumerate(words))
     )
@@ -572,7 +572,7 @@ def _refuses_it(words: list[str]) -> bool:
     )
 
 
-def _rules_out(words: list[str]) -> bool:
+def _excludes_what_follows(words: list[str]) -> bool:
     """ "the first thing I'd rule out", "I'd rule out": the speaker excludes what follows."""
     return any(a in RULE and b == "out" for a, b in pairwise(words))
 
