@@ -81,7 +81,7 @@ test-fast: install
 
 EVAL_SETS = dev validation calibration dev2 dev3 dev4 dev5 dev6 dev7 dev8 dev9 dev10 dev11 dev12 dev13 dev14 dev15 dev16 dev17 dev18 dev19 dev20 dev21 dev22 dev23 dev24 dev25 dev26 dev27 dev28 dev29 dev30 dev31 dev32 dev33 dev34 dev35 dev36 dev37 heldout heldout2 heldout3 heldout4 heldout5 heldout8 heldout9 heldout13 heldout15 heldout17 heldout22 heldout23 heldout24 heldout25 heldout31 heldout32 heldout39 heldout40 heldout41 heldout44 heldout45 heldout46 heldout47 heldout48 heldout49 heldout50 heldout51 heldout52 heldout53 heldout54 heldout55 heldout66 heldout67 heldout68 heldout69 heldout70 heldout71 heldout72 heldout73 heldout74 heldout75 long long2 long3
 
-## The scorer against human grades: the tuning sets (dev, validation, calibration, dev 2-8), the held-out sets (never tuned on) and the long answers; the README says which set was used for what.
+## The scorer against human grades: the tuning sets (dev, validation, calibration, dev 2-37), the held-out sets (never tuned on) and the long answers; the README says which set was used for what.
 eval: install
 	@for set in $(EVAL_SETS); do echo "== $$set"; $(BIN)/python benchmarks/eval.py benchmarks/eval/$${set}_set.jsonl --show none || exit 1; done
 

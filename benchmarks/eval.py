@@ -5,18 +5,20 @@ one point, the mean bias per human grade, mean/min/max per kind of answer, the h
 gaming answer got, injection flagging, quote fidelity and speed."""
 
 import argparse
-import json
 import statistics
 import sys
 import time
 from collections import defaultdict
 from pathlib import Path
 
-from app.paths import QUESTION_BANK_DIR
-from app.questions.bank_files import load_bank
-from app.scoring.evaluation import GAMING_KINDS, quadratic_weighted_kappa, spearman, within_one
-from app.scoring.rubric import RubricScorer
-from app.scoring.schemas import ScoringInput
+from app.scoring.evaluation import (
+    GAMING_KINDS,
+    OfflineScorer,
+    quadratic_weighted_kappa,
+    read_answers,
+    spearman,
+    within_one,
+)
 
 DEV_SET = Path(__file__).parent / "eval" / "dev_set.jsonl"
 
@@ -26,19 +28,11 @@ def main() -> int:
     parser.add_argument("dataset", nargs="?", type=Path, default=DEV_SET)
     parser.add_argument("--show", choices=["worst", "all", "none"], default="worst")
     args = parser.parse_args()
-    bank = load_bank(QUESTION_BANK_DIR)
-    questions = {q.id: q for q in bank.questions}
-    rubric_version = bank.competencies.version if bank.competencies else 1
-    scorer = RubricScorer(bank.questions)
-    rows = [json.loads(line) for line in args.dataset.read_text().splitlines() if line.strip()]
+    scorer = OfflineScorer()
+    rows = read_answers(args.dataset)
 
     started = time.perf_counter()
-    reports = [
-        scorer.score(
-            ScoringInput(question=questions[r["question"]], text=r["text"], rubric_version=rubric_version)
-        )
-        for r in rows
-    ]
+    reports = [scorer.score(r) for r in rows]
     elapsed = time.perf_counter() - started
 
     grades = [r["grade"] for r in rows]

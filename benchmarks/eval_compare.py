@@ -6,8 +6,8 @@
 `dump` scores each answer of each `benchmarks/eval/*_set.jsonl` with the scorer of the checkout it
 runs in (run it in a `git worktree` of the base commit for the baseline). `compare` prints, per set
 and pooled over the held-out sets, Spearman, QWK and within-one before and after, the mean bias per
-kind of answer, and every set whose highest gaming score rose or lowest rejection score fell: the
-quantities a candidate rule is judged on (README, "How a scorer change is judged")."""
+kind of answer, and every set whose highest gaming score rose or lowest rejection score fell: what
+each candidate scorer in the README ("How well it agrees with people") was judged on."""
 
 import argparse
 import json
@@ -17,11 +17,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from app.paths import QUESTION_BANK_DIR
-from app.questions.bank_files import load_bank
-from app.scoring.evaluation import GAMING_KINDS, quadratic_weighted_kappa, spearman, within_one
-from app.scoring.rubric import RubricScorer
-from app.scoring.schemas import ScoringInput
+from app.scoring import evaluation
 
 EVAL_DIR = Path(__file__).parent / "eval"
 Row = dict[str, Any]  # one answer's grade and report, as `dump` writes it
@@ -29,20 +25,11 @@ Pair = tuple[Row, Row]  # the same answer before and after
 
 
 def dump(out: Path) -> None:
-    bank = load_bank(QUESTION_BANK_DIR)
-    questions = {q.id: q for q in bank.questions}
-    version = bank.competencies.version if bank.competencies else 1
-    scorer = RubricScorer(bank.questions)
+    scorer = evaluation.OfflineScorer()
     rows = []
     for path in sorted(EVAL_DIR.glob("*_set.jsonl")):
-        for line in path.read_text().splitlines():
-            if not line.strip():
-                continue
-            answer = json.loads(line)
-            question = questions[answer["question"]]
-            report = scorer.score(
-                ScoringInput(question=question, text=answer["text"], rubric_version=version)
-            )
+        for answer in evaluation.read_answers(path):
+            report = scorer.score(answer)
             rows.append(
                 {
                     "set": path.name.removesuffix("_set.jsonl"),
@@ -62,9 +49,9 @@ def dump(out: Path) -> None:
 def _metrics(rows: list[Row]) -> tuple[float, float, float]:
     scores, grades = [r["overall"] for r in rows], [r["grade"] for r in rows]
     return (
-        spearman(scores, grades),
-        quadratic_weighted_kappa([round(s) for s in scores], grades),
-        within_one(scores, grades),
+        evaluation.spearman(scores, grades),
+        evaluation.quadratic_weighted_kappa([round(s) for s in scores], grades),
+        evaluation.within_one(scores, grades),
     )
 
 
@@ -101,14 +88,14 @@ def compare(base_path: Path, new_path: Path, tuning_only: bool) -> None:
         print(f"  {kind:16s} n={len(ps):4d} {before:+.2f} -> {after:+.2f}")
     print("\nsets whose highest gaming score rose or lowest rejection score fell")
     for name, ps in sorted(by_set.items()):
-        gaming = [(b["overall"], n["overall"]) for b, n in ps if b["kind"] in GAMING_KINDS]
+        gaming = [(b["overall"], n["overall"]) for b, n in ps if b["kind"] in evaluation.GAMING_KINDS]
         rejection = [(b["overall"], n["overall"]) for b, n in ps if b["kind"] == "rejection"]
         if gaming and max(n for _, n in gaming) > max(b for b, _ in gaming):
             print(f"  {name}: gaming max {max(b for b, _ in gaming)} -> {max(n for _, n in gaming)}")
         if rejection and min(n for _, n in rejection) < min(b for b, _ in rejection):
             print(f"  {name}: rejection min {min(b for b, _ in rejection)} -> {min(n for _, n in rejection)}")
-    over = sum(n["overall"] > 2.0 for _, n in pairs if n["kind"] in GAMING_KINDS)
-    was = sum(b["overall"] > 2.0 for b, _ in pairs if b["kind"] in GAMING_KINDS)
+    over = sum(n["overall"] > 2.0 for _, n in pairs if n["kind"] in evaluation.GAMING_KINDS)
+    was = sum(b["overall"] > 2.0 for b, _ in pairs if b["kind"] in evaluation.GAMING_KINDS)
     print(f"gaming answers above 2.0, all sets: {was} -> {over}")
 
 

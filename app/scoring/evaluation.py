@@ -1,9 +1,39 @@
-"""Agreement between scores and human grades, for the evaluation harness in benchmarks/."""
+"""Agreement between scores and human grades, for the evaluation harness in benchmarks/: the
+evaluation sets read, their answers scored offline, and the measures of agreement."""
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from app.paths import QUESTION_BANK_DIR
+from app.questions.bank_files import load_bank
+from app.scoring.rubric import RubricScorer
+from app.scoring.schemas import ScoreReport, ScoringInput
 
 # the kinds of evaluation answer that try to game the scorer: each should score 2.0 at most
 GAMING_KINDS = ("keyword-list", "injection", "off-topic", "rambling")
+
+
+def read_answers(path: Path) -> list[dict[str, Any]]:
+    """An evaluation set: one graded answer per line of JSON (id, question, text, grade, kind)."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+class OfflineScorer:
+    """The offline rubric scorer over the shipped bank, as the evaluation harness runs it."""
+
+    def __init__(self) -> None:
+        bank = load_bank(QUESTION_BANK_DIR)
+        self._questions = {q.id: q for q in bank.questions}
+        self._rubric_version = bank.competencies.version if bank.competencies else 1
+        self._scorer = RubricScorer(bank.questions)
+
+    def score(self, answer: Mapping[str, Any]) -> ScoreReport:
+        question = self._questions[answer["question"]]
+        return self._scorer.score(
+            ScoringInput(question=question, text=answer["text"], rubric_version=self._rubric_version)
+        )
 
 
 def _ranks(values: Sequence[float]) -> list[float]:
